@@ -1,0 +1,268 @@
+"""Checkpoints: one .safetensors file, tensors prefixed G., G_ema., D., opt_G., opt_D., rng.,
+and JSON strings in the metadata (format, version, kind, config, step, optimizer groups).
+
+Nothing here unpickles a file a user chose: safetensors holds only tensors, and external
+PyTorch state dicts load with torch.load(weights_only=True), which refuses code.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from .config import ConfigError, ModelConfig, RunConfig
+from .fsutil import atomic_write_bytes
+from .networks import build_generator
+
+FORMAT = "ganstudio.checkpoint"
+FORMAT_VERSION = 1
+SUFFIX = ".safetensors"
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint that cannot be read or written; the message says which file and what to do."""
+
+
+@dataclass
+class LoadedGenerator:
+    generator: nn.Module  # eval mode, on the CPU
+    config: RunConfig
+    step: int
+    source: Path | None
+    kind: str = "generator"  # "full", "generator" or "imported"
+
+    @property
+    def name(self) -> str:
+        return self.source.name if self.source else "in-memory generator"
+
+
+# --- writing -----------------------------------------------------------------------------
+
+def _cpu(sd: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:
+    return {f"{prefix}{k}": v.detach().to("cpu").contiguous().clone() for k, v in sd.items()}
+
+
+def _flatten_optimizer(prefix: str, opt: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], str]:
+    sd = opt.state_dict()
+    tensors: dict[str, torch.Tensor] = {}
+    scalars: dict[str, dict[str, Any]] = {}
+    for pid, state in sd["state"].items():
+        for name, value in state.items():
+            if isinstance(value, torch.Tensor):
+                tensors[f"{prefix}state.{pid}.{name}"] = value.detach().cpu().contiguous().clone()
+            else:
+                scalars.setdefault(str(pid), {})[name] = value
+    return tensors, json.dumps({"param_groups": sd["param_groups"], "scalars": scalars})
+
+
+def _restore_optimizer(opt: torch.optim.Optimizer, prefix: str, tensors: dict[str, torch.Tensor],
+                       meta: str) -> None:
+    info = json.loads(meta)
+    state: dict[int, dict[str, Any]] = {}
+    for key, value in tensors.items():
+        if key.startswith(prefix + "state."):
+            pid, name = key[len(prefix) + 6:].split(".", 1)
+            state.setdefault(int(pid), {})[name] = value
+    for pid, scalars in info.get("scalars", {}).items():
+        state.setdefault(int(pid), {}).update(scalars)
+    opt.load_state_dict({"state": state, "param_groups": info["param_groups"]})
+
+
+def save_checkpoint(path: str | Path, *, config: RunConfig, step: int, G: nn.Module,
+                    D: nn.Module | None = None, G_ema: nn.Module | None = None,
+                    opt_G: torch.optim.Optimizer | None = None, opt_D: torch.optim.Optimizer | None = None,
+                    rng: dict[str, torch.Tensor] | None = None, extra: dict[str, Any] | None = None,
+                    kind: str = "full") -> Path:
+    """Writes a checkpoint atomically; raises CheckpointError (e.g. disk full) and leaves any
+    previous file at `path` untouched."""
+    from safetensors.torch import save
+
+    tensors = _cpu(G.state_dict(), "G.")
+    meta = {"format": FORMAT, "format_version": str(FORMAT_VERSION), "kind": kind,
+            "config": config.to_json(), "step": str(int(step))}
+    if G_ema is not None:
+        tensors.update(_cpu(G_ema.state_dict(), "G_ema."))
+    if D is not None:
+        tensors.update(_cpu(D.state_dict(), "D."))
+    for prefix, opt in (("opt_G.", opt_G), ("opt_D.", opt_D)):
+        if opt is not None:
+            t, m = _flatten_optimizer(prefix, opt)
+            tensors.update(t)
+            meta[prefix + "meta"] = m
+    for name, value in (rng or {}).items():
+        tensors[f"rng.{name}"] = value.detach().cpu().contiguous().clone()
+    if extra:
+        meta["extra"] = json.dumps(extra)
+    path = Path(path)
+    try:
+        atomic_write_bytes(path, save(tensors, metadata=meta))
+    except OSError as e:
+        raise CheckpointError(f"Could not write the checkpoint {path}: {e.strerror or e}. "
+                              "Free some disk space or choose another folder; the previous "
+                              "checkpoint is unchanged.") from None
+    return path
+
+
+def export_generator(generator: nn.Module, config: RunConfig, path: str | Path, step: int = 0) -> Path:
+    """A generator-only file for sharing: the weights under G. and the config."""
+    return save_checkpoint(path, config=config, step=step, G=generator, kind="generator")
+
+
+# --- reading -----------------------------------------------------------------------------
+
+def read_checkpoint(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+    """Tensors and metadata of one of our checkpoint files; CheckpointError for anything else."""
+    from safetensors import safe_open
+
+    path = Path(path)
+    if not path.exists():
+        raise CheckpointError(f"{path} does not exist.")
+    if path.is_dir():
+        raise CheckpointError(f"{path} is a folder, not a checkpoint file; open it as a run folder.")
+    if path.stat().st_size == 0:
+        raise CheckpointError(f"{path.name} is empty (0 bytes); it was probably cut off while "
+                              "being written or copied. Use an earlier checkpoint.")
+    try:
+        with safe_open(str(path), framework="pt", device="cpu") as f:
+            meta = dict(f.metadata() or {})
+            tensors = {k: f.get_tensor(k) for k in f.keys()}
+    except Exception as e:  # safetensors raises several types for damaged files
+        raise CheckpointError(
+            f"{path.name} is not a readable GAN Studio checkpoint ({' '.join(str(e).split())[:160]}). "
+            "It may be truncated or a different kind of file; a GAN Studio checkpoint is a "
+            ".safetensors file written by the app or `ganstudio train`.") from None
+    if meta.get("format") != FORMAT:
+        raise CheckpointError(f"{path.name} is a safetensors file but not a GAN Studio checkpoint "
+                              "(its metadata has no GAN Studio format tag). To use PyTorch DCGAN "
+                              "weights, import the .pth file with `ganstudio import`.")
+    try:
+        version = int(meta.get("format_version", "0"))
+    except ValueError:
+        version = -1
+    if not 1 <= version <= FORMAT_VERSION:
+        raise CheckpointError(f"{path.name} has checkpoint format version {meta.get('format_version')}, "
+                              f"but this GAN Studio reads versions 1 to {FORMAT_VERSION}. "
+                              "Update GAN Studio to open it.")
+    return tensors, meta
+
+
+def config_of(meta: dict[str, str], path: Path) -> RunConfig:
+    try:
+        return RunConfig.from_json(meta["config"]).validate()
+    except (KeyError, ConfigError, TypeError) as e:
+        raise CheckpointError(f"{path.name} has a missing or invalid run configuration ({e}).") from None
+
+
+def _strip(tensors: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:
+    return {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+
+
+def load_into(module: nn.Module, state: dict[str, torch.Tensor], what: str, path: Path) -> None:
+    try:
+        module.load_state_dict(state, strict=True)
+    except RuntimeError as e:
+        first = str(e).splitlines()[1].strip() if len(str(e).splitlines()) > 1 else str(e)
+        raise CheckpointError(f"The {what} weights in {path.name} do not fit the architecture its "
+                              f"configuration describes ({first}). The file is damaged or was "
+                              "edited.") from None
+
+
+def resolve_checkpoint(path: str | Path) -> Path:
+    """A run folder becomes its newest checkpoint; a file stays itself."""
+    path = Path(path)
+    if path.is_dir():
+        from .runs import latest_checkpoint
+
+        ckpt = latest_checkpoint(path)
+        if ckpt is None:
+            raise CheckpointError(f"The folder {path} holds no checkpoint yet (looked in "
+                                  f"{path / 'checkpoints'}). Wait for the run to save one, or "
+                                  "open a .safetensors file.")
+        return ckpt
+    return path
+
+
+def load_generator(path: str | Path, prefer_ema: bool = True) -> LoadedGenerator:
+    """A generator from a checkpoint, a generator export, a run folder or a DCGAN .pth."""
+    path = resolve_checkpoint(path)
+    if path.suffix.lower() in (".pt", ".pth"):
+        return import_state_dict(path)
+    tensors, meta = read_checkpoint(path)
+    config = config_of(meta, path)
+    G = build_generator(config)
+    prefix = "G_ema." if prefer_ema and any(k.startswith("G_ema.") for k in tensors) else "G."
+    state = _strip(tensors, prefix)
+    if not state:
+        raise CheckpointError(f"{path.name} holds no generator weights.")
+    load_into(G, state, "generator", path)
+    G.eval().requires_grad_(False)
+    kind = meta.get("kind", "full")
+    return LoadedGenerator(G, config, int(meta.get("step", "0")), path, kind)
+
+
+# --- import of PyTorch DCGAN example weights ---------------------------------------------
+
+def _load_state_dict_safely(path: Path) -> dict[str, torch.Tensor]:
+    try:
+        obj = torch.load(str(path), map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as e:
+        raise CheckpointError(
+            f"Refused to load {path.name}: it holds Python objects, not only tensors, and loading "
+            f"it would run code from the file ({' '.join(str(e).split())[:120]}). Save the "
+            "generator's state_dict() instead of the whole model.") from None
+    except Exception as e:
+        raise CheckpointError(f"{path.name} is not a readable PyTorch weights file "
+                              f"({' '.join(str(e).split())[:160]}).") from None
+    if isinstance(obj, dict) and "state_dict" in obj and isinstance(obj["state_dict"], dict):
+        obj = obj["state_dict"]
+    if not isinstance(obj, dict) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
+        raise CheckpointError(f"{path.name} is not a state dict (a mapping of names to tensors).")
+    return {k.removeprefix("module."): v for k, v in obj.items()}
+
+
+def infer_dcgan_config(state: dict[str, torch.Tensor], source: str = "file") -> ModelConfig:
+    """Reads nz, ngf, channels and image size off the transposed-conv weights of main.N."""
+    convs = sorted(((int(k.split(".")[1]), v) for k, v in state.items()
+                    if k.startswith("main.") and k.endswith(".weight") and v.dim() == 4),
+                   key=lambda kv: kv[0])
+    if len(convs) < 4:
+        raise CheckpointError(f"{source} is not a DCGAN generator: expected transposed-conv weights "
+                              "named main.0.weight, main.3.weight, ... (the PyTorch DCGAN example's "
+                              f"netG), found {len(convs)}.")
+    shapes = [tuple(v.shape) for _, v in convs]  # ConvTranspose2d weight: (in, out, k, k)
+    nz, channels, first_k = shapes[0][0], shapes[-1][1], shapes[0][2]
+    ngf = shapes[-2][1]
+    resolution = {(5, 4): 64, (4, 4): 32, (4, 3): 28}.get((len(shapes), first_k))
+    if resolution is None or channels not in (1, 3):
+        raise CheckpointError(f"{source} has a generator layout GAN Studio does not know: {len(shapes)} "
+                              f"transposed convs, first kernel {first_k}, {channels} output channels. "
+                              "Supported: DCGAN generators for 28, 32 or 64 pixels, 1 or 3 channels.")
+    return ModelConfig(arch="dcgan", latent_dim=nz, resolution=resolution, channels=channels,
+                       g_width=ngf, d_width=ngf)
+
+
+def import_state_dict(path: str | Path, out_path: str | Path | None = None) -> LoadedGenerator:
+    """A PyTorch DCGAN example generator (`torch.save(netG.state_dict(), ...)`) as our generator;
+    written as a generator export to out_path when given."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path} does not exist.")
+    state = _load_state_dict_safely(path)
+    model = infer_dcgan_config(state, path.name)
+    data_name = "mnist-embedded" if model.channels == 1 else "folder"
+    config = RunConfig(model=model)
+    config.data.name = data_name
+    if data_name == "folder":
+        config.data.path = "(imported)"
+    G = build_generator(config)
+    load_into(G, state, "generator", path)
+    G.eval().requires_grad_(False)
+    if out_path is not None:
+        export_generator(G, config, out_path)
+    return LoadedGenerator(G, config, 0, Path(out_path) if out_path else path, "imported")

@@ -1,0 +1,244 @@
+"""Run configuration: three dataclasses, validation with field-level messages, JSON, presets."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+ARCHS = ("dcgan", "mlp")
+LOSSES = ("bce", "hinge", "wgan-gp", "lsgan")
+PRECISIONS = ("fp32", "bf16", "fp16")
+DEVICES = ("auto", "cpu", "cuda", "mps")
+DIFFAUG_POLICIES = ("translation", "cutout", "color")
+IMAGE_DATASETS = ("mnist-embedded", "mnist", "fashion-mnist", "cifar10", "folder")
+TOY_DATASETS = ("toy-ring", "toy-grid", "toy-spiral")
+DATASET_NAMES = IMAGE_DATASETS + TOY_DATASETS
+RESOLUTIONS = (28, 32, 64)
+
+
+class ConfigError(ValueError):
+    """A configuration value that is not allowed; `field` is the dotted name of the field."""
+
+    def __init__(self, field: str, value: Any, allowed: str) -> None:
+        self.field = field
+        self.value = value
+        self.allowed = allowed
+        super().__init__(f"{field} = {value!r} is not allowed: {allowed}")
+
+
+@dataclass
+class ModelConfig:
+    arch: str = "dcgan"
+    latent_dim: int = 100
+    resolution: int = 28
+    channels: int = 1
+    g_width: int = 64  # DCGAN: feature maps of the last generator block (ngf)
+    d_width: int = 64  # DCGAN: feature maps of the first discriminator block (ndf)
+    mlp_hidden: int = 256
+    mlp_layers: int = 1  # hidden layers of each MLP
+    spectral_norm: bool = False
+    minibatch_std: bool = False
+    pack: int = 1  # PacGAN: samples per discriminator input
+
+
+@dataclass
+class DataConfig:
+    name: str = "mnist-embedded"
+    path: str | None = None  # image folder, for name == "folder"
+    root: str | None = None  # download folder for torchvision datasets
+
+
+@dataclass
+class TrainConfig:
+    steps: int = 3000
+    batch_size: int = 64
+    lr_g: float = 2e-4
+    lr_d: float = 2e-4
+    beta1: float = 0.5
+    beta2: float = 0.999
+    n_critic: int = 1
+    loss: str = "bce"
+    gp_weight: float = 10.0
+    r1_gamma: float = 0.0
+    label_smoothing: float = 0.0  # one-sided: real targets become 1 - label_smoothing
+    ema: bool = True
+    ema_decay: float = 0.999
+    diffaug: str = ""
+    device: str = "auto"
+    precision: str = "fp32"
+    compile: bool = False
+    seed: int = 0
+    sample_every: int = 100
+    checkpoint_every: int = 500
+    log_every: int = 10
+
+
+def _check(cond: bool, field_name: str, value: Any, allowed: str) -> None:
+    if not cond:
+        raise ConfigError(field_name, value, allowed)
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+@dataclass
+class RunConfig:
+    model: ModelConfig = field(default_factory=ModelConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    @property
+    def is_toy(self) -> bool:
+        return self.data.name in TOY_DATASETS
+
+    @property
+    def sample_shape(self) -> tuple[int, ...]:
+        if self.is_toy:
+            return (2,)
+        return (self.model.channels, self.model.resolution, self.model.resolution)
+
+    def validate(self) -> RunConfig:
+        m, d, t = self.model, self.data, self.train
+        _check(m.arch in ARCHS, "model.arch", m.arch, f"one of {', '.join(ARCHS)}")
+        _check(_is_int(m.latent_dim) and 1 <= m.latent_dim <= 4096, "model.latent_dim",
+               m.latent_dim, "a whole number from 1 to 4096")
+        if not self.is_toy:
+            _check(m.resolution in RESOLUTIONS, "model.resolution", m.resolution,
+                   f"one of {', '.join(map(str, RESOLUTIONS))} pixels")
+            _check(m.channels in (1, 3), "model.channels", m.channels, "1 (grey) or 3 (colour)")
+        else:
+            _check(m.arch == "mlp", "model.arch", m.arch, "2-D toy data needs the mlp model")
+        for name in ("g_width", "d_width", "mlp_hidden"):
+            v = getattr(m, name)
+            _check(_is_int(v) and 4 <= v <= 4096, f"model.{name}", v, "a whole number from 4 to 4096")
+        _check(_is_int(m.mlp_layers) and 1 <= m.mlp_layers <= 8, "model.mlp_layers",
+               m.mlp_layers, "a whole number from 1 to 8")
+        _check(_is_int(m.pack) and 1 <= m.pack <= 8, "model.pack", m.pack, "a whole number from 1 to 8")
+        _check(d.name in DATASET_NAMES, "data.name", d.name, f"one of {', '.join(DATASET_NAMES)}")
+        if d.name == "folder":
+            _check(bool(d.path), "data.path", d.path, "the folder of images to train on")
+        _check(_is_int(t.steps) and 1 <= t.steps <= 10_000_000, "train.steps", t.steps,
+               "a whole number from 1 to 10,000,000")
+        _check(_is_int(t.batch_size) and 1 <= t.batch_size <= 8192, "train.batch_size",
+               t.batch_size, "a whole number from 1 to 8192")
+        _check(t.batch_size % m.pack == 0, "train.batch_size", t.batch_size,
+               f"a multiple of model.pack ({m.pack})")
+        for name in ("lr_g", "lr_d"):
+            v = getattr(t, name)
+            _check(_is_num(v) and 0 < v <= 1, f"train.{name}", v, "a number above 0 and at most 1")
+        for name in ("beta1", "beta2"):
+            v = getattr(t, name)
+            _check(_is_num(v) and 0 <= v < 1, f"train.{name}", v, "a number from 0 up to (not including) 1")
+        _check(_is_int(t.n_critic) and 1 <= t.n_critic <= 20, "train.n_critic", t.n_critic,
+               "a whole number from 1 to 20")
+        _check(t.loss in LOSSES, "train.loss", t.loss, f"one of {', '.join(LOSSES)}")
+        _check(_is_num(t.gp_weight) and t.gp_weight >= 0, "train.gp_weight", t.gp_weight, "a number >= 0")
+        _check(_is_num(t.r1_gamma) and t.r1_gamma >= 0, "train.r1_gamma", t.r1_gamma, "a number >= 0")
+        _check(_is_num(t.label_smoothing) and 0 <= t.label_smoothing < 0.5, "train.label_smoothing",
+               t.label_smoothing, "a number from 0 up to 0.5")
+        _check(_is_num(t.ema_decay) and 0 < t.ema_decay < 1, "train.ema_decay", t.ema_decay,
+               "a number between 0 and 1")
+        policies = [p for p in t.diffaug.split(",") if p.strip()]
+        for p in policies:
+            _check(p.strip() in DIFFAUG_POLICIES, "train.diffaug", t.diffaug,
+                   f"a comma-separated list of {', '.join(DIFFAUG_POLICIES)}")
+        if policies:
+            _check(not self.is_toy, "train.diffaug", t.diffaug, "empty for 2-D toy data")
+        _check(t.device in DEVICES or t.device.startswith("cuda:"), "train.device", t.device,
+               f"one of {', '.join(DEVICES)} (or cuda:N)")
+        _check(t.precision in PRECISIONS, "train.precision", t.precision, f"one of {', '.join(PRECISIONS)}")
+        for name in ("sample_every", "checkpoint_every", "log_every"):
+            v = getattr(t, name)
+            _check(_is_int(v) and v >= 1, f"train.{name}", v, "a whole number >= 1")
+        _check(_is_int(t.seed) and 0 <= t.seed < 2**63, "train.seed", t.seed, "a whole number >= 0")
+        return self
+
+    # JSON -----------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> RunConfig:
+        if not isinstance(d, dict):
+            raise ConfigError("config", type(d).__name__, "a JSON object with model, data and train")
+        parts: dict[str, Any] = {}
+        for key, klass in (("model", ModelConfig), ("data", DataConfig), ("train", TrainConfig)):
+            sub = d.get(key, {})
+            if not isinstance(sub, dict):
+                raise ConfigError(key, sub, "a JSON object")
+            known = {f.name for f in dataclasses.fields(klass)}
+            unknown = sorted(set(sub) - known)
+            if unknown:
+                raise ConfigError(f"{key}.{unknown[0]}", sub[unknown[0]],
+                                  f"a known field of {key}: {', '.join(sorted(known))}")
+            parts[key] = klass(**sub)
+        return cls(**parts)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> RunConfig:
+        try:
+            d = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise ConfigError("config", text[:40], f"valid JSON ({e.msg} at line {e.lineno})") from None
+        return cls.from_dict(d)
+
+    def replace(self, **sections: dict[str, Any]) -> RunConfig:
+        """A copy with some fields changed: cfg.replace(train={"steps": 10})."""
+        d = self.to_dict()
+        for key, changes in sections.items():
+            d[key].update(changes)
+        return RunConfig.from_dict(d)
+
+
+def _mnist_dcgan() -> RunConfig:
+    return RunConfig(
+        ModelConfig(arch="dcgan", latent_dim=100, resolution=28, channels=1, g_width=64, d_width=64),
+        DataConfig(name="mnist-embedded"),
+        TrainConfig(steps=3000, batch_size=64, lr_g=2e-4, lr_d=2e-4, beta1=0.5, loss="bce", ema=True),
+    )
+
+
+def _mnist_mlp() -> RunConfig:
+    # The classic GAN of Goodfellow et al. (2014): 100 -> 256 -> 784 with tanh.
+    return RunConfig(
+        ModelConfig(arch="mlp", latent_dim=100, resolution=28, channels=1, mlp_hidden=256, mlp_layers=1),
+        DataConfig(name="mnist-embedded"),
+        TrainConfig(steps=10000, batch_size=64, lr_g=2e-4, lr_d=2e-4, beta1=0.5, loss="bce", ema=False),
+    )
+
+
+def _toy(name: str) -> RunConfig:
+    # PacGAN's toy set-up (Lin et al., 2018): MLPs with 4 hidden layers of 400 units, latent 2.
+    return RunConfig(
+        ModelConfig(arch="mlp", latent_dim=2, mlp_hidden=400, mlp_layers=4, pack=2),
+        DataConfig(name=name),
+        TrainConfig(steps=4000, batch_size=100, lr_g=1e-4, lr_d=1e-4, beta1=0.5, beta2=0.999,
+                    loss="bce", ema=False, sample_every=50, checkpoint_every=1000),
+    )
+
+
+_PRESET_FACTORIES = {
+    "mnist-dcgan": (_mnist_dcgan, "DCGAN on the embedded MNIST, 28x28 (default)"),
+    "mnist-mlp": (_mnist_mlp, "The classic MLP GAN (100-256-784) on the embedded MNIST"),
+    "toy-ring": (lambda: _toy("toy-ring"), "8 Gaussians on a ring (radius 1, std 0.01)"),
+    "toy-grid": (lambda: _toy("toy-grid"), "25 Gaussians on a 5x5 grid (spacing 2, std 0.05)"),
+}
+PRESETS: dict[str, str] = {k: v[1] for k, v in _PRESET_FACTORIES.items()}
+DEFAULT_PRESET = "mnist-dcgan"
+
+
+def preset(name: str) -> RunConfig:
+    if name not in _PRESET_FACTORIES:
+        raise ConfigError("preset", name, f"one of {', '.join(_PRESET_FACTORIES)}")
+    return _PRESET_FACTORIES[name][0]()

@@ -1,0 +1,286 @@
+"""Datasets: the embedded MNIST, torchvision downloads, a folder of images, 2-D toys.
+
+Image data is held in memory as one uint8 tensor (N, C, H, W) at the model's resolution;
+the trainer turns batches into floats in [-1, 1] on its device. Every dataset we offer is
+small enough for that (CIFAR-10 is 150 MB as uint8), and it keeps a training step free of
+data-loader overhead.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import struct
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from . import toys
+from .config import DataConfig, ModelConfig, RunConfig
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
+Progress = Callable[[int, int], None]  # (done, total)
+
+
+class DataError(RuntimeError):
+    """A dataset that cannot be used; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    name: str
+    title: str
+    kind: str  # "image" or "toy"
+    channels: int  # natural channel count (0 for toys, for folders it is the model's)
+    needs_download: bool = False
+    size: int = 0  # number of training samples, when known
+
+
+DATASETS: dict[str, DatasetInfo] = {
+    d.name: d
+    for d in (
+        DatasetInfo("mnist-embedded", "MNIST (embedded, 10,000 digits)", "image", 1, False, 10_000),
+        DatasetInfo("mnist", "MNIST (torchvision, 60,000 digits)", "image", 1, True, 60_000),
+        DatasetInfo("fashion-mnist", "Fashion-MNIST (torchvision)", "image", 1, True, 60_000),
+        DatasetInfo("cifar10", "CIFAR-10 (torchvision)", "image", 3, True, 50_000),
+        DatasetInfo("folder", "A folder of my images", "image", 0, False),
+        DatasetInfo("toy-ring", "2-D: 8 Gaussians on a ring", "toy", 0),
+        DatasetInfo("toy-grid", "2-D: 25 Gaussians on a grid", "toy", 0),
+        DatasetInfo("toy-spiral", "2-D: spiral", "toy", 0),
+    )
+}
+
+
+def default_data_root() -> Path:
+    """Where downloaded datasets go: $GANSTUDIO_DATA, else the platform's user data folder."""
+    env = os.environ.get("GANSTUDIO_DATA")
+    if env:
+        return Path(env)
+    home = Path.home()
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA", home / "AppData" / "Local")) / "GANStudio"
+    elif sys.platform == "darwin":
+        base = home / "Library" / "Application Support" / "GANStudio"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME", home / ".local" / "share")) / "ganstudio"
+    return base / "datasets"
+
+
+# --- embedded MNIST --------------------------------------------------------------------
+
+def _read_idx(path: Path, magic: int) -> np.ndarray:
+    try:
+        raw = gzip.decompress(path.read_bytes())
+    except (OSError, EOFError) as e:
+        raise DataError(f"The embedded dataset file {path.name} cannot be read ({e}); "
+                        "reinstall GAN Studio.") from None
+    got, count = struct.unpack(">II", raw[:8])
+    if got != magic:
+        raise DataError(f"{path.name} is not an IDX file (magic {got:#x}); reinstall GAN Studio.")
+    if magic == 0x803:
+        rows, cols = struct.unpack(">II", raw[8:16])
+        return np.frombuffer(raw, np.uint8, count * rows * cols, 16).reshape(count, rows, cols)
+    return np.frombuffer(raw, np.uint8, count, 8)
+
+
+def embedded_mnist() -> tuple[np.ndarray, np.ndarray]:
+    """The MNIST test set that ships with the app: images (10000, 28, 28) uint8, labels (10000,)."""
+    from ..resources import resource_path
+
+    folder = resource_path("datasets", "mnist")
+    images = _read_idx(folder / "t10k-images-idx3-ubyte.gz", 0x803)
+    labels = _read_idx(folder / "t10k-labels-idx1-ubyte.gz", 0x801)
+    return images, labels
+
+
+# --- shaping images --------------------------------------------------------------------
+
+def fit_images(images: np.ndarray | torch.Tensor, resolution: int, channels: int) -> torch.Tensor:
+    """uint8 (N, H, W) or (N, H, W, C) -> uint8 (N, channels, resolution, resolution)."""
+    x = torch.as_tensor(np.array(images, dtype=np.uint8, copy=True))
+    if x.dim() == 3:
+        x = x.unsqueeze(-1)
+    x = x.permute(0, 3, 1, 2).float()  # (N, C, H, W)
+    if x.shape[1] == 3 and channels == 1:  # ITU-R 601 luma, as PIL's "L" mode
+        x = (x * torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)).sum(1, keepdim=True)
+    elif x.shape[1] == 1 and channels == 3:
+        x = x.expand(-1, 3, -1, -1)
+    h, w = x.shape[2:]
+    if (h, w) != (resolution, resolution):
+        side = min(h, w)  # centre crop to a square, then resize
+        top, left = (h - side) // 2, (w - side) // 2
+        x = x[:, :, top:top + side, left:left + side]
+        x = F.interpolate(x, size=(resolution, resolution), mode="bilinear", antialias=True,
+                          align_corners=False)
+    return x.round().clamp(0, 255).to(torch.uint8).contiguous()
+
+
+def load_image_file(path: str | Path, resolution: int, channels: int) -> np.ndarray:
+    """One image file -> uint8 (resolution, resolution, channels), centre-cropped. Raises DataError."""
+    from PIL import Image, ImageOps
+
+    try:
+        with Image.open(path) as im:
+            im = ImageOps.exif_transpose(im)
+            im = im.convert("L" if channels == 1 else "RGB")
+            im = ImageOps.fit(im, (resolution, resolution), Image.Resampling.LANCZOS)
+            arr = np.asarray(im, dtype=np.uint8)
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as e:
+        raise DataError(f"{Path(path).name} is not an image GAN Studio can read ({e}).") from None
+    return arr.reshape(resolution, resolution, channels)
+
+
+def _image_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+
+
+def load_image_folder(folder: str | Path, resolution: int, channels: int,
+                      progress: Progress | None = None) -> tuple[torch.Tensor, list[Path]]:
+    """All readable images under folder (recursive) and the list of files that were skipped."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DataError(f"The image folder {folder} does not exist or is not a folder.")
+    files = _image_files(folder)
+    if not files:
+        raise DataError(f"The folder {folder} holds no images (looked for "
+                        f"{', '.join(IMAGE_SUFFIXES)} in it and its subfolders).")
+    arrays, skipped = [], []
+    for i, f in enumerate(files):
+        try:
+            arrays.append(load_image_file(f, resolution, channels))
+        except DataError:
+            skipped.append(f)
+        if progress:
+            progress(i + 1, len(files))
+    if not arrays:
+        raise DataError(f"None of the {len(files)} image files in {folder} could be read; "
+                        "they may be corrupt or in an unsupported format.")
+    return fit_images(np.stack(arrays), resolution, channels), skipped
+
+
+# --- torchvision -----------------------------------------------------------------------
+
+_TV_CLASSES = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST", "cifar10": "CIFAR10"}
+
+
+def _tv_dataset(name: str, root: Path, download: bool):
+    import torchvision.datasets as tvd
+
+    klass = getattr(tvd, _TV_CLASSES[name])
+    return klass(str(root), train=True, download=download)
+
+
+def is_available(name: str, root: str | Path | None = None) -> bool:
+    """Whether the dataset can be used now, without a download."""
+    info = DATASETS.get(name)
+    if info is None:
+        return False
+    if not info.needs_download:
+        return True
+    try:
+        _tv_dataset(name, Path(root) if root else default_data_root(), download=False)
+        return True
+    except (RuntimeError, OSError):
+        return False
+
+
+def download(name: str, root: str | Path | None = None) -> Path:
+    """Downloads a torchvision dataset into root; raises DataError when that fails (offline)."""
+    if name not in _TV_CLASSES:
+        raise DataError(f"{name} is not a downloadable dataset.")
+    root = Path(root) if root else default_data_root()
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        _tv_dataset(name, root, download=True)
+    except Exception as e:  # urllib, socket, checksum and disk errors all end here
+        reason = " ".join(str(e).split())[-200:]
+        raise DataError(
+            f"Could not download {DATASETS[name].title} into {root} ({reason}). Check the internet "
+            "connection and free disk space, then try again; the embedded MNIST works offline."
+        ) from None
+    return root
+
+
+def _torchvision_images(name: str, root: Path) -> np.ndarray:
+    try:
+        ds = _tv_dataset(name, root, download=False)
+    except (RuntimeError, OSError):
+        raise DataError(f"{DATASETS[name].title} is not downloaded yet (looked in {root}). "
+                        "Download it first: in the app choose it and accept the download, or "
+                        f"run `ganstudio download {name}`.") from None
+    data = ds.data
+    return data.numpy() if isinstance(data, torch.Tensor) else np.asarray(data)
+
+
+# --- datasets --------------------------------------------------------------------------
+
+@dataclass
+class ImageData:
+    """In-memory images: uint8 (N, C, H, W)."""
+
+    images: torch.Tensor
+    skipped: list[Path] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return self.images.shape[0]
+
+    def __getitem__(self, i: int) -> torch.Tensor:
+        return self.images[i].float() / 127.5 - 1.0
+
+
+@dataclass
+class ToyData:
+    """A 2-D distribution sampled on the fly."""
+
+    name: str
+
+    def sample(self, n: int, rng: np.random.Generator) -> torch.Tensor:
+        return torch.from_numpy(toys.sample_toy(self.name, n, rng))
+
+
+def build_dataset(cfg: RunConfig, progress: Progress | None = None) -> ImageData | ToyData:
+    d, m = cfg.data, cfg.model
+    if cfg.is_toy:
+        return ToyData(d.name)
+    if d.name == "mnist-embedded":
+        images, _ = embedded_mnist()
+        return ImageData(fit_images(images, m.resolution, m.channels))
+    if d.name == "folder":
+        tensor, skipped = load_image_folder(d.path or "", m.resolution, m.channels, progress)
+        return ImageData(tensor, skipped)
+    if d.name in _TV_CLASSES:
+        root = Path(d.root) if d.root else default_data_root()
+        return ImageData(fit_images(_torchvision_images(d.name, root), m.resolution, m.channels))
+    raise DataError(f"Unknown dataset {d.name!r}; choose one of {', '.join(DATASETS)}.")
+
+
+def preview(data: DataConfig, model: ModelConfig, n: int = 8, seed: int = 0) -> np.ndarray:
+    """A few real samples to show: uint8 (n, H, W, C) for images, float32 (n, 2) for toys."""
+    rng = np.random.default_rng(seed)
+    if data.name in toys.TOY_NAMES or data.name.startswith("toy-"):
+        return toys.sample_toy(data.name, n, rng)
+    cfg = RunConfig(model=model, data=data)
+    if data.name == "folder":
+        folder = Path(data.path or "")
+        files = _image_files(folder) if folder.is_dir() else []
+        if not files:
+            raise DataError(f"The folder {folder} holds no images.")
+        picks = rng.choice(len(files), size=min(n, len(files)), replace=False)
+        arrays = []
+        for i in picks:
+            try:
+                arrays.append(load_image_file(files[i], model.resolution, model.channels))
+            except DataError:
+                continue
+        if not arrays:
+            raise DataError(f"None of the sampled files in {folder} could be read.")
+        return np.stack(arrays)
+    ds = build_dataset(cfg)
+    assert isinstance(ds, ImageData)
+    idx = rng.choice(len(ds), size=min(n, len(ds)), replace=False)
+    return ds.images[torch.as_tensor(idx)].permute(0, 2, 3, 1).numpy()
