@@ -1,0 +1,161 @@
+"""The run folder: config.json, metrics.jsonl, samples/step_XXXXXXX.png, checkpoints/.
+
+The writer appends whole lines to metrics.jsonl and writes everything else atomically, so a
+reader in another process (the app following a terminal run, or a folder synced from a
+server) only ever sees complete files and complete lines.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .config import ConfigError, RunConfig
+from .fsutil import atomic_path, atomic_write_text
+
+CONFIG = "config.json"
+METRICS = "metrics.jsonl"
+SAMPLES = "samples"
+CHECKPOINTS = "checkpoints"
+LATEST = "latest.safetensors"
+_STEP_RE = re.compile(r"step_(\d+)\.(png|safetensors)$")
+
+
+def step_name(step: int, suffix: str) -> str:
+    return f"step_{step:07d}{suffix}"
+
+
+def is_run_dir(path: str | Path) -> bool:
+    path = Path(path)
+    return path.is_dir() and ((path / CONFIG).is_file() or (path / CHECKPOINTS).is_dir())
+
+
+def _stepped(folder: Path, suffix: str) -> list[tuple[int, Path]]:
+    if not folder.is_dir():
+        return []
+    found = []
+    for p in folder.iterdir():
+        m = _STEP_RE.match(p.name)
+        if m and p.suffix == suffix:
+            found.append((int(m.group(1)), p))
+    return sorted(found)
+
+
+def latest_checkpoint(run_dir: str | Path) -> Path | None:
+    folder = Path(run_dir) / CHECKPOINTS
+    latest = folder / LATEST
+    if latest.is_file():
+        return latest
+    stepped = _stepped(folder, ".safetensors")
+    return stepped[-1][1] if stepped else None
+
+
+def _clean(value: Any) -> Any:
+    # JSON has no NaN/Inf; a diverged loss is written as null rather than breaking the file.
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+class RunWriter:
+    def __init__(self, run_dir: str | Path, config: RunConfig) -> None:
+        self.dir = Path(run_dir)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        (self.dir / SAMPLES).mkdir(exist_ok=True)
+        (self.dir / CHECKPOINTS).mkdir(exist_ok=True)
+        atomic_write_text(self.dir / CONFIG, config.to_json() + "\n")
+        self._metrics = open(self.dir / METRICS, "a", encoding="utf-8")  # noqa: SIM115
+
+    @property
+    def checkpoint_dir(self) -> Path:
+        return self.dir / CHECKPOINTS
+
+    def log(self, row: dict[str, Any]) -> None:
+        self._metrics.write(json.dumps({k: _clean(v) for k, v in row.items()}) + "\n")
+        self._metrics.flush()
+
+    def truncate_after(self, step: int) -> None:
+        """Drops metric rows past `step` (after a resume from an earlier checkpoint)."""
+        self._metrics.close()
+        rows = RunReader(self.dir).metrics()
+        keep = "".join(json.dumps(r) + "\n" for r in rows if r.get("step", 0) <= step)
+        atomic_write_text(self.dir / METRICS, keep)
+        self._metrics = open(self.dir / METRICS, "a", encoding="utf-8")  # noqa: SIM115
+
+    def save_samples(self, step: int, grid: np.ndarray) -> Path:
+        from PIL import Image
+
+        path = self.dir / SAMPLES / step_name(step, ".png")
+        img = Image.fromarray(grid[..., 0] if grid.shape[-1] == 1 else grid)
+        with atomic_path(path, suffix=".png") as tmp:
+            img.save(tmp, format="PNG")
+        return path
+
+    def close(self) -> None:
+        if not self._metrics.closed:
+            self._metrics.close()
+
+
+class RunReader:
+    """Reads a run folder, also one that another process is still writing."""
+
+    def __init__(self, run_dir: str | Path) -> None:
+        self.dir = Path(run_dir)
+        if not self.dir.is_dir():
+            raise FileNotFoundError(f"{self.dir} is not a folder")
+        self._offset = 0
+        self._config: RunConfig | None = None
+
+    @property
+    def config(self) -> RunConfig | None:
+        if self._config is None and (self.dir / CONFIG).is_file():
+            try:
+                self._config = RunConfig.from_json((self.dir / CONFIG).read_text("utf-8"))
+            except (ConfigError, OSError, UnicodeDecodeError):
+                return None
+        return self._config
+
+    def poll(self) -> list[dict[str, Any]]:
+        """Metric rows appended since the last call; a half-written last line waits for later."""
+        path = self.dir / METRICS
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            return []
+        if size < self._offset:  # the file was rewritten (a resume truncated it): start over
+            self._offset = 0
+        if size == self._offset:
+            return []
+        with open(path, "rb") as f:
+            f.seek(self._offset)
+            chunk = f.read(size - self._offset)
+        end = chunk.rfind(b"\n")
+        if end < 0:
+            return []
+        self._offset += end + 1
+        rows = []
+        for line in chunk[: end + 1].splitlines():
+            try:
+                row = json.loads(line)
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                continue  # a damaged line costs that line, not the run
+            if isinstance(row, dict):
+                rows.append(row)
+        return rows
+
+    def metrics(self) -> list[dict[str, Any]]:
+        return RunReader(self.dir).poll()
+
+    def samples(self) -> list[tuple[int, Path]]:
+        return _stepped(self.dir / SAMPLES, ".png")
+
+    def checkpoints(self) -> list[tuple[int, Path]]:
+        return _stepped(self.dir / CHECKPOINTS, ".safetensors")
+
+    def latest_checkpoint(self) -> Path | None:
+        return latest_checkpoint(self.dir)

@@ -1,0 +1,411 @@
+"""The training loop shared by the app and the command line.
+
+`Trainer.step()` does n_critic discriminator updates and one generator update and returns the
+step's figures; `Trainer.run(hooks)` loops with hooks for progress, samples, checkpoints, pause
+and stop (the shape of StyleGAN3's training loop with progress_fn/abort_fn, minus pickles).
+Under torchrun it trains data-parallel: see `dist.py`.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from . import dist, losses
+from .augment import diff_augment
+from .checkpoint import (
+    CheckpointError,
+    LoadedGenerator,
+    _restore_optimizer,
+    _strip,
+    config_of,
+    load_into,
+    read_checkpoint,
+    resolve_checkpoint,
+    save_checkpoint,
+)
+from .config import RunConfig
+from .data import ImageData, ToyData, build_dataset
+from .export import make_grid
+from .networks import build_discriminator, build_generator
+from .runs import LATEST, RunWriter, step_name
+
+TOY_EXTENT = {"toy-ring": 1.6, "toy-grid": 5.5, "toy-spiral": 2.6}
+KEEP_CHECKPOINTS = 3
+
+
+class TrainingDiverged(RuntimeError):
+    """A loss became NaN or infinite; no checkpoint was written from the bad state."""
+
+    def __init__(self, step: int, figures: dict[str, float]) -> None:
+        self.step = step
+        shown = ", ".join(f"{k}={v}" for k, v in figures.items())
+        super().__init__(f"Training diverged at step {step} ({shown}). Lower the learning rates, "
+                         "try another loss (hinge, wgan-gp) or spectral norm, or roll back to "
+                         "the last checkpoint.")
+
+
+@dataclass
+class TrainHooks:
+    progress: Callable[[dict[str, float]], None] | None = None
+    samples: Callable[[int, np.ndarray], None] | None = None
+    checkpoint: Callable[[Path], None] | None = None
+    should_pause: Callable[[], bool] | None = None
+    should_stop: Callable[[], bool] | None = None
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise RuntimeError("CUDA was asked for but no CUDA GPU is available; choose cpu or auto.")
+    if name == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        raise RuntimeError("MPS was asked for but is not available on this machine; choose cpu or auto.")
+    return torch.device(name)
+
+
+def available_devices() -> list[str]:
+    found = ["cpu"]
+    if torch.cuda.is_available():
+        found.insert(0, "cuda")
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        found.insert(0, "mps")
+    return ["auto", *found]
+
+
+class Trainer:
+    def __init__(self, config: RunConfig, run_dir: str | Path | None = None, *,
+                 dataset: ImageData | ToyData | None = None,
+                 data_progress: Callable[[int, int], None] | None = None) -> None:
+        self.config = config.validate()
+        t = config.train
+        self.rank, self.world = dist.rank(), dist.world_size()
+        self.device = dist.device_for_rank(resolve_device(t.device))
+        torch.manual_seed(t.seed)  # the same initial weights on every rank and every run
+        self.G = build_generator(config).to(self.device)
+        self.D = build_discriminator(config).to(self.device)
+        cuda = self.device.type == "cuda"
+        if cuda and not config.is_toy:
+            torch.backends.cudnn.benchmark = True
+            self.G.to(memory_format=torch.channels_last)
+            self.D.to(memory_format=torch.channels_last)
+        dist.broadcast_module(self.G)
+        dist.broadcast_module(self.D)
+        self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False) if t.ema else None
+        adam: dict[str, Any] = {"betas": (t.beta1, t.beta2)}
+        if cuda:
+            adam["fused"] = True
+        self.opt_G = torch.optim.Adam(self.G.parameters(), lr=t.lr_g, **adam)
+        self.opt_D = torch.optim.Adam(self.D.parameters(), lr=t.lr_d, **adam)
+        self.amp_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(t.precision)
+        self.scaler = torch.amp.GradScaler("cuda") if (t.precision == "fp16" and cuda) else None
+        self._G_fwd: nn.Module = torch.compile(self.G) if t.compile else self.G
+        self._D_fwd: nn.Module = torch.compile(self.D) if t.compile else self.D
+
+        self.dataset = dataset if dataset is not None else build_dataset(config, data_progress)
+        self._images: torch.Tensor | None = None
+        if isinstance(self.dataset, ImageData):
+            n = len(self.dataset)
+            if n < t.batch_size * self.world:
+                raise ValueError(f"The dataset has {n} images, fewer than one batch "
+                                 f"({t.batch_size * self.world}); lower the batch size.")
+            # Small datasets live on the GPU: a batch is then one index_select, no copy.
+            on_device = cuda and self.dataset.images.numel() < 2**30
+            self._images = self.dataset.images.to(self.device) if on_device else self.dataset.images
+        self.epoch, self._pos, self._order = 0, 0, torch.empty(0, dtype=torch.long)
+        self._toy_rng = np.random.default_rng([t.seed, self.rank])
+        torch.manual_seed(t.seed + 1000 * self.rank + 1)  # per-rank noise and augmentation
+        self.fixed_z = torch.randn(64, config.model.latent_dim,
+                                   generator=torch.Generator().manual_seed(t.seed + 7)).to(self.device)
+        self.step_count = 0
+        self.run_dir = Path(run_dir) if run_dir else None
+        self.writer = RunWriter(self.run_dir, config) if (self.run_dir and self.rank == 0) else None
+        self._last: dict[str, float] = {}
+
+    # --- data ---------------------------------------------------------------------------
+    def _next_real(self) -> torch.Tensor:
+        b = self.config.train.batch_size
+        if isinstance(self.dataset, ToyData):
+            return self.dataset.sample(b, self._toy_rng).to(self.device)
+        assert self._images is not None
+        if self._pos + b > len(self._order):
+            if len(self._order):
+                self.epoch += 1
+            self._order = dist.epoch_indices(len(self.dataset), self.config.train.seed, self.epoch)
+            self._pos = 0
+        idx = self._order[self._pos:self._pos + b]
+        self._pos += b
+        batch = self._images.index_select(0, idx.to(self._images.device)).to(self.device, non_blocking=True)
+        x = batch.float().div_(127.5).sub_(1.0)
+        if self.device.type == "cuda":
+            x = x.contiguous(memory_format=torch.channels_last)
+        return x
+
+    def _autocast(self):
+        if self.amp_dtype is None:
+            return torch.autocast(self.device.type, enabled=False)
+        return torch.autocast(self.device.type, dtype=self.amp_dtype)
+
+    def _aug(self, x: torch.Tensor) -> torch.Tensor:
+        return diff_augment(x, self.config.train.diffaug) if self.config.train.diffaug else x
+
+    def _backward_step(self, loss: torch.Tensor, opt: torch.optim.Optimizer, module: nn.Module) -> None:
+        if self.scaler is not None:
+            self.scaler.scale(loss).backward()
+            dist.average_gradients(module)
+            self.scaler.step(opt)
+            self.scaler.update()
+        else:
+            loss.backward()
+            dist.average_gradients(module)
+            opt.step()
+
+    # --- one step -----------------------------------------------------------------------
+    def step(self) -> dict[str, float]:
+        t = self.config.train
+        t0 = time.perf_counter()
+        self.G.train()
+        self.D.train()
+        b, nz = t.batch_size, self.config.model.latent_dim
+        for i in range(t.n_critic):
+            real = self._next_real()
+            z = torch.randn(b, nz, device=self.device)
+            last = i == t.n_critic - 1
+            with self._autocast():
+                if last:  # this fake also feeds the generator update, as in the DCGAN example
+                    fake = self._G_fwd(z)
+                else:
+                    with torch.no_grad():
+                        fake = self._G_fwd(z)
+                if t.r1_gamma > 0:
+                    real.requires_grad_(True)
+                real_logits = self._D_fwd(self._aug(real))
+                fake_logits = self._D_fwd(self._aug(fake.detach()))
+                loss_D = losses.d_loss(t.loss, real_logits, fake_logits, t.label_smoothing)
+                if t.loss == "wgan-gp":
+                    loss_D = loss_D + t.gp_weight * losses.gradient_penalty(self._D_fwd, real, fake.detach().float())
+                if t.r1_gamma > 0:
+                    loss_D = loss_D + 0.5 * t.r1_gamma * losses.r1_penalty(real_logits, real)
+            self.opt_D.zero_grad(set_to_none=True)
+            self._backward_step(loss_D, self.opt_D, self.D)
+        self.D.requires_grad_(False)  # no D gradients in the generator update
+        with self._autocast():
+            gen_logits = self._D_fwd(self._aug(fake))
+            loss_G = losses.g_loss(t.loss, gen_logits)
+        self.opt_G.zero_grad(set_to_none=True)
+        self._backward_step(loss_G, self.opt_G, self.G)
+        self.D.requires_grad_(True)
+        self.step_count += 1
+        self._update_ema()
+        with torch.no_grad():
+            figures = torch.stack([loss_D.detach().float(), loss_G.detach().float(),
+                                   self._real_score(real_logits), self._real_score(fake_logits)]).tolist()
+        dt = time.perf_counter() - t0
+        out = {"step": self.step_count, "loss_D": figures[0], "loss_G": figures[1],
+               "D_real": figures[2], "D_fake": figures[3],
+               "images_per_s": b * t.n_critic * self.world / max(dt, 1e-9)}
+        if not all(math.isfinite(v) for v in figures):
+            raise TrainingDiverged(self.step_count, {"loss_D": figures[0], "loss_G": figures[1]})
+        self._last = out
+        return out
+
+    def _real_score(self, logits: torch.Tensor) -> torch.Tensor:
+        logits = logits.detach().float()
+        return torch.sigmoid(logits).mean() if self.config.train.loss == "bce" else logits.mean()
+
+    @torch.no_grad()
+    def _update_ema(self) -> None:
+        if self.G_ema is None:
+            return
+        # Warm-up: a short run's EMA is not dominated by the random initial weights.
+        decay = min(self.config.train.ema_decay, (1 + self.step_count) / (10 + self.step_count))
+        ema_p = list(self.G_ema.parameters())
+        torch._foreach_lerp_(ema_p, [p.detach() for p in self.G.parameters()], 1.0 - decay)
+        for eb, b in zip(self.G_ema.buffers(), self.G.buffers()):
+            eb.copy_(b)
+
+    # --- views --------------------------------------------------------------------------
+    @property
+    def sampler(self) -> nn.Module:
+        return self.G_ema if self.G_ema is not None else self.G
+
+    @torch.no_grad()
+    def sample_grid(self, n: int = 64) -> np.ndarray:
+        """The fixed-noise grid as uint8 (H, W, C); toys get a scatter in toy_view instead."""
+        G = self.sampler
+        was_training = G.training
+        G.eval()
+        images = G(self.fixed_z[:n]).float()
+        G.train(was_training)
+        if self.config.is_toy:
+            raise ValueError("2-D toy runs have no image grid; use toy_view()")
+        return make_grid(images.cpu(), nrow=int(math.ceil(math.sqrt(n))))
+
+    @torch.no_grad()
+    def toy_view(self, resolution: int = 64, n: int = 512) -> dict[str, Any]:
+        """Real and generated points, and D's output on a grid behind them (GAN Lab's view)."""
+        assert isinstance(self.dataset, ToyData)
+        ext = TOY_EXTENT.get(self.config.data.name, 3.0)
+        real = self.dataset.sample(n, np.random.default_rng(12345)).numpy()
+        G = self.sampler
+        G.eval()
+        fake = G(torch.randn(n, self.config.model.latent_dim, device=self.device,
+                             generator=None)).float().cpu().numpy()
+        xs = torch.linspace(-ext, ext, resolution, device=self.device)
+        gy, gx = torch.meshgrid(xs, xs, indexing="ij")
+        pts = torch.stack([gx.reshape(-1), gy.reshape(-1)], 1)
+        pack = self.config.model.pack
+        self.D.eval()
+        logits = self.D(pts.repeat_interleave(pack, 0)).float()
+        self.D.train()
+        heat = torch.sigmoid(logits) if self.config.train.loss == "bce" else torch.sigmoid(logits - logits.mean())
+        return {"real": real, "fake": fake, "heat": heat.reshape(resolution, resolution).cpu().numpy(),
+                "extent": (-ext, ext, -ext, ext)}
+
+    def loaded_generator(self) -> LoadedGenerator:
+        """A CPU copy of the generator (EMA weights when on) for the explorer."""
+        G = copy.deepcopy(self.sampler).to("cpu").float().eval().requires_grad_(False)
+        G = G.to(memory_format=torch.contiguous_format) if not self.config.is_toy else G
+        return LoadedGenerator(G, self.config, self.step_count, None, "generator")
+
+    # --- checkpoints --------------------------------------------------------------------
+    def _rng_state(self) -> dict[str, torch.Tensor]:
+        state = {"torch": torch.get_rng_state()}
+        if self.device.type == "cuda":
+            state["cuda"] = torch.cuda.get_rng_state(self.device)
+        return state
+
+    def save_checkpoint(self, path: str | Path | None = None) -> Path | None:
+        """Writes step_XXXXXXX.safetensors and latest.safetensors (rank 0 only)."""
+        dist.broadcast_buffers(self.G)  # batch-norm statistics: rank 0's win (see dist.py)
+        if self.rank != 0:
+            return None
+        if path is None:
+            if self.writer is None:
+                raise CheckpointError("This run has no run folder to save checkpoints into.")
+            path = self.writer.checkpoint_dir / step_name(self.step_count, ".safetensors")
+        extra = {"epoch": self.epoch, "pos": self._pos, "world": self.world,
+                 "toy_rng": self._toy_rng.bit_generator.state}
+        save_checkpoint(path, config=self.config, step=self.step_count, G=self.G, D=self.D,
+                        G_ema=self.G_ema, opt_G=self.opt_G, opt_D=self.opt_D,
+                        rng=self._rng_state(), extra=extra)
+        path = Path(path)
+        if self.writer is not None and path.parent == self.writer.checkpoint_dir:
+            from .fsutil import atomic_path
+
+            with atomic_path(path.parent / LATEST) as tmp:
+                shutil.copyfile(path, tmp)
+            old = sorted(path.parent.glob("step_*.safetensors"))[:-KEEP_CHECKPOINTS]
+            for p in old:
+                p.unlink(missing_ok=True)
+        return path
+
+    def load_state(self, path: str | Path) -> None:
+        """Restores weights, optimizers, step, data position and RNG from a full checkpoint."""
+        path = resolve_checkpoint(path)
+        tensors, meta = read_checkpoint(path)
+        if meta.get("kind") != "full" or "opt_G.meta" not in meta:
+            raise CheckpointError(f"{path.name} is a generator export, not a training checkpoint; "
+                                  "training can only resume from a checkpoint with D and optimizers.")
+        load_into(self.G, _strip(tensors, "G."), "generator", path)
+        load_into(self.D, _strip(tensors, "D."), "discriminator", path)
+        if self.G_ema is not None:
+            ema = _strip(tensors, "G_ema.") or _strip(tensors, "G.")
+            load_into(self.G_ema, ema, "EMA generator", path)
+        _restore_optimizer(self.opt_G, "opt_G.", tensors, meta["opt_G.meta"])
+        _restore_optimizer(self.opt_D, "opt_D.", tensors, meta["opt_D.meta"])
+        self.step_count = int(meta.get("step", "0"))
+        extra = json.loads(meta.get("extra", "{}"))
+        same_world = extra.get("world", 1) == self.world
+        if same_world:  # the exact data order and noise continue; another world size reshuffles
+            self.epoch, self._pos = int(extra.get("epoch", 0)), int(extra.get("pos", 0))
+            if self._pos:
+                self._order = dist.epoch_indices(len(self.dataset), self.config.train.seed, self.epoch)
+            if "rng.torch" in tensors:
+                torch.set_rng_state(tensors["rng.torch"])
+            if "rng.cuda" in tensors and self.device.type == "cuda":
+                torch.cuda.set_rng_state(tensors["rng.cuda"], self.device)
+            if "toy_rng" in extra:
+                self._toy_rng.bit_generator.state = extra["toy_rng"]
+        else:
+            self.epoch = int(extra.get("epoch", 0)) + 1
+        if self.writer is not None:
+            self.writer.truncate_after(self.step_count)
+
+    @classmethod
+    def resume(cls, source: str | Path, steps: int | None = None, **overrides: Any) -> Trainer:
+        """Continues the run in `source` (a run folder or checkpoint); `steps` more steps."""
+        path = resolve_checkpoint(source)
+        _, meta = read_checkpoint(path)
+        config = config_of(meta, path)
+        step = int(meta.get("step", "0"))
+        if steps is not None:
+            config.train.steps = step + steps
+        for key, value in overrides.items():
+            setattr(config.train, key, value)
+        run_dir = Path(source) if Path(source).is_dir() else path.parent.parent
+        trainer = cls(config, run_dir if (run_dir / "config.json").exists() else None)
+        trainer.load_state(path)
+        return trainer
+
+    # --- the loop -----------------------------------------------------------------------
+    def run(self, hooks: TrainHooks | None = None) -> dict[str, float]:
+        h = hooks or TrainHooks()
+        t = self.config.train
+        saved = -1
+        while self.step_count < t.steps:
+            if h.should_stop and h.should_stop():
+                break
+            while h.should_pause and h.should_pause():
+                if h.should_stop and h.should_stop():
+                    break
+                time.sleep(0.05)
+            if h.should_stop and h.should_stop():
+                break
+            figures = self.step()
+            s = self.step_count
+            if self.writer and (s % t.log_every == 0 or s == t.steps):
+                self.writer.log(figures)
+            if h.progress:
+                h.progress(figures)
+            if s % t.sample_every == 0 or s == t.steps:
+                self.emit_samples(h)
+            if s % t.checkpoint_every == 0 and self.writer:
+                self._checkpoint(h)
+                saved = s
+        if self.writer and self._last and saved != self.step_count:
+            self._checkpoint(h)
+        return self._last
+
+    def emit_samples(self, h: TrainHooks) -> None:
+        if self.config.is_toy or self.rank != 0:
+            return
+        grid = self.sample_grid()
+        if self.writer:
+            self.writer.save_samples(self.step_count, grid)
+        if h.samples:
+            h.samples(self.step_count, grid)
+
+    def _checkpoint(self, h: TrainHooks) -> None:
+        path = self.save_checkpoint()
+        if path is not None and h.checkpoint:
+            h.checkpoint(path)
+
+    def close(self) -> None:
+        if self.writer:
+            self.writer.close()
