@@ -1,0 +1,355 @@
+"""Latent space tools: seeds to z, paths, truncation, directions, projection.
+
+A generator here is any module mapping z (N, latent_dim) to images
+(N, C, H, W) in [-1, 1], with ``.latent_dim`` and ``.sample_shape``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+ProgressFn = Callable[[int, int], None]
+StopFn = Callable[[], bool]
+
+
+class Cancelled(RuntimeError):
+    """A long computation was stopped on request."""
+
+
+# ---------------------------------------------------------------- sampling
+
+
+def sample_z(seed: int, n: int, dim: int) -> torch.Tensor:
+    """(n, dim) standard normal, CPU float32; the same seed gives the same z everywhere."""
+    gen = torch.Generator(device="cpu")
+    gen.manual_seed(int(seed) & 0xFFFF_FFFF_FFFF_FFFF)
+    return torch.randn(int(n), int(dim), generator=gen, dtype=torch.float32)
+
+
+def truncate(z: torch.Tensor, psi: float, mean: torch.Tensor | None = None) -> torch.Tensor:
+    """Pull z towards ``mean`` (zero by default): mean + psi * (z - mean)."""
+    if mean is None:
+        return z * psi
+    return mean + psi * (z - mean)
+
+
+# ---------------------------------------------------------------- interpolation
+
+
+def lerp(a: torch.Tensor, b: torch.Tensor, t: float | torch.Tensor) -> torch.Tensor:
+    return a + (b - a) * t
+
+
+def slerp(a: torch.Tensor, b: torch.Tensor, t: float | torch.Tensor) -> torch.Tensor:
+    """Spherical interpolation along the last axis; falls back to lerp for parallel vectors."""
+    a = torch.as_tensor(a, dtype=torch.float32)
+    b = torch.as_tensor(b, dtype=torch.float32)
+    t = torch.as_tensor(t, dtype=torch.float32)
+    na = a.norm(dim=-1, keepdim=True).clamp_min(1e-12)
+    nb = b.norm(dim=-1, keepdim=True).clamp_min(1e-12)
+    cos = ((a / na) * (b / nb)).sum(-1, keepdim=True).clamp(-1.0, 1.0)
+    omega = torch.acos(cos)
+    so = torch.sin(omega)
+    near = so.abs() < 1e-5
+    safe = torch.where(near, torch.ones_like(so), so)
+    out = (torch.sin((1.0 - t) * omega) / safe) * a + (torch.sin(t * omega) / safe) * b
+    return torch.where(near, lerp(a, b, t), out)
+
+
+def interpolate_path(
+    keyframes: torch.Tensor | np.ndarray,
+    frames_per_segment: int,
+    mode: str = "slerp",
+    loop: bool = False,
+) -> torch.Tensor:
+    """(K, dim) keyframes -> (F, dim) frames.
+
+    Each segment contributes ``frames_per_segment`` frames starting at its first
+    keyframe; an open path ends on the last keyframe (F = (K-1)*n + 1), a loop
+    returns towards the first without repeating it (F = K*n).
+    """
+    keys = torch.as_tensor(np.asarray(keyframes, dtype=np.float32))
+    if keys.ndim != 2 or keys.shape[0] < 1:
+        raise ValueError("keyframes must be shaped (K, dim) with K >= 1")
+    if mode not in ("lerp", "slerp"):
+        raise ValueError(f"unknown interpolation mode '{mode}'; use 'lerp' or 'slerp'")
+    n = max(1, int(frames_per_segment))
+    if keys.shape[0] == 1:
+        return keys.clone()
+    pairs = list(zip(keys[:-1], keys[1:]))
+    if loop:
+        pairs.append((keys[-1], keys[0]))
+    fn = slerp if mode == "slerp" else lerp
+    t = (torch.arange(n, dtype=torch.float32) / n)[:, None]
+    frames = [fn(a[None], b[None], t) for a, b in pairs]
+    if not loop:
+        frames.append(keys[-1:].clone())
+    return torch.cat(frames, dim=0)
+
+
+# ---------------------------------------------------------------- the explorer's state
+
+
+@dataclass(frozen=True)
+class LatentState:
+    """What the explorer shows: a base z, its seed, truncation and direction offsets.
+
+    ``seed`` is None once z was edited away from a seed's sample.
+    """
+
+    z: np.ndarray
+    seed: int | None = None
+    psi: float = 1.0
+    offsets: tuple[float, ...] = field(default_factory=tuple)
+
+    @classmethod
+    def from_seed(cls, seed: int, dim: int, psi: float = 1.0) -> LatentState:
+        return cls(sample_z(seed, 1, dim)[0].numpy(), seed=seed, psi=psi)
+
+    @property
+    def dim(self) -> int:
+        return int(self.z.shape[0])
+
+    def with_(self, **changes) -> LatentState:
+        return replace(self, **changes)
+
+    def effective_z(self, directions: np.ndarray | None = None) -> np.ndarray:
+        """The vector fed to the generator: truncate(z) moved along the directions."""
+        z = np.asarray(self.z, dtype=np.float32) * np.float32(self.psi)
+        if directions is not None and self.offsets:
+            k = min(len(self.offsets), directions.shape[0])
+            if k:
+                offs = np.asarray(self.offsets[:k], dtype=np.float32)
+                z = z + offs @ directions[:k].astype(np.float32)
+        return z
+
+    def same_as(self, other: LatentState) -> bool:
+        return (
+            self.seed == other.seed
+            and self.psi == other.psi
+            and self.offsets == other.offsets
+            and np.array_equal(self.z, other.z)
+        )
+
+
+# ---------------------------------------------------------------- rendering helpers
+
+
+def generate(generator: nn.Module, z: torch.Tensor | np.ndarray, batch: int = 64) -> torch.Tensor:
+    """Images for z (N, dim) in inference mode, in batches."""
+    zt = torch.as_tensor(np.asarray(z, dtype=np.float32)) if not isinstance(z, torch.Tensor) else z
+    if zt.ndim == 1:
+        zt = zt[None]
+    with torch.inference_mode():
+        return torch.cat([generator(zt[i : i + batch]) for i in range(0, len(zt), batch)])
+
+
+def weights_hash(module: nn.Module) -> str:
+    """A hex digest of a module's parameters and buffers (names, shapes, values)."""
+    h = hashlib.sha256()
+    for name, tensor in sorted(module.state_dict().items()):
+        t = tensor.detach().to("cpu").contiguous()
+        h.update(name.encode())
+        h.update(str(tuple(t.shape)).encode())
+        h.update(str(t.dtype).encode())
+        h.update(t.view(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+    return h.hexdigest()[:32]
+
+
+# ---------------------------------------------------------------- PCA directions
+
+
+@dataclass(frozen=True)
+class Directions:
+    """Unit vectors in z (k, dim), best first, and each one's share of the layer's variance."""
+
+    vectors: np.ndarray
+    explained: np.ndarray
+    layer: str = ""
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        from ganstudio.core.export import atomic_write
+
+        with atomic_write(path) as tmp, open(tmp, "wb") as fh:
+            np.savez(
+                fh,
+                vectors=self.vectors.astype(np.float32),
+                explained=self.explained.astype(np.float32),
+                layer=np.frombuffer(self.layer.encode() or b" ", dtype=np.uint8),
+            )
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Directions:
+        with np.load(Path(path), allow_pickle=False) as data:
+            return cls(
+                vectors=np.asarray(data["vectors"], np.float32),
+                explained=np.asarray(data["explained"], np.float32),
+                layer=bytes(data["layer"]).decode().strip(),
+            )
+
+
+def _pick_layer(generator: nn.Module) -> tuple[str, nn.Module]:
+    """An early layer with a rich, spatially global code: the first activation's output.
+
+    GANSpace takes the first linear/convolutional block for BigGAN-like models;
+    the first nonlinearity's output is that block's activation.
+    """
+    leaves = [(n, m) for n, m in generator.named_modules() if n and not list(m.children())]
+    for name, mod in leaves:
+        if isinstance(mod, (nn.ReLU, nn.LeakyReLU, nn.GELU, nn.SiLU, nn.ELU, nn.Tanh)):
+            return name, mod
+    if leaves:
+        return leaves[0]
+    return "", generator
+
+
+def pca_directions(
+    generator: nn.Module,
+    n_samples: int,
+    k: int,
+    progress: ProgressFn | None = None,
+    should_stop: StopFn | None = None,
+    *,
+    seed: int = 0,
+    layer: str | None = None,
+    batch: int = 128,
+) -> Directions:
+    """Principal directions as GANSpace finds them.
+
+    Sample ``n_samples`` latents, record an intermediate layer's activations,
+    take their top ``k`` principal components, then regress the PCA
+    coordinates back to z: each direction is the z-space vector that moves the
+    activations along one component, normalised to unit length.
+    """
+    dim = int(generator.latent_dim)
+    if layer:
+        module = dict(generator.named_modules())[layer]
+        name = layer
+    else:
+        name, module = _pick_layer(generator)
+    captured: list[torch.Tensor] = []
+
+    def hook(_m: nn.Module, _i: object, out: torch.Tensor) -> None:
+        captured.append(out.flatten(1).float().clone())
+        raise _LayerReached  # the rest of the forward pass is not needed
+
+    handle = module.register_forward_hook(hook)
+    z_all = sample_z(seed, n_samples, dim)
+    steps = -(-n_samples // batch) + 1
+    try:
+        with torch.inference_mode():
+            for i, start in enumerate(range(0, n_samples, batch)):
+                if should_stop is not None and should_stop():
+                    raise Cancelled("direction search cancelled")
+                try:
+                    generator(z_all[start : start + batch])
+                except _LayerReached:
+                    pass
+                if progress is not None:
+                    progress(i + 1, steps)
+    finally:
+        handle.remove()
+    x = torch.cat(captured)
+    x = x - x.mean(0, keepdim=True)
+    n = max(1, len(x) - 1)
+    total_var = x.pow(2).sum() / n
+    k = max(1, min(k, x.shape[0] - 1, x.shape[1]))
+    s, comps = _top_components(x, k, seed)  # (k,), (D, k)
+    explained = (s**2 / n) / total_var.clamp_min(1e-12)
+    coords = x @ comps  # (N, k)
+    # Least squares z ≈ coords @ U; the rows of U are the z-space directions.
+    sol = torch.linalg.lstsq(coords, z_all - z_all.mean(0, keepdim=True)).solution  # (k, dim)
+    vectors = sol / sol.norm(dim=1, keepdim=True).clamp_min(1e-12)
+    # A fixed sign per direction so that cached and fresh results agree.
+    signs = torch.sign(vectors[torch.arange(k), vectors.abs().argmax(1)])
+    vectors = vectors * signs[:, None]
+    if progress is not None:
+        progress(steps, steps)
+    return Directions(vectors.numpy().astype(np.float32), explained.numpy().astype(np.float32), name)
+
+
+class _LayerReached(Exception):
+    pass
+
+
+def _top_components(x: torch.Tensor, k: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Randomised SVD of centred x (N, D): top k singular values and right vectors (D, k).
+
+    Uses its own random generator, never the global one another thread may be training with.
+    """
+    q = min(k + 10, *x.shape)
+    gen = torch.Generator().manual_seed(seed + 1)
+    y = x @ torch.randn(x.shape[1], q, generator=gen)
+    for _ in range(4):
+        y = torch.linalg.qr(y).Q
+        y = x @ (x.T @ y)
+    basis = torch.linalg.qr(y).Q  # (N, q)
+    _ub, s, vh = torch.linalg.svd(basis.T @ x, full_matrices=False)
+    return s[:k], vh[:k].T
+
+
+# ---------------------------------------------------------------- projection
+
+
+@dataclass(frozen=True)
+class Projection:
+    z: torch.Tensor  # (dim,)
+    image: torch.Tensor  # (C, H, W) in [-1, 1]
+    error: float  # mean squared pixel error on the [-1, 1] scale
+
+
+def project(
+    generator: nn.Module,
+    target: torch.Tensor,
+    steps: int,
+    lr: float,
+    seed: int,
+    progress: ProgressFn | None = None,
+    should_stop: StopFn | None = None,
+    *,
+    starts: int = 16,
+) -> Projection:
+    """Find z whose image matches ``target`` (C, H, W) in [-1, 1] with Adam on the pixel MSE.
+
+    The search starts from the best of ``starts`` seeded samples; only z is
+    optimised, the generator's weights get no gradients.
+    """
+    dim = int(generator.latent_dim)
+    tgt = torch.as_tensor(target, dtype=torch.float32)
+    if tgt.ndim == 3:
+        tgt = tgt[None]
+    expected = tuple(generator.sample_shape)
+    if tuple(tgt.shape[1:]) != expected:
+        raise ValueError(f"target is shaped {tuple(tgt.shape[1:])}, the generator makes {expected}")
+    candidates = sample_z(seed, max(1, starts), dim)
+    with torch.inference_mode():
+        errs = (generator(candidates) - tgt).pow(2).flatten(1).mean(1)
+    z = candidates[int(errs.argmin())].clone()[None].requires_grad_(True)
+    opt = torch.optim.Adam([z], lr=lr)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, steps), eta_min=lr * 0.05)
+    best_z, best_err = z.detach().clone(), float(errs.min())
+    for step in range(int(steps)):
+        if should_stop is not None and should_stop():
+            raise Cancelled("projection cancelled")
+        loss = (generator(z) - tgt).pow(2).mean()
+        value = float(loss.detach())
+        if value < best_err:
+            best_err, best_z = value, z.detach().clone()
+        (grad,) = torch.autograd.grad(loss, [z])
+        z.grad = grad
+        opt.step()
+        sched.step()
+        if progress is not None:
+            progress(step + 1, int(steps))
+    with torch.inference_mode():
+        image = generator(best_z)
+        err = float((image - tgt).pow(2).mean())
+    return Projection(best_z[0].clone(), image[0].clone(), err)
