@@ -1,0 +1,127 @@
+"""QApplication set-up, theme, icon and the entry point the CLI calls."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
+from PySide6.QtWidgets import QApplication
+
+from ganstudio.gui import settings
+
+APP_VERSION_FALLBACK = "0.1.0"
+
+
+def app_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("ganstudio")
+    except Exception:  # not installed (a plain checkout) or frozen without metadata
+        return APP_VERSION_FALLBACK
+
+
+def icons_dir() -> Path:
+    try:
+        from ganstudio.resources import resource_path
+
+        return Path(resource_path("icons"))
+    except Exception:  # the resources helper is optional; fall back to the package layout
+        return Path(__file__).resolve().parent.parent / "resources" / "icons"
+
+
+def app_icon() -> QIcon:
+    icon = QIcon()
+    folder = icons_dir()
+    for name in ("ganstudio.svg", "ganstudio.png", "ganstudio-64.png", "ganstudio-32.png"):
+        if (folder / name).is_file():
+            icon.addFile(str(folder / name))
+    return icon
+
+
+def _dark_palette() -> QPalette:
+    p = QPalette()
+    window, base, text = QColor(0x2B, 0x2D, 0x31), QColor(0x1F, 0x21, 0x24), QColor(0xE6, 0xE6, 0xE6)
+    disabled = QColor(0x7F, 0x7F, 0x7F)
+    p.setColor(QPalette.ColorRole.Window, window)
+    p.setColor(QPalette.ColorRole.WindowText, text)
+    p.setColor(QPalette.ColorRole.Base, base)
+    p.setColor(QPalette.ColorRole.AlternateBase, window)
+    p.setColor(QPalette.ColorRole.ToolTipBase, base)
+    p.setColor(QPalette.ColorRole.ToolTipText, text)
+    p.setColor(QPalette.ColorRole.PlaceholderText, disabled)
+    p.setColor(QPalette.ColorRole.Text, text)
+    p.setColor(QPalette.ColorRole.Button, window)
+    p.setColor(QPalette.ColorRole.ButtonText, text)
+    p.setColor(QPalette.ColorRole.BrightText, QColor(0xFF, 0x55, 0x55))
+    p.setColor(QPalette.ColorRole.Link, QColor(0x5A, 0xA9, 0xFF))
+    p.setColor(QPalette.ColorRole.Highlight, QColor(0x3D, 0x7E, 0xD8))
+    p.setColor(QPalette.ColorRole.HighlightedText, QColor(0xFF, 0xFF, 0xFF))
+    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText, QPalette.ColorRole.WindowText):
+        p.setColor(QPalette.ColorGroup.Disabled, role, disabled)
+    return p
+
+
+def is_dark() -> bool:
+    hints = QGuiApplication.styleHints()
+    return hints.colorScheme() == Qt.ColorScheme.Dark
+
+
+def apply_theme(app: QApplication) -> None:
+    """Fusion with the system's light or dark scheme; called again when the system switches."""
+    app.setStyle("Fusion")
+    app.setPalette(_dark_palette() if is_dark() else app.style().standardPalette())
+
+
+def ensure_app(argv: list[str] | None = None) -> QApplication:
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        app = existing
+    else:
+        QCoreApplication.setOrganizationName(settings.ORGANIZATION)
+        QCoreApplication.setApplicationName(settings.APPLICATION)
+        app = QApplication([sys.argv[0] if sys.argv else "ganstudio", *(argv or [])][:1])
+    if not app.property("ganstudio_configured"):
+        if not QCoreApplication.organizationName():
+            QCoreApplication.setOrganizationName(settings.ORGANIZATION)
+        if QCoreApplication.applicationName() in ("", "python", "python3"):
+            QCoreApplication.setApplicationName(settings.APPLICATION)
+        app.setApplicationDisplayName(settings.APPLICATION)
+        app.setApplicationVersion(app_version())
+        app.setWindowIcon(app_icon())
+        apply_theme(app)
+        QGuiApplication.styleHints().colorSchemeChanged.connect(lambda _scheme: apply_theme(app))
+        app.setProperty("ganstudio_configured", True)
+    return app
+
+
+def create_main_window(argv: list[str] | None = None):  # -> MainWindow
+    """The main window, not shown, with the core scheduled to load once the loop runs.
+
+    ``argv`` may hold one path (a checkpoint or a run folder) to open once the core is loaded.
+    """
+    ensure_app()
+    from ganstudio.gui.main_window import MainWindow
+
+    window = MainWindow()
+    paths = [a for a in (argv or []) if not a.startswith("-")]
+    if paths:
+        window.open_when_loaded(paths[0])
+    QTimer.singleShot(0, window.load_core)
+    return window
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the desktop app; ``argv`` may hold one checkpoint or run folder to open."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    app = ensure_app()
+    window = create_main_window(argv)
+    window.show()
+    app.processEvents()  # paint the window before torch is imported
+    return app.exec()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

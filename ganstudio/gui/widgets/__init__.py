@@ -1,0 +1,1 @@
+"""Reusable widgets of the training tab and the main window."""

@@ -1,0 +1,413 @@
+"""The training form: every RunConfig field a person sets, validated by the core.
+
+The form keeps a base RunConfig (a preset or the last run) and overrides the fields it
+shows; fields it does not show (e.g. the MLP's depth) keep the base's values. A value
+the core rejects is marked at its field with the core's sentence, and ``valid_changed``
+tells the tab to disable Start.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ganstudio.gui.widgets.data_preview import DataPreview
+
+LOSS_TITLES = {
+    "bce": "Non-saturating (BCE)",
+    "hinge": "Hinge",
+    "wgan-gp": "Wasserstein + gradient penalty",
+    "lsgan": "Least squares",
+}
+ARCH_TITLES = {"dcgan": "DCGAN (convolutional)", "mlp": "MLP (classic GAN)"}
+INVALID_STYLE = "border: 1px solid #d0312d; border-radius: 3px;"
+
+
+def _spin(lo: int, hi: int, name: str, step: int = 1) -> QSpinBox:
+    w = QSpinBox()
+    w.setObjectName(name)
+    w.setRange(lo, hi)
+    w.setSingleStep(step)
+    w.setGroupSeparatorShown(True)
+    w.setAccelerated(True)
+    return w
+
+
+def _dspin(lo: float, hi: float, decimals: int, step: float, name: str) -> QDoubleSpinBox:
+    w = QDoubleSpinBox()
+    w.setObjectName(name)
+    w.setDecimals(decimals)
+    w.setRange(lo, hi)
+    w.setSingleStep(step)
+    return w
+
+
+def _combo(name: str) -> QComboBox:
+    w = QComboBox()
+    w.setObjectName(name)
+    return w
+
+
+class ConfigForm(QWidget):
+    valid_changed = Signal(bool)
+    dataset_changed = Signal(str)
+    config_changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._base: Any = None  # RunConfig, once the core is loaded
+        self._loading = False
+        self._valid = False
+        self.error: Any = None  # the ConfigError shown, if any
+
+        self.preset_combo = _combo("presetCombo")
+        self.dataset_combo = _combo("datasetCombo")
+        self.folder_edit = QLineEdit()
+        self.folder_edit.setObjectName("folderEdit")
+        self.folder_edit.setPlaceholderText("Folder of images (searched recursively)")
+        self.folder_button = QPushButton("Browse…")
+        self.folder_button.setObjectName("folderBrowseButton")
+        self.colour_combo = _combo("channelsCombo")
+        self.colour_combo.addItem("Greyscale", 1)
+        self.colour_combo.addItem("Colour", 3)
+        self.data_preview = DataPreview(self)
+
+        self.model_combo = _combo("modelCombo")
+        self.loss_combo = _combo("lossCombo")
+        self.latent_spin = _spin(0, 8192, "latentSpin")
+        self.resolution_combo = _combo("resolutionCombo")
+
+        self.batch_spin = _spin(0, 8192, "batchSizeSpin")
+        self.lr_g_spin = _dspin(0.0, 1.0, 6, 1e-5, "lrGSpin")
+        self.lr_d_spin = _dspin(0.0, 1.0, 6, 1e-5, "lrDSpin")
+        self.beta1_spin = _dspin(0.0, 1.0, 3, 0.05, "beta1Spin")
+        self.beta2_spin = _dspin(0.0, 1.0, 4, 0.001, "beta2Spin")
+        self.n_critic_spin = _spin(0, 50, "nCriticSpin")
+        self.steps_spin = _spin(0, 10_000_000, "stepsSpin", 100)
+        self.ema_check = QCheckBox("Average G's weights (EMA)")
+        self.ema_check.setObjectName("emaCheck")
+        self.ema_decay_spin = _dspin(0.0, 1.0, 5, 0.0005, "emaDecaySpin")
+        self.device_combo = _combo("deviceCombo")
+        self.seed_spin = _spin(0, 2**31 - 1, "seedSpin")
+
+        self.error_label = QLabel()
+        self.error_label.setObjectName("configErrorLabel")
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #d0312d;")
+        self.error_label.hide()
+
+        self.fields: dict[str, QWidget] = {
+            "data.name": self.dataset_combo,
+            "data.path": self.folder_edit,
+            "model.channels": self.colour_combo,
+            "model.arch": self.model_combo,
+            "train.loss": self.loss_combo,
+            "model.latent_dim": self.latent_spin,
+            "model.resolution": self.resolution_combo,
+            "train.batch_size": self.batch_spin,
+            "model.pack": self.batch_spin,
+            "train.lr_g": self.lr_g_spin,
+            "train.lr_d": self.lr_d_spin,
+            "train.beta1": self.beta1_spin,
+            "train.beta2": self.beta2_spin,
+            "train.n_critic": self.n_critic_spin,
+            "train.steps": self.steps_spin,
+            "train.ema_decay": self.ema_decay_spin,
+            "train.device": self.device_combo,
+            "train.seed": self.seed_spin,
+        }
+        self._tooltips = {
+            self.latent_spin: "Size of the noise vector z the generator maps to a sample",
+            self.n_critic_spin: "Discriminator updates per generator update",
+            self.steps_spin: "Generator updates to train for",
+            self.seed_spin: "Seeds the weights, the data order and the fixed sample noise",
+            self.ema_decay_spin: "Decay of the exponential moving average of G's weights",
+        }
+        for widget, tip in self._tooltips.items():
+            widget.setToolTip(tip)
+        self._build_layout()
+        self.setEnabled(False)
+
+    # ----------------------------------------------------------------- layout
+    def _build_layout(self) -> None:
+        data_box = QGroupBox("Data")
+        data_form = QFormLayout(data_box)
+        data_form.addRow("Preset", self.preset_combo)
+        data_form.addRow("Dataset", self.dataset_combo)
+        folder_row = QHBoxLayout()
+        folder_row.setContentsMargins(0, 0, 0, 0)
+        folder_row.addWidget(self.folder_edit, 1)
+        folder_row.addWidget(self.folder_button)
+        self.folder_widget = QWidget()
+        self.folder_widget.setLayout(folder_row)
+        data_form.addRow("Folder", self.folder_widget)
+        data_form.addRow("Colour", self.colour_combo)
+        data_form.addRow(self.data_preview)
+
+        model_box = QGroupBox("Model")
+        model_form = QFormLayout(model_box)
+        model_form.addRow("Architecture", self.model_combo)
+        model_form.addRow("Loss", self.loss_combo)
+        model_form.addRow("Latent size", self.latent_spin)
+        model_form.addRow("Resolution", self.resolution_combo)
+
+        train_box = QGroupBox("Optimisation")
+        train_form = QFormLayout(train_box)
+        train_form.addRow("Steps", self.steps_spin)
+        train_form.addRow("Batch size", self.batch_spin)
+        train_form.addRow("Learning rate G", self.lr_g_spin)
+        train_form.addRow("Learning rate D", self.lr_d_spin)
+        betas = QHBoxLayout()
+        betas.setContentsMargins(0, 0, 0, 0)
+        betas.addWidget(self.beta1_spin)
+        betas.addWidget(self.beta2_spin)
+        betas_widget = QWidget()
+        betas_widget.setLayout(betas)
+        train_form.addRow("Adam β₁, β₂", betas_widget)
+        train_form.addRow("n_critic", self.n_critic_spin)
+        ema_row = QHBoxLayout()
+        ema_row.setContentsMargins(0, 0, 0, 0)
+        ema_row.addWidget(self.ema_check)
+        ema_row.addWidget(self.ema_decay_spin)
+        ema_widget = QWidget()
+        ema_widget.setLayout(ema_row)
+        train_form.addRow("EMA", ema_widget)
+        train_form.addRow("Device", self.device_combo)
+        train_form.addRow("Seed", self.seed_spin)
+
+        for form in (data_form, model_form, train_form):
+            form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+            form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self._data_form = data_form
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(data_box)
+        layout.addWidget(model_box)
+        layout.addWidget(train_box)
+        layout.addWidget(self.error_label)
+        layout.addStretch(1)
+
+    # ----------------------------------------------------------------- populate (needs the core)
+    def populate(self, devices: list[tuple[str, str]]) -> None:
+        """Fill the choices from the core; ``devices`` is [(value, title)] of those present."""
+        from ganstudio.core import config as C
+        from ganstudio.core.data import DATASETS
+
+        self._loading = True
+        for name, text in C.PRESETS.items():
+            self.preset_combo.addItem(name, name)
+            self.preset_combo.setItemData(self.preset_combo.count() - 1, text, Qt.ItemDataRole.ToolTipRole)
+        for info in DATASETS.values():
+            self.dataset_combo.addItem(info.title, info.name)
+        for arch in C.ARCHS:
+            self.model_combo.addItem(ARCH_TITLES.get(arch, arch), arch)
+        for loss in C.LOSSES:
+            self.loss_combo.addItem(LOSS_TITLES.get(loss, loss), loss)
+        for res in C.RESOLUTIONS:
+            self.resolution_combo.addItem(f"{res} × {res}", res)
+        for value, title in devices:
+            self.device_combo.addItem(title, value)
+        self._loading = False
+
+        for widget in self.fields.values():
+            signal = _change_signal(widget)
+            if signal is not None:
+                signal.connect(self._on_field_changed)
+        self.ema_check.toggled.connect(self._on_field_changed)
+        self.preset_combo.activated.connect(self._on_preset_chosen)
+        self.dataset_combo.activated.connect(self._on_dataset_chosen)
+        self.folder_button.clicked.connect(self._on_browse_clicked)
+        self.folder_edit.editingFinished.connect(lambda: self.dataset_changed.emit("folder"))
+        self.setEnabled(True)
+
+    # ----------------------------------------------------------------- config in and out
+    def set_config(self, cfg: Any) -> None:
+        """Show ``cfg`` (a RunConfig) and make it the base for fields the form does not show."""
+        self._base = cfg
+        self._loading = True
+        m, d, t = cfg.model, cfg.data, cfg.train
+        _select(self.dataset_combo, d.name)
+        self.folder_edit.setText(d.path or "")
+        _select(self.colour_combo, m.channels)
+        _select(self.model_combo, m.arch)
+        _select(self.loss_combo, t.loss)
+        self.latent_spin.setValue(m.latent_dim)
+        _select(self.resolution_combo, m.resolution)
+        self.batch_spin.setValue(t.batch_size)
+        self.lr_g_spin.setValue(t.lr_g)
+        self.lr_d_spin.setValue(t.lr_d)
+        self.beta1_spin.setValue(t.beta1)
+        self.beta2_spin.setValue(t.beta2)
+        self.n_critic_spin.setValue(t.n_critic)
+        self.steps_spin.setValue(t.steps)
+        self.ema_check.setChecked(t.ema)
+        self.ema_decay_spin.setValue(t.ema_decay)
+        if _select(self.device_combo, t.device) < 0:
+            self.device_combo.setCurrentIndex(0)
+        self.seed_spin.setValue(t.seed)
+        self._loading = False
+        self._update_visibility()
+        self.validate()
+        self.dataset_changed.emit(d.name)
+
+    def raw_config(self) -> Any:
+        """A RunConfig built from the fields, not validated (the core raises on a bad type)."""
+        from ganstudio.core.config import RunConfig
+
+        d = self._base.to_dict()
+        name = self.dataset_combo.currentData()
+        d["data"].update(name=name, path=self.folder_edit.text().strip() or None)
+        channels = self.colour_combo.currentData() if name == "folder" else _natural_channels(name)
+        d["model"].update(
+            arch=self.model_combo.currentData(),
+            latent_dim=self.latent_spin.value(),
+            resolution=self.resolution_combo.currentData(),
+            channels=channels or d["model"]["channels"],
+        )
+        d["train"].update(
+            loss=self.loss_combo.currentData(),
+            batch_size=self.batch_spin.value(),
+            lr_g=self.lr_g_spin.value(),
+            lr_d=self.lr_d_spin.value(),
+            beta1=self.beta1_spin.value(),
+            beta2=self.beta2_spin.value(),
+            n_critic=self.n_critic_spin.value(),
+            steps=self.steps_spin.value(),
+            ema=self.ema_check.isChecked(),
+            ema_decay=self.ema_decay_spin.value(),
+            device=self.device_combo.currentData() or "auto",
+            seed=self.seed_spin.value(),
+        )
+        return RunConfig.from_dict(d)
+
+    def config(self) -> Any:
+        """The validated RunConfig; raises ConfigError."""
+        return self.raw_config().validate()
+
+    @property
+    def is_valid(self) -> bool:
+        return self._valid
+
+    def validate(self) -> bool:
+        from ganstudio.core.config import ConfigError
+
+        if self._base is None:
+            return False
+        try:
+            self.config()
+        except ConfigError as err:
+            self._show_error(err)
+        else:
+            self._show_error(None)
+        return self._valid
+
+    def _show_error(self, err: Any) -> None:
+        self.error = err
+        for widget in set(self.fields.values()):
+            widget.setStyleSheet("")
+            widget.setToolTip(self._tooltips.get(widget, ""))
+        if err is not None:
+            widget = self.fields.get(err.field)
+            message = str(err)
+            if widget is not None:
+                widget.setStyleSheet(INVALID_STYLE)
+                widget.setToolTip(message)
+            self.error_label.setText(message)
+            self.error_label.show()
+        else:
+            self.error_label.hide()
+        valid = err is None
+        if valid != self._valid:
+            self._valid = valid
+            self.valid_changed.emit(valid)
+
+    def invalid_field(self) -> QWidget | None:
+        return None if self.error is None else self.fields.get(self.error.field)
+
+    # ----------------------------------------------------------------- slots
+    def _on_field_changed(self, *_args: object) -> None:
+        if self._loading:
+            return
+        self._update_visibility()
+        self.validate()
+        self.config_changed.emit()
+
+    def _on_preset_chosen(self, index: int) -> None:
+        from ganstudio.core.config import preset
+
+        self.set_config(preset(self.preset_combo.itemData(index)))
+        self.config_changed.emit()
+
+    def _on_dataset_chosen(self, _index: int) -> None:
+        from ganstudio.core.config import RunConfig, preset
+
+        name = self.dataset_combo.currentData()
+        was_toy = self._base is not None and self._base.is_toy
+        now_toy = name.startswith("toy-")
+        if was_toy != now_toy:
+            # switching between 2-D and image data: start from the matching preset
+            base = preset("toy-ring" if now_toy else "mnist-dcgan")
+            d = base.to_dict()
+            d["data"]["name"] = name
+            d["train"]["device"] = self.device_combo.currentData() or "auto"
+            self.set_config(RunConfig.from_dict(d))
+        else:
+            self._update_visibility()
+            self.validate()
+            self.dataset_changed.emit(name)
+        self.config_changed.emit()
+
+    def _on_browse_clicked(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder of training images", self.folder_edit.text())
+        if folder:
+            self.folder_edit.setText(folder)
+            self.dataset_changed.emit("folder")
+
+    def _update_visibility(self) -> None:
+        name = self.dataset_combo.currentData() or ""
+        is_folder, is_toy = name == "folder", name.startswith("toy-")
+        self._data_form.setRowVisible(self.folder_widget, is_folder)
+        self._data_form.setRowVisible(self.colour_combo, is_folder)
+        self.resolution_combo.setEnabled(not is_toy)
+        self.ema_decay_spin.setEnabled(self.ema_check.isChecked())
+
+
+def _natural_channels(name: str) -> int:
+    from ganstudio.core.data import DATASETS
+
+    info = DATASETS.get(name)
+    return info.channels if info else 0
+
+
+def _select(combo: QComboBox, value: object) -> int:
+    index = combo.findData(value)
+    if index >= 0:
+        combo.setCurrentIndex(index)
+    return index
+
+
+def _change_signal(widget: QWidget) -> Any:
+    if isinstance(widget, (QSpinBox, QDoubleSpinBox)):
+        return widget.valueChanged
+    if isinstance(widget, QComboBox):
+        return widget.currentIndexChanged
+    if isinstance(widget, QLineEdit):
+        return widget.textChanged
+    return None

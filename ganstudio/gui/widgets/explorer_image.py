@@ -1,0 +1,149 @@
+"""The explorer's large image: crisp zoom for tiny samples, panning, a frame counter."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QImage, QMouseEvent, QPainter, QPaintEvent, QPalette, QWheelEvent
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from ganstudio.gui.widgets.image_view import array_to_qimage
+
+MIN_ZOOM, MAX_ZOOM = 0.25, 64.0
+
+
+class LatentImageView(QWidget):
+    """Paints one uint8 image; fits the widget until the person zooms (wheel, +/-).
+
+    Upscaling uses nearest neighbour so a 28-pixel digit stays a grid of
+    sharp pixels; ``frame_painted`` reports each frame id once it is on screen.
+    """
+
+    frame_painted = Signal(int)
+    zoom_changed = Signal(float)
+
+    def __init__(self, parent: QWidget | None = None, placeholder: str = "") -> None:
+        super().__init__(parent)
+        self._image = QImage()
+        self._array: np.ndarray | None = None
+        self._frame_id = 0
+        self._painted_id = -1
+        self._placeholder = placeholder
+        self._zoom: float | None = None  # None: fit to the widget
+        self._pan = QPointF(0, 0)
+        self._drag_from: QPointF | None = None
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(160, 160)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setToolTip("Wheel or +/- to zoom, drag to pan, double-click to fit")
+
+    # ------------------------------------------------------------ content
+    def set_frame(self, array: np.ndarray, frame_id: int = 0) -> None:
+        self._array = array
+        self._image = array_to_qimage(array)
+        self._frame_id = frame_id
+        self.update()
+
+    def clear(self, placeholder: str | None = None) -> None:
+        self._array, self._image = None, QImage()
+        if placeholder is not None:
+            self._placeholder = placeholder
+        self.update()
+
+    def array(self) -> np.ndarray | None:
+        """The pixels now shown, uint8 (H, W, C)."""
+        return self._array
+
+    def image(self) -> QImage:
+        return self._image
+
+    @property
+    def painted_id(self) -> int:
+        return self._painted_id
+
+    # ------------------------------------------------------------ zoom and pan
+    def zoom(self) -> float:
+        return self._zoom if self._zoom is not None else self._fit_scale()
+
+    def set_zoom(self, zoom: float | None) -> None:
+        self._zoom = None if zoom is None else float(np.clip(zoom, MIN_ZOOM, MAX_ZOOM))
+        if zoom is None:
+            self._pan = QPointF(0, 0)
+        self.update()
+        self.zoom_changed.emit(self.zoom())
+
+    def zoom_in(self) -> None:
+        self.set_zoom(self.zoom() * 1.25)
+
+    def zoom_out(self) -> None:
+        self.set_zoom(self.zoom() / 1.25)
+
+    def fit(self) -> None:
+        self.set_zoom(None)
+
+    def _fit_scale(self) -> float:
+        if self._image.isNull():
+            return 1.0
+        scale = min(self.width() / self._image.width(), self.height() / self._image.height())
+        return float(int(scale)) if scale >= 1 else scale  # whole pixels stay square
+
+    def target_rect(self) -> QRectF:
+        if self._image.isNull():
+            return QRectF()
+        scale = self.zoom()
+        w, h = self._image.width() * scale, self._image.height() * scale
+        x = (self.width() - w) / 2 + self._pan.x()
+        y = (self.height() - h) / 2 + self._pan.y()
+        return QRectF(x, y, w, h)
+
+    # ------------------------------------------------------------ Qt events
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        return QSize(448, 448)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), self.palette().color(QPalette.ColorRole.Base))
+        if self._image.isNull():
+            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            painter.drawText(
+                self.rect(),
+                Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                self._placeholder,
+            )
+            painter.end()
+            return
+        smooth = self.zoom() < 1.0  # shrinking looks better filtered; enlarging stays sharp
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)
+        painter.drawImage(self.target_rect(), self._image)
+        painter.end()
+        if self._painted_id != self._frame_id:
+            self._painted_id = self._frame_id
+            self.frame_painted.emit(self._frame_id)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 (Qt override)
+        steps = event.angleDelta().y() / 120.0
+        if steps and not self._image.isNull():
+            self.set_zoom(self.zoom() * (1.25**steps))
+        event.accept()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
+        if event.button() == Qt.MouseButton.LeftButton and self._zoom is not None:
+            self._drag_from = event.position()
+            self.setCursor(Qt.CursorShape.ClosedHandCursor)
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
+        if self._drag_from is not None:
+            self._pan += event.position() - self._drag_from
+            self._drag_from = event.position()
+            self.update()
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
+        self._drag_from = None
+        self.unsetCursor()
+        super().mouseReleaseEvent(event)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
+        self.fit()
+        super().mouseDoubleClickEvent(event)

@@ -1,0 +1,261 @@
+"""Scrolling panels of sliders: one per latent dimension, one per discovered direction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
+
+TICKS_PER_UNIT = 100  # slider positions per latent unit: 0.01 resolution
+
+
+class _SliderRows(QWidget):
+    """A scroll area of labelled sliders with a value readout each.
+
+    Emits ``value_changed(index, value)`` for changes a person makes, and
+    ``edit_started`` / ``edit_finished`` around a drag (undo groups a drag).
+    """
+
+    value_changed = Signal(int, float)
+    edit_started = Signal()
+    edit_finished = Signal()
+
+    def __init__(self, prefix: str, limit: float, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._prefix = prefix
+        self._limit = limit
+        self._sliders: list[QSlider] = []
+        self._readouts: list[QLabel] = []
+        self._labels: list[QLabel] = []
+        self._body = QWidget()
+        self._grid = QGridLayout(self._body)
+        self._grid.setContentsMargins(4, 2, 4, 2)
+        self._grid.setHorizontalSpacing(8)
+        self._grid.setVerticalSpacing(1)
+        self._grid.setColumnStretch(1, 1)
+        self._scroll = QScrollArea()
+        self._scroll.setWidgetResizable(True)
+        self._scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self._scroll.setWidget(self._body)
+        self._scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self._scroll)
+
+    def count(self) -> int:
+        return len(self._sliders)
+
+    def slider(self, index: int) -> QSlider:
+        return self._sliders[index]
+
+    def rebuild(self, labels: Sequence[str], tooltips: Sequence[str] | None = None) -> None:
+        """One row per label; all values zero."""
+        for widgets in (self._sliders, self._readouts, self._labels):
+            for w in widgets:
+                w.setParent(None)
+                w.deleteLater()
+            widgets.clear()
+        ticks = int(round(self._limit * TICKS_PER_UNIT))
+        for i, text in enumerate(labels):
+            label = QLabel(text)
+            label.setObjectName(f"{self._prefix}Label_{i}")
+            slider = QSlider(Qt.Orientation.Horizontal)
+            slider.setObjectName(f"{self._prefix}_{i}")
+            slider.setRange(-ticks, ticks)
+            slider.setSingleStep(5)
+            slider.setPageStep(50)
+            slider.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            readout = QLabel(self._format(0.0))
+            readout.setMinimumWidth(readout.fontMetrics().horizontalAdvance("+0.00") + 4)
+            readout.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            if tooltips:
+                for w in (label, slider):
+                    w.setToolTip(tooltips[i])
+            slider.valueChanged.connect(lambda v, i=i: self._on_slider_value_changed(i, v))
+            slider.sliderPressed.connect(self.edit_started)
+            slider.sliderReleased.connect(self.edit_finished)
+            self._grid.addWidget(label, i, 0)
+            self._grid.addWidget(slider, i, 1)
+            self._grid.addWidget(readout, i, 2)
+            self._labels.append(label)
+            self._sliders.append(slider)
+            self._readouts.append(readout)
+        self._grid.setRowStretch(len(labels), 1)
+
+    def value(self, index: int) -> float:
+        return self._sliders[index].value() / TICKS_PER_UNIT
+
+    def values(self) -> np.ndarray:
+        return np.array([s.value() for s in self._sliders], np.float32) / TICKS_PER_UNIT
+
+    def set_values(self, values: Sequence[float] | np.ndarray) -> None:
+        """Show ``values`` without emitting ``value_changed``."""
+        for i, slider in enumerate(self._sliders):
+            v = float(values[i]) if i < len(values) else 0.0
+            tick = int(round(np.clip(v, -self._limit, self._limit) * TICKS_PER_UNIT))
+            if slider.value() != tick:
+                slider.blockSignals(True)
+                slider.setValue(tick)
+                slider.blockSignals(False)
+            self._readouts[i].setText(self._format(v))
+
+    @staticmethod
+    def _format(value: float) -> str:
+        return f"{value:+.2f}"
+
+    def _on_slider_value_changed(self, index: int, tick: int) -> None:
+        value = tick / TICKS_PER_UNIT
+        self._readouts[index].setText(self._format(value))
+        self.value_changed.emit(index, value)
+
+
+def _header(title: str, *buttons: QPushButton) -> QHBoxLayout:
+    row = QHBoxLayout()
+    label = QLabel(f"<b>{title}</b>")
+    row.addWidget(label)
+    row.addStretch(1)
+    for b in buttons:
+        row.addWidget(b)
+    return row
+
+
+class LatentSliderPanel(QWidget):
+    """One slider per latent dimension (range +-3), with Reset.
+
+    The panel's object name is ``latentSliders``; its sliders are ``latentSlider_<i>``.
+    """
+
+    value_changed = Signal(int, float)
+    edit_started = Signal()
+    edit_finished = Signal()
+    reset_requested = Signal()
+
+    LIMIT = 3.0
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("latentSliders")
+        self.rows = _SliderRows("latentSlider", self.LIMIT)
+        self.reset_button = QPushButton("Reset")
+        self.reset_button.setObjectName("latentResetButton")
+        self.reset_button.setToolTip("Set every dimension of z to zero")
+        self.reset_button.clicked.connect(self.reset_requested)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(_header("Latent dimensions", self.reset_button))
+        layout.addWidget(self.rows, 1)
+        self.rows.value_changed.connect(self.value_changed)
+        self.rows.edit_started.connect(self.edit_started)
+        self.rows.edit_finished.connect(self.edit_finished)
+
+    def set_dim(self, dim: int) -> None:
+        if self.rows.count() != dim:
+            self.rows.rebuild([f"z{i}" for i in range(dim)])
+
+    def set_values(self, z: np.ndarray) -> None:
+        self.rows.set_values(z)
+
+    def slider(self, index: int) -> QSlider:
+        return self.rows.slider(index)
+
+
+class DirectionSliderPanel(QWidget):
+    """Sliders along principal directions (GANSpace), each labelled with its share of variance.
+
+    ``find_requested`` asks for the search; ``cancel_requested`` stops it.
+    """
+
+    value_changed = Signal(int, float)
+    edit_started = Signal()
+    edit_finished = Signal()
+    reset_requested = Signal()
+    find_requested = Signal()
+    cancel_requested = Signal()
+
+    LIMIT = 6.0
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("directionSliders")
+        self.find_button = QPushButton("Find directions")
+        self.find_button.setObjectName("findDirectionsButton")
+        self.find_button.setToolTip(
+            "Sample many latents, take the principal components of an early layer's "
+            "activations and map them back to z (GANSpace)"
+        )
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setVisible(False)
+        self.reset_button = QPushButton("Reset")
+        self.reset_button.setObjectName("directionResetButton")
+        self.reset_button.setEnabled(False)
+        self.progress = QProgressBar()
+        self.progress.setVisible(False)
+        self.progress.setTextVisible(True)
+        self.status = QLabel(
+            "Principal directions move the image along the ways it varies most. "
+            "Find them once per generator; they are cached."
+        )
+        self.status.setWordWrap(True)
+        self.status.setObjectName("directionStatus")
+        self.rows = _SliderRows("directionSlider", self.LIMIT)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(_header("Directions", self.find_button, self.cancel_button, self.reset_button))
+        layout.addWidget(self.status)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.rows, 1)
+        self.find_button.clicked.connect(self.find_requested)
+        self.cancel_button.clicked.connect(self.cancel_requested)
+        self.reset_button.clicked.connect(self.reset_requested)
+        self.rows.value_changed.connect(self.value_changed)
+        self.rows.edit_started.connect(self.edit_started)
+        self.rows.edit_finished.connect(self.edit_finished)
+
+    def set_busy(self, busy: bool, text: str = "") -> None:
+        self.find_button.setEnabled(not busy)
+        self.cancel_button.setVisible(busy)
+        self.progress.setVisible(busy)
+        self.progress.setRange(0, 0)
+        if text:
+            self.status.setText(text)
+
+    def set_progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, max(1, total))
+        self.progress.setValue(done)
+
+    def set_directions(self, explained: np.ndarray | None, layer: str = "") -> None:
+        if explained is None or len(explained) == 0:
+            self.rows.rebuild([])
+            self.reset_button.setEnabled(False)
+            return
+        labels = [f"PC{i + 1}  {100 * float(e):.1f}%" for i, e in enumerate(explained)]
+        tips = [
+            f"Principal direction {i + 1}: {100 * float(e):.2f}% of the variance of "
+            f"layer '{layer}'"
+            for i, e in enumerate(explained)
+        ]
+        self.rows.rebuild(labels, tips)
+        self.reset_button.setEnabled(True)
+        total = 100 * float(np.sum(explained))
+        self.status.setText(
+            f"{len(explained)} directions, {total:.1f}% of the variance of layer '{layer}'."
+        )
+
+    def set_values(self, offsets: Sequence[float]) -> None:
+        self.rows.set_values(np.asarray(offsets, np.float32))
+
+    def count(self) -> int:
+        return self.rows.count()

@@ -1,0 +1,109 @@
+"""Loss, discriminator-output and throughput curves against the training step."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
+
+from ganstudio.gui.widgets import theme
+from ganstudio.gui.widgets.metric_buffer import MetricBuffer, Smoother
+
+SMOOTHED = ("loss_D", "loss_G", "D_real", "D_fake", "images_per_s")
+SERIES = ("loss_D", "loss_G", "D_real", "D_fake", "images_per_s") + tuple(f"{n}_smooth" for n in SMOOTHED)
+LABELS = {
+    "loss_D": "loss D",
+    "loss_G": "loss G",
+    "D_real": "D(x)",
+    "D_fake": "D(G(z))",
+    "images_per_s": "images/s",
+}
+
+
+def _make_plot(name: str, title: str, y_label: str, parent: QWidget) -> pg.PlotWidget:
+    plot = pg.PlotWidget(parent=parent)
+    plot.setObjectName(name)
+    item = plot.getPlotItem()
+    item.setTitle(title)
+    item.setLabel("left", y_label)
+    item.setLabel("bottom", "step")
+    item.addLegend(offset=(-10, 10), labelTextSize="9pt")
+    item.setDownsampling(auto=True, mode="peak")
+    item.setClipToView(True)
+    item.setMenuEnabled(True)
+    plot.setMinimumHeight(120)
+    return plot
+
+
+class LivePlots(QWidget):
+    """Three stacked plots sharing the step axis: losses, D outputs, images/s."""
+
+    def __init__(self, parent: QWidget | None = None, max_points: int = 200_000) -> None:
+        super().__init__(parent)
+        self.buffer = MetricBuffer(SERIES, max_points=max_points)
+        self._smoother = Smoother(SMOOTHED)
+
+        splitter = QSplitter(Qt.Orientation.Vertical, self)
+        splitter.setObjectName("plotSplitter")
+        splitter.setChildrenCollapsible(False)
+        self.loss_plot = _make_plot("lossPlot", "Losses", "loss", splitter)
+        self.d_plot = _make_plot("dOutputPlot", "Discriminator outputs", "D", splitter)
+        self.speed_plot = _make_plot("speedPlot", "Throughput", "images/s", splitter)
+        self.d_plot.setXLink(self.loss_plot)
+        self.speed_plot.setXLink(self.loss_plot)
+        for plot in (self.loss_plot, self.d_plot, self.speed_plot):
+            splitter.addWidget(plot)
+        splitter.setSizes([300, 200, 120])
+        self.splitter = splitter
+
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        for plot, names in ((self.loss_plot, ("loss_D", "loss_G")),
+                            (self.d_plot, ("D_real", "D_fake")),
+                            (self.speed_plot, ("images_per_s",))):
+            for name in names:
+                self.curves[name] = plot.plot(pen=theme.pen(name))  # raw: faint, not in the legend
+                self.curves[name + "_smooth"] = plot.plot(pen=theme.pen(name, True), name=LABELS[name])
+        for curve in self.curves.values():
+            curve.setDownsampling(auto=True, method="peak")
+            curve.setClipToView(True)
+            curve.setSkipFiniteCheck(False)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(splitter)
+        self._apply_theme()
+
+    def clear(self) -> None:
+        self.buffer.clear()
+        self._smoother.reset()
+        for curve in self.curves.values():
+            curve.setData([], [])
+
+    def append(self, rows: Iterable[Mapping[str, float]]) -> None:
+        """Add metric rows (dicts with ``step`` and any of the series) and redraw."""
+        rows = self._smoother.apply(rows)
+        if not rows:
+            return
+        self.buffer.append_rows(rows)
+        self.redraw()
+
+    def redraw(self) -> None:
+        x = self.buffer.x()
+        for name, curve in self.curves.items():
+            curve.setData(x, self.buffer.y(name), connect="finite")
+
+    def point_count(self, name: str = "loss_D") -> int:
+        """How many points the named curve shows (what a person sees on the plot)."""
+        data = self.curves[name].getData()[1]
+        return 0 if data is None else int((data == data).sum())
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._apply_theme()
+        super().changeEvent(event)
+
+    def _apply_theme(self) -> None:
+        for plot in (self.loss_plot, self.d_plot, self.speed_plot):
+            theme.style_plot(plot)

@@ -1,0 +1,48 @@
+"""Plot colours that follow the application palette (light or dark)."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication
+
+# Colour-blind friendly pairs: (raw, smoothed) per series.
+SERIES_COLORS = {
+    "loss_D": "#1f77b4",
+    "loss_G": "#ff7f0e",
+    "D_real": "#2ca02c",
+    "D_fake": "#d62728",
+    "images_per_s": "#9467bd",
+}
+
+
+def palette_colors() -> tuple[QColor, QColor]:
+    """(background, foreground) for plots, from the current application palette."""
+    palette = QApplication.palette()
+    return palette.color(QPalette.ColorRole.Base), palette.color(QPalette.ColorRole.Text)
+
+
+def style_plot(plot: pg.PlotWidget) -> None:
+    background, foreground = palette_colors()
+    plot.setBackground(background)
+    item = plot.getPlotItem()
+    for name in ("left", "bottom"):
+        axis = item.getAxis(name)
+        axis.setPen(pg.mkPen(foreground))
+        axis.setTextPen(pg.mkPen(foreground))
+    item.titleLabel.setText(item.titleLabel.text, color=foreground.name())
+    legend = item.legend
+    if legend is not None:
+        legend.setLabelTextColor(foreground)
+        for _sample, label in legend.items:
+            label.setText(label.text, color=foreground)
+        legend.setBrush(pg.mkBrush(background.red(), background.green(), background.blue(), 200))
+    item.showGrid(x=True, y=True, alpha=0.15)
+
+
+def pen(name: str, smoothed: bool = False) -> pg.QtGui.QPen:
+    color = QColor(SERIES_COLORS.get(name, "#888888"))
+    if smoothed:
+        return pg.mkPen(color, width=2)
+    color.setAlpha(70)
+    return pg.mkPen(color, width=1)

@@ -1,0 +1,341 @@
+"""Workers that keep training and downloads off the GUI thread.
+
+``TrainingWorker`` lives in its own QThread and drives the core's ``Trainer.run`` through
+its hooks, so a GUI run writes exactly the run folder the command line writes. The GUI
+talks to it through thread-safe methods (pause, resume, stop, save, generator requests)
+that the worker picks up between steps; it answers through queued signals, with metrics
+batched at most every ``emit_interval`` seconds so the GUI thread stays light.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread, Signal
+
+EMIT_INTERVAL_S = 0.1
+PAUSE_POLL_S = 0.05
+
+
+@dataclass
+class TrainingJob:
+    """What to train: a new run (``config`` into ``run_dir``) or a resumed run folder."""
+
+    config: Any = None  # RunConfig for a new run
+    run_dir: Path | None = None
+    resume_from: Path | None = None  # a run folder or checkpoint to continue
+    extra_steps: int = 0  # used when the resumed run had already finished
+    sample_every: int = 100
+    torch_threads: int = 0  # 0: leave torch's default
+
+
+def friendly_message(exc: BaseException) -> str:
+    """The sentence a person reads in the error dialog."""
+    names = {type(c).__name__ for c in type(exc).__mro__}
+    if names & {"ConfigError", "DataError", "CheckpointError", "TrainingDiverged"}:
+        return str(exc)
+    if isinstance(exc, MemoryError) or "out of memory" in str(exc).lower():
+        return ("Training ran out of memory. Lower the batch size or the resolution, "
+                f"or choose another device. ({exc})")
+    text = str(exc) or type(exc).__name__
+    return f"Training stopped because of an error: {text}"
+
+
+class TrainingWorker(QObject):
+    run_started = Signal(dict)  # run_dir, device, step, steps, is_toy
+    status = Signal(str)
+    progressed = Signal(list)  # metric rows since the last emit
+    samples_ready = Signal(int, object)  # step, uint8 (H, W, C)
+    toy_view_ready = Signal(int, object)  # step, Trainer.toy_view() dict
+    checkpoint_saved = Signal(str)
+    generator_ready = Signal(object)  # LoadedGenerator
+    paused_changed = Signal(bool)
+    diverged = Signal(int, str, str)  # step, message, last checkpoint ("" when none)
+    failed = Signal(str, str)  # message, details
+    finished = Signal(str)  # "completed", "stopped" or "failed"
+
+    def __init__(self, job: TrainingJob) -> None:
+        super().__init__()
+        self.job = job
+        self._pause = threading.Event()
+        self._stop = threading.Event()
+        self._commands: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
+        self._sample_every = max(1, job.sample_every)
+        self._rows: list[dict[str, float]] = []
+        self._last_emit = 0.0
+        self._trainer: Any = None
+
+    # ----------------------------------------------------------------- called from the GUI thread
+    def pause(self) -> None:
+        if not self._pause.is_set():
+            self._pause.set()
+            self.paused_changed.emit(True)
+
+    def resume(self) -> None:
+        if self._pause.is_set():
+            self._pause.clear()
+            self.paused_changed.emit(False)
+
+    @property
+    def is_paused(self) -> bool:
+        return self._pause.is_set()
+
+    def stop(self) -> None:
+        """Stop after the step in progress; the trainer then saves a checkpoint."""
+        self._stop.set()
+
+    def request_checkpoint(self) -> None:
+        self._commands.put(("save", None))
+
+    def request_generator(self) -> None:
+        self._commands.put(("generator", None))
+
+    def request_rollback(self) -> None:
+        self._commands.put(("rollback", None))
+
+    def set_sample_every(self, steps: int) -> None:
+        self._commands.put(("sample_every", max(1, int(steps))))
+
+    # ----------------------------------------------------------------- the worker thread
+    def run(self) -> None:
+        reason = "failed"
+        try:
+            reason = self._train()
+        except Exception as exc:  # every failure becomes a dialog, never a dead thread
+            self._flush(force=True)
+            self.failed.emit(friendly_message(exc), traceback.format_exc())
+        finally:
+            if self._trainer is not None:
+                try:
+                    self._trainer.close()
+                except Exception:  # closing a log file must not hide the real outcome
+                    pass
+            self.finished.emit(reason)
+
+    def _train(self) -> str:
+        import torch
+
+        from ganstudio.core.trainer import Trainer, TrainHooks, TrainingDiverged
+
+        if self.job.torch_threads > 0:
+            torch.set_num_threads(self.job.torch_threads)
+        self.status.emit("Preparing the data and the networks…")
+        trainer = self._build(Trainer)
+        hooks = TrainHooks(progress=self._on_progress, samples=self._on_samples,
+                           checkpoint=self._on_checkpoint, should_pause=self._should_pause,
+                           should_stop=self._should_stop)
+        while True:
+            self._announce(trainer)
+            try:
+                trainer.run(hooks)
+            except TrainingDiverged as exc:
+                self._flush(force=True)
+                if not self._handle_divergence(exc):
+                    return "stopped"
+                trainer = self._trainer
+                continue
+            self._flush(force=True)
+            return "stopped" if self._stop.is_set() else "completed"
+
+    def _build(self, trainer_class: Any) -> Any:
+        job = self.job
+        if job.resume_from is not None:
+            trainer = trainer_class.resume(job.resume_from)
+            if trainer.step_count >= trainer.config.train.steps:
+                trainer.config.train.steps = trainer.step_count + max(1, job.extra_steps)
+        else:
+            trainer = trainer_class(job.config, job.run_dir)
+        trainer.config.train.sample_every = self._sample_every
+        self._trainer = trainer
+        return trainer
+
+    def _announce(self, trainer: Any) -> None:
+        self.run_started.emit({
+            "run_dir": str(trainer.run_dir) if trainer.run_dir else "",
+            "device": str(trainer.device),
+            "step": int(trainer.step_count),
+            "steps": int(trainer.config.train.steps),
+            "is_toy": bool(trainer.config.is_toy),
+            "config": trainer.config,
+        })
+        self.status.emit(f"Training on {trainer.device}.")
+        self._emit_view(trainer)
+
+    def _handle_divergence(self, exc: Exception) -> bool:
+        """Wait paused for a rollback (True) or a stop (False)."""
+        trainer = self._trainer
+        checkpoint = trainer.run_dir and _latest_checkpoint(trainer.run_dir)
+        self._pause.set()
+        self.paused_changed.emit(True)
+        self.diverged.emit(int(getattr(exc, "step", trainer.step_count)), str(exc), str(checkpoint or ""))
+        while not self._stop.is_set():
+            try:
+                command, _ = self._commands.get(timeout=PAUSE_POLL_S)
+            except queue.Empty:
+                continue
+            if command == "rollback" and checkpoint:
+                steps = trainer.config.train.steps
+                trainer.close()
+                self.status.emit("Rolling back to the last checkpoint…")
+                self._trainer = type(trainer).resume(trainer.run_dir)
+                self._trainer.config.train.steps = steps
+                self._trainer.config.train.sample_every = self._sample_every
+                self._pause.clear()
+                self.paused_changed.emit(False)
+                return True
+        return False
+
+    # ----------------------------------------------------------------- hooks (worker thread)
+    def _on_progress(self, figures: dict[str, float]) -> None:
+        self._rows.append(dict(figures))
+        step = int(figures.get("step", 0))
+        if self._trainer is not None and self._trainer.config.is_toy and (
+                step == 1 or step % self._sample_every == 0):
+            self._emit_view(self._trainer)
+        elif step == 1:
+            self._emit_view(self._trainer)
+        self._run_commands()
+        self._flush()
+
+    def _on_samples(self, step: int, grid: Any) -> None:
+        self.samples_ready.emit(int(step), grid)
+
+    def _on_checkpoint(self, path: Path) -> None:
+        self.checkpoint_saved.emit(str(path))
+
+    def _should_pause(self) -> bool:
+        if self._pause.is_set():
+            self._flush(force=True)
+            self._run_commands()
+        return self._pause.is_set() and not self._stop.is_set()
+
+    def _should_stop(self) -> bool:
+        return self._stop.is_set()
+
+    # ----------------------------------------------------------------- helpers (worker thread)
+    def _flush(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if self._rows and (force or now - self._last_emit >= EMIT_INTERVAL_S):
+            rows, self._rows = self._rows, []
+            self._last_emit = now
+            self.progressed.emit(rows)
+
+    def _emit_view(self, trainer: Any) -> None:
+        if trainer is None:
+            return
+        if trainer.config.is_toy:
+            self.toy_view_ready.emit(int(trainer.step_count), trainer.toy_view())
+        else:
+            self.samples_ready.emit(int(trainer.step_count), trainer.sample_grid())
+
+    def _run_commands(self) -> None:
+        trainer = self._trainer
+        while True:
+            try:
+                command, arg = self._commands.get_nowait()
+            except queue.Empty:
+                return
+            if command == "save":
+                path = trainer.save_checkpoint()
+                if path is not None:
+                    self.checkpoint_saved.emit(str(path))
+            elif command == "generator":
+                self.generator_ready.emit(trainer.loaded_generator())
+            elif command == "sample_every":
+                self._sample_every = arg
+                trainer.config.train.sample_every = arg
+
+
+def _latest_checkpoint(run_dir: Path | str) -> Path | None:
+    from ganstudio.core.runs import latest_checkpoint
+
+    return latest_checkpoint(run_dir)
+
+
+class DownloadWorker(QObject):
+    """Downloads a torchvision dataset; reports the bytes on disk as progress."""
+
+    progressed = Signal(int)  # bytes in the dataset folder so far
+    failed = Signal(str, str)
+    finished = Signal(bool)
+
+    def __init__(self, name: str, root: str | None = None) -> None:
+        super().__init__()
+        self.name = name
+        self.root = root
+
+    def run(self) -> None:
+        from ganstudio.core import data
+
+        root = Path(self.root) if self.root else data.default_data_root()
+        done = threading.Event()
+        watcher = threading.Thread(target=self._watch, args=(root, done), daemon=True)
+        watcher.start()
+        ok = False
+        try:
+            data.download(self.name, root)
+            ok = True
+        except Exception as exc:
+            self.failed.emit(friendly_message(exc) if type(exc).__name__ == "DataError"
+                             else f"The download failed: {exc}", traceback.format_exc())
+        finally:
+            done.set()
+            self.finished.emit(ok)
+
+    def _watch(self, root: Path, done: threading.Event) -> None:
+        while not done.wait(0.25):
+            self.progressed.emit(_folder_bytes(root))
+
+
+def _folder_bytes(root: Path) -> int:
+    total = 0
+    for dirpath, _dirs, files in os.walk(root):
+        for f in files:
+            try:
+                total += os.path.getsize(os.path.join(dirpath, f))
+            except OSError:
+                pass
+    return total
+
+
+class FunctionWorker(QObject):
+    """Runs one function in a thread; ``done`` carries its result, ``failed`` its error."""
+
+    done = Signal(object)
+    failed = Signal(str, str)
+    finished = Signal()
+
+    def __init__(self, fn: Any, *args: Any) -> None:
+        super().__init__()
+        self._fn, self._args = fn, args
+
+    def run(self) -> None:
+        try:
+            result = self._fn(*self._args)
+        except Exception as exc:
+            self.failed.emit(str(exc) or type(exc).__name__, traceback.format_exc())
+        else:
+            self.done.emit(result)
+        finally:
+            self.finished.emit()
+
+
+def start_in_thread(worker: QObject, parent: QObject | None = None) -> QThread:
+    """Move ``worker`` to a new QThread and run ``worker.run`` there; the thread quits after it.
+
+    The caller keeps both objects until ``thread.finished`` and then drops them (the
+    thread is parented to ``parent`` so Qt deletes it with the owner at the latest).
+    """
+    thread = QThread(parent)
+    worker.moveToThread(thread)
+    thread.started.connect(worker.run)
+    worker.finished.connect(thread.quit)
+    thread.start()
+    return thread
