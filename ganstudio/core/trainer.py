@@ -35,7 +35,7 @@ from .checkpoint import (
     resolve_checkpoint,
     save_checkpoint,
 )
-from .config import RunConfig
+from .config import ConfigError, RunConfig
 from .data import ImageData, ToyData, build_dataset
 from .export import make_grid
 from .networks import build_discriminator, build_generator
@@ -73,9 +73,9 @@ def resolve_device(name: str) -> torch.device:
             return torch.device("mps")
         return torch.device("cpu")
     if name.startswith("cuda") and not torch.cuda.is_available():
-        raise RuntimeError("CUDA was asked for but no CUDA GPU is available; choose cpu or auto.")
+        raise ConfigError("train.device", name, "no CUDA GPU is available here; choose cpu or auto")
     if name == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
-        raise RuntimeError("MPS was asked for but is not available on this machine; choose cpu or auto.")
+        raise ConfigError("train.device", name, "MPS is not available on this machine; choose cpu or auto")
     return torch.device(name)
 
 

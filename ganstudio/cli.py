@@ -1,0 +1,280 @@
+"""Command line: no argument (or a path) opens the app; subcommands work headless.
+
+A user error (bad path, bad value, bad file) prints one line and exits 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+USER_ERROR = 2
+SUBCOMMANDS = ("train", "sample", "eval", "interpolate", "import", "download")
+
+
+class UserError(Exception):
+    """Reported as one line on stderr, exit status 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ganstudio", description="Train GANs and explore their latent space.")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    t = sub.add_parser("train", help="train headless, writing a run folder")
+    t.add_argument("--preset", default=None, help="mnist-dcgan (default), mnist-mlp, toy-ring, toy-grid")
+    t.add_argument("--config", type=Path, help="a config.json (as written into every run folder)")
+    t.add_argument("--out", type=Path, help="run folder to write (default runs/<preset>-<time>)")
+    t.add_argument("--resume", type=Path, metavar="RUN", help="continue the run in this folder")
+    t.add_argument("--steps", type=int, help="steps to train (with --resume: further steps)")
+    t.add_argument("--seed", type=int)
+    t.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
+    t.add_argument("--batch-size", type=int)
+    t.add_argument("--data", help="dataset name (mnist-embedded, mnist, fashion-mnist, cifar10, folder, toy-*)")
+    t.add_argument("--data-path", help="image folder for --data folder")
+    t.add_argument("--precision", choices=("fp32", "bf16", "fp16"))
+    t.add_argument("--compile", action="store_true", help="torch.compile the networks")
+    t.add_argument("--sample-every", type=int)
+    t.add_argument("--checkpoint-every", type=int)
+    t.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    s = sub.add_parser("sample", help="write a grid of samples as PNG")
+    s.add_argument("checkpoint", type=Path, help="checkpoint, generator export or run folder")
+    s.add_argument("-n", type=int, default=64, help="number of samples (default 64)")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--truncation", type=float, default=1.0)
+    s.add_argument("-o", "--out", type=Path, default=Path("samples.png"))
+
+    e = sub.add_parser("eval", help="quality and mode-coverage figures of a generator")
+    e.add_argument("checkpoint", type=Path)
+    e.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    e.add_argument("-n", type=int, default=None, help="number of samples")
+    e.add_argument("--seed", type=int, default=0)
+
+    i = sub.add_parser("interpolate", help="an animation through the latents of some seeds")
+    i.add_argument("checkpoint", type=Path)
+    i.add_argument("--seeds", type=int, nargs="+", required=True)
+    i.add_argument("--frames", type=int, default=30, help="frames per segment")
+    i.add_argument("--slerp", action="store_true", help="spherical instead of linear interpolation")
+    i.add_argument("--loop", action="store_true", help="return to the first seed")
+    i.add_argument("--fps", type=int, default=24)
+    i.add_argument("--scale", type=int, default=4, help="pixel upscale factor")
+    i.add_argument("-o", "--out", type=Path, default=Path("walk.gif"), help=".gif or .mp4")
+
+    m = sub.add_parser("import", help="convert a PyTorch DCGAN generator (.pth) to a generator export")
+    m.add_argument("state_dict", type=Path)
+    m.add_argument("-o", "--out", type=Path, required=True)
+
+    d = sub.add_parser("download", help="download a torchvision dataset (needs internet)")
+    d.add_argument("name", choices=("mnist", "fashion-mnist", "cifar10"))
+    d.add_argument("--root", type=Path)
+    return p
+
+
+# --- train -------------------------------------------------------------------------------
+
+def _progress_printer(total: int, start_step: int, quiet: bool):
+    t0 = time.perf_counter()
+    last = [0.0]
+
+    def show(m: dict[str, float]) -> None:
+        now = time.perf_counter()
+        if quiet or (now - last[0] < 0.25 and m["step"] != total):
+            return
+        last[0] = now
+        done = m["step"] - start_step
+        rate = done / max(now - t0, 1e-9)
+        eta = (total - m["step"]) / rate if rate > 0 else 0
+        width = 24
+        filled = int(width * m["step"] / total)
+        bar = "#" * filled + "-" * (width - filled)
+        line = (f"\r[{bar}] {m['step']}/{total}  D {m['loss_D']:.3f}  G {m['loss_G']:.3f}  "
+                f"D(x) {m['D_real']:.2f}  D(G(z)) {m['D_fake']:.2f}  {m['images_per_s']:.0f} img/s  "
+                f"ETA {int(eta // 60)}:{int(eta % 60):02d} ")
+        sys.stderr.write(line)
+        sys.stderr.flush()
+
+    return show
+
+
+def _train_config(a: argparse.Namespace):
+    from .core.config import DEFAULT_PRESET, RunConfig, preset
+
+    if a.config:
+        try:
+            config = RunConfig.from_json(a.config.read_text("utf-8"))
+        except OSError as e:
+            raise UserError(f"cannot read {a.config}: {e.strerror}") from None
+    else:
+        config = preset(a.preset or DEFAULT_PRESET)
+    t = config.train
+    for attr, field in (("steps", "steps"), ("seed", "seed"), ("device", "device"),
+                        ("batch_size", "batch_size"), ("precision", "precision"),
+                        ("sample_every", "sample_every"), ("checkpoint_every", "checkpoint_every")):
+        value = getattr(a, attr)
+        if value is not None:
+            setattr(t, field, value)
+    if a.compile:
+        t.compile = True
+    if a.data:
+        config.data.name = a.data
+    if a.data_path:
+        config.data.path = a.data_path
+        if not a.data:
+            config.data.name = "folder"
+    return config.validate()
+
+
+def cmd_train(a: argparse.Namespace) -> int:
+    from .core import dist
+    from .core.trainer import Trainer, TrainHooks
+
+    stop = {"flag": False}
+    if a.resume:
+        trainer = Trainer.resume(a.resume, steps=a.steps)
+    else:
+        config = _train_config(a)
+        out = a.out or Path("runs") / f"{a.preset or 'mnist-dcgan'}-{time.strftime('%Y%m%d-%H%M%S')}"
+        if out.exists() and (out / "checkpoints").is_dir() and any((out / "checkpoints").iterdir()):
+            raise UserError(f"{out} already holds a run; continue it with --resume {out} or choose "
+                            "another --out")
+        dist.init_from_env(config.train.device)
+        trainer = Trainer(config, out)
+    total = trainer.config.train.steps
+    main_rank = trainer.rank == 0
+    if main_rank:
+        n = trainer.config.train.batch_size * trainer.world
+        print(f"Training {trainer.config.model.arch} on {trainer.config.data.name}, {trainer.device}, "
+              f"batch {n}{f' ({trainer.world} processes)' if trainer.world > 1 else ''}, "
+              f"steps {trainer.step_count}->{total}, run folder {trainer.run_dir}", file=sys.stderr)
+    hooks = TrainHooks(progress=_progress_printer(total, trainer.step_count, a.quiet or not main_rank),
+                       should_stop=lambda: stop["flag"])
+    try:
+        trainer.run(hooks)
+    except KeyboardInterrupt:
+        # Ctrl-C: the step in flight was cut short; the state from the last finished step is
+        # consistent, so save it and leave.
+        stop["flag"] = True
+        if trainer.writer and trainer.step_count:
+            path = trainer.save_checkpoint()
+            print(f"\nInterrupted at step {trainer.step_count}; checkpoint saved to {path}. "
+                  f"Continue with: ganstudio train --resume {trainer.run_dir}", file=sys.stderr)
+        trainer.close()
+        return 130
+    finally:
+        trainer.close()
+    if main_rank:
+        print(f"\nDone: {trainer.step_count} steps. Samples: {trainer.run_dir}/samples, "
+              f"checkpoint: {trainer.run_dir}/checkpoints/latest.safetensors", file=sys.stderr)
+    dist.shutdown()
+    return 0
+
+
+# --- sample / interpolate / import / eval -------------------------------------------------
+
+def cmd_sample(a: argparse.Namespace) -> int:
+    import math
+
+    import torch
+
+    from .core.checkpoint import load_generator
+    from .core.export import make_grid, save_png
+    from .core.latent import sample_z, truncate
+
+    if not 1 <= a.n <= 1024:
+        raise UserError(f"-n {a.n} is not allowed: choose 1 to 1024 samples")
+    loaded = load_generator(a.checkpoint)
+    if loaded.config.is_toy:
+        raise UserError("this generator makes 2-D points, not images; open it in the app to see them")
+    z = truncate(sample_z(a.seed, a.n, loaded.config.model.latent_dim), a.truncation)
+    with torch.inference_mode():
+        images = loaded.generator(z)
+    path = save_png(make_grid(images, nrow=int(math.ceil(math.sqrt(a.n)))), a.out)
+    print(f"{a.n} samples of {loaded.name} (step {loaded.step}) -> {path}")
+    return 0
+
+
+def cmd_interpolate(a: argparse.Namespace) -> int:
+    import torch
+
+    from .core.checkpoint import load_generator
+    from .core.export import save_animation, to_uint8, upscale
+    from .core.latent import interpolate_path, sample_z
+
+    if a.out.suffix.lower() not in (".gif", ".mp4"):
+        raise UserError(f"-o {a.out}: the output must end in .gif or .mp4")
+    if len(a.seeds) < 2:
+        raise UserError("--seeds needs at least two seeds to interpolate between")
+    if not 1 <= a.frames <= 1000:
+        raise UserError(f"--frames {a.frames} is not allowed: choose 1 to 1000")
+    loaded = load_generator(a.checkpoint)
+    dim = loaded.config.model.latent_dim
+    keys = torch.cat([sample_z(s, 1, dim) for s in a.seeds])
+    path_z = interpolate_path(keys, a.frames, "slerp" if a.slerp else "lerp", a.loop)
+    with torch.inference_mode():
+        frames = to_uint8(torch.cat([loaded.generator(c) for c in path_z.split(64)]))
+    frames = [upscale(f, a.scale) for f in frames]
+    out = save_animation(frames, a.out, fps=a.fps)
+    print(f"{len(frames)} frames -> {out}")
+    return 0
+
+
+def cmd_import(a: argparse.Namespace) -> int:
+    from .core.checkpoint import import_state_dict
+
+    loaded = import_state_dict(a.state_dict, a.out)
+    m = loaded.config.model
+    print(f"Imported a DCGAN generator (latent {m.latent_dim}, width {m.g_width}, "
+          f"{m.resolution}x{m.resolution}, {m.channels} channel{'s' if m.channels > 1 else ''}) -> {a.out}")
+    return 0
+
+
+def cmd_eval(a: argparse.Namespace) -> int:
+    from .core import metrics
+    from .core.checkpoint import load_generator
+
+    loaded = load_generator(a.checkpoint)
+    kwargs = {"seed": a.seed}
+    if a.n:
+        kwargs["n"] = a.n
+    result = metrics.evaluate(loaded, **kwargs)
+    print(json.dumps(result) if a.json else metrics.format_report(result))
+    return 0
+
+
+def cmd_download(a: argparse.Namespace) -> int:
+    from .core.data import download
+
+    root = download(a.name, a.root)
+    print(f"{a.name} is in {root}")
+    return 0
+
+
+COMMANDS = {"train": cmd_train, "sample": cmd_sample, "eval": cmd_eval,
+            "interpolate": cmd_interpolate, "import": cmd_import, "download": cmd_download}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help"):
+        from .gui.app import main as gui_main  # the app: no argument, a path, or --self-test
+
+        return gui_main(argv)
+    args = _parser().parse_args(argv)
+    from .core.checkpoint import CheckpointError
+    from .core.data import DataError
+    from .core.trainer import TrainingDiverged
+
+    try:
+        return COMMANDS[args.command](args)
+    except (UserError, CheckpointError, DataError, TrainingDiverged, ValueError, OSError) as e:
+        # ConfigError is a ValueError; OSError covers unwritable output paths and full disks.
+        text = f"{e.strerror}: {e.filename}" if isinstance(e, OSError) and e.strerror else str(e)
+        print(f"ganstudio {args.command}: error: {text}", file=sys.stderr)
+        return USER_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())
