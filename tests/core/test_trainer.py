@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from ganstudio.core.runs import RunReader
+from ganstudio.core.trainer import Trainer, TrainHooks, TrainingDiverged
+
+
+@pytest.mark.parametrize("loss", ["bce", "hinge", "wgan-gp", "lsgan"])
+def test_every_loss_trains_and_reports_its_figures(tiny_config, loss):
+    cfg = tiny_config(loss=loss, n_critic=2, r1_gamma=1.0 if loss == "bce" else 0.0, diffaug="translation,cutout,color")
+    trainer = Trainer(cfg)
+    m = trainer.step()
+    assert set(m) >= {"step", "loss_D", "loss_G", "D_real", "D_fake", "images_per_s"}
+    assert m["step"] == 1 and all(np.isfinite(v) for v in m.values())
+
+
+def test_same_seed_same_losses(tiny_config):
+    a = [Trainer(tiny_config()).step()["loss_D"] for _ in range(1)]
+    b = [Trainer(tiny_config()).step()["loss_D"] for _ in range(1)]
+    assert a == b
+
+
+def _losses(trainer, n):
+    return [(lambda m: (m["loss_D"], m["loss_G"]))(trainer.step()) for _ in range(n)]
+
+
+@pytest.mark.parametrize("data", ["mnist-embedded", "toy-ring"])
+def test_resume_continues_exactly(tiny_config, tmp_path, data):
+    # N steps + checkpoint + resume + M steps == N + M steps without interruption.
+    arch = "mlp" if data.startswith("toy") else "dcgan"
+    cfg = tiny_config(arch=arch, data=data, steps=20, batch_size=8)
+    straight = _losses(Trainer(cfg), 7)
+
+    first = Trainer(cfg, tmp_path / "run")
+    part = _losses(first, 4)
+    first.save_checkpoint()
+    first.close()
+    second = Trainer.resume(tmp_path / "run")
+    assert second.step_count == 4
+    part += _losses(second, 3)
+    assert part == straight
+
+
+def test_run_writes_the_run_folder_and_calls_hooks(tiny_config, tmp_path):
+    seen, grids, ckpts = [], [], []
+    trainer = Trainer(tiny_config(steps=6), tmp_path / "r")
+    trainer.run(TrainHooks(progress=seen.append, samples=lambda s, g: grids.append((s, g.shape)),
+                           checkpoint=ckpts.append))
+    assert [m["step"] for m in seen] == [1, 2, 3, 4, 5, 6]
+    assert [s for s, _ in grids] == [3, 6]
+    reader = RunReader(tmp_path / "r")
+    assert [r["step"] for r in reader.metrics()] == [1, 2, 3, 4, 5, 6]
+    assert [s for s, _ in reader.samples()] == [3, 6]
+    assert reader.latest_checkpoint().name == "latest.safetensors"
+    assert reader.config == trainer.config
+
+
+def test_stop_hook_ends_within_one_step(tiny_config):
+    trainer = Trainer(tiny_config(steps=100))
+    calls = []
+    trainer.run(TrainHooks(progress=calls.append, should_stop=lambda: len(calls) >= 2))
+    assert trainer.step_count == 2
+
+
+def test_nan_loss_raises_diverged_and_writes_no_checkpoint(tiny_config, tmp_path):
+    trainer = Trainer(tiny_config(steps=10, checkpoint_every=1), tmp_path / "r")
+    trainer.run(TrainHooks(should_stop=lambda: trainer.step_count >= 2))
+    before = sorted(p.name for p in (tmp_path / "r" / "checkpoints").iterdir())
+    with torch.no_grad():
+        for p in trainer.D.parameters():
+            p.fill_(float("nan"))
+    with pytest.raises(TrainingDiverged) as err:
+        trainer.run()
+    assert err.value.step == 3 and "step 3" in str(err.value)
+    assert sorted(p.name for p in (tmp_path / "r" / "checkpoints").iterdir()) == before
+
+
+def test_toy_view_has_points_and_a_heat_map(tiny_config):
+    trainer = Trainer(tiny_config(arch="mlp", data="toy-grid"))
+    trainer.step()
+    view = trainer.toy_view(resolution=16, n=100)
+    assert view["real"].shape == (100, 2) and view["fake"].shape == (100, 2)
+    assert view["heat"].shape == (16, 16) and 0 <= view["heat"].min() <= view["heat"].max() <= 1
+
+
+def test_metrics_file_has_no_nan_tokens(tiny_config, tmp_path):
+    from ganstudio.core.runs import RunWriter
+
+    w = RunWriter(tmp_path, tiny_config())
+    w.log({"step": 1, "loss_D": float("nan")})
+    w.close()
+    assert json.loads((tmp_path / "metrics.jsonl").read_text()) == {"step": 1, "loss_D": None}
