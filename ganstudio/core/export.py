@@ -297,9 +297,7 @@ def _vector(z: Any, name: str) -> np.ndarray:
     return arr
 
 
-def save_latents(
-    path: str | os.PathLike[str], z: Any, keyframes: Any | None = None
-) -> Path:
+def save_latents(path: str | os.PathLike[str], z: Any, keyframes: Any | None = None) -> Path:
     """Write the current latent (dim,) and optional keyframes (K, dim) as .npy or .json.
 
     A .npy file holds one float32 array: row 0 is ``z``, rows 1.. the keyframes.
@@ -361,8 +359,10 @@ def load_latents(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
             if z.ndim != 1 or z.size < 1:
                 raise FileFormatError(expected + "; its 'z' is not a list of numbers.")
             keyframes = np.asarray(doc.get("keyframes") or [], dtype=np.float32)
-            keyframes = keyframes.reshape(-1, z.shape[0]) if keyframes.size else np.zeros(
-                (0, z.shape[0]), np.float32
+            keyframes = (
+                keyframes.reshape(-1, z.shape[0])
+                if keyframes.size
+                else np.zeros((0, z.shape[0]), np.float32)
             )
         else:
             raise FileFormatError(expected + ".")

@@ -84,7 +84,7 @@ def interpolate_path(
     n = max(1, int(frames_per_segment))
     if keys.shape[0] == 1:
         return keys.clone()
-    pairs = list(zip(keys[:-1], keys[1:]))
+    pairs = list(zip(keys[:-1], keys[1:], strict=True))
     if loop:
         pairs.append((keys[-1], keys[0]))
     fn = slerp if mode == "slerp" else lerp
@@ -273,7 +273,9 @@ def pca_directions(
     vectors = vectors * signs[:, None]
     if progress is not None:
         progress(steps, steps)
-    return Directions(vectors.numpy().astype(np.float32), explained.numpy().astype(np.float32), name)
+    return Directions(
+        vectors.numpy().astype(np.float32), explained.numpy().astype(np.float32), name
+    )
 
 
 class _LayerReached(Exception):

@@ -46,8 +46,9 @@ def test_save_png_round_trips_and_leaves_no_temp_files(tmp_path):
 
 def test_gif_has_expected_frame_count_and_size(tmp_path):
     seen: list[int] = []
-    path = export.save_animation(frames(7), tmp_path / "walk.gif", fps=10, scale=3,
-                                 progress=lambda i, n: seen.append(i))
+    path = export.save_animation(
+        frames(7), tmp_path / "walk.gif", fps=10, scale=3, progress=lambda i, n: seen.append(i)
+    )
     with Image.open(path) as im:
         assert im.n_frames == 7
         assert im.size == (8 * 3, 6 * 3)
@@ -131,4 +132,6 @@ def test_image_to_tensor_fits_model_resolution_and_channels():
     assert -1.0 <= float(gray.min()) and float(gray.max()) <= 1.0
     color = export.image_to_tensor(rgb, channels=3, resolution=16)
     assert color.shape == (3, 16, 16)
-    assert float(color[0].mean()) == pytest.approx(1.0) and float(color[1].mean()) == pytest.approx(-1.0)
+    assert float(color[0].mean()) == pytest.approx(1.0) and float(color[1].mean()) == pytest.approx(
+        -1.0
+    )

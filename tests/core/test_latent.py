@@ -18,7 +18,9 @@ class TinyGenerator(nn.Module):
         torch.manual_seed(seed)
         self.latent_dim = latent_dim
         self.sample_shape = (1, 6, 6)
-        self.main = nn.Sequential(nn.Linear(latent_dim, 32), nn.ReLU(), nn.Linear(32, 36), nn.Tanh())
+        self.main = nn.Sequential(
+            nn.Linear(latent_dim, 32), nn.ReLU(), nn.Linear(32, 36), nn.Tanh()
+        )
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.main(z).reshape(z.shape[0], *self.sample_shape)

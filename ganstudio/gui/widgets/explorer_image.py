@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QImage, QMouseEvent, QPainter, QPaintEvent, QPalette, QWheelEvent
+from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QWheelEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ganstudio.gui.widgets.image_view import array_to_qimage
 
 MIN_ZOOM, MAX_ZOOM = 0.25, 64.0
+CANVAS = QColor(0x26, 0x27, 0x2A)  # neutral and dark: samples read the same in either theme
 
 
 class LatentImageView(QWidget):
@@ -102,9 +103,9 @@ class LatentImageView(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
         painter = QPainter(self)
-        painter.fillRect(self.rect(), self.palette().color(QPalette.ColorRole.Base))
+        painter.fillRect(self.rect(), CANVAS)
         if self._image.isNull():
-            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            painter.setPen(QColor(0x9A, 0x9C, 0xA0))
             painter.drawText(
                 self.rect(),
                 Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,

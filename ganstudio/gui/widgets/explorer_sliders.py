@@ -213,7 +213,9 @@ class DirectionSliderPanel(QWidget):
         self.rows = _SliderRows("directionSlider", self.LIMIT)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(_header("Directions", self.find_button, self.cancel_button, self.reset_button))
+        layout.addLayout(
+            _header("Directions", self.find_button, self.cancel_button, self.reset_button)
+        )
         layout.addWidget(self.status)
         layout.addWidget(self.progress)
         layout.addWidget(self.rows, 1)
@@ -243,8 +245,7 @@ class DirectionSliderPanel(QWidget):
             return
         labels = [f"PC{i + 1}  {100 * float(e):.1f}%" for i, e in enumerate(explained)]
         tips = [
-            f"Principal direction {i + 1}: {100 * float(e):.2f}% of the variance of "
-            f"layer '{layer}'"
+            f"Principal direction {i + 1}: {100 * float(e):.2f}% of the variance of layer '{layer}'"
             for i, e in enumerate(explained)
         ]
         self.rows.rebuild(labels, tips)

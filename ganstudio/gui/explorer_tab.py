@@ -1,0 +1,585 @@
+"""The latent explorer: take a generator and play with its latent space.
+
+Every control edits one :class:`~ganstudio.core.latent.LatentState`; the
+:class:`RenderWorker` turns the newest state into an image off the GUI
+thread, and the GUI thread only paints. Loads, direction searches,
+projections and exports run in :class:`TaskWorker` threads.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import QApplication, QFileDialog, QProgressDialog, QWidget
+
+from ganstudio.core import export, latent
+from ganstudio.core.latent import LatentState
+from ganstudio.gui import settings
+from ganstudio.gui.render_worker import (
+    GENERATOR_SUFFIXES,
+    RenderWorker,
+    TaskWorker,
+    default_job,
+    directions_job,
+    load_job,
+)
+from ganstudio.gui.widgets import dialogs
+from ganstudio.gui.widgets.explorer_features import ExplorerFeatures
+from ganstudio.gui.widgets.explorer_layout import ExplorerLayout
+
+LATENT_SUFFIXES = (".npy", ".json")
+UNDO_LIMIT = 200
+GROUP_IDLE_MS = 800  # edits of one control closer than this are one undo step
+
+
+def show_error(parent: QWidget | None, title: str, text: str) -> None:
+    """Every explorer error goes through here (tests replace it)."""
+    dialogs.show_error(parent, title, text)
+
+
+def ask_open_path(parent: QWidget, title: str, filters: str) -> str:
+    return QFileDialog.getOpenFileName(parent, title, "", filters)[0]
+
+
+def ask_save_path(parent: QWidget, title: str, name: str, filters: str) -> str:
+    return QFileDialog.getSaveFileName(parent, title, name, filters)[0]
+
+
+def default_cache_dir() -> Path:
+    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.CacheLocation)
+    return Path(base or Path.home() / ".cache" / "ganstudio") / "directions"
+
+
+class ExplorerTab(ExplorerFeatures, ExplorerLayout):
+    """The Explorer tab. The main window calls :meth:`open_path`, :meth:`set_generator`
+    and :meth:`shutdown`."""
+
+    generator_changed = Signal(str)  # a description of the generator now shown
+    state_changed = Signal()
+
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        autoload: bool = True,
+        cache_dir: str | Path | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("explorerTab")
+        self.setAcceptDrops(True)
+        self._cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
+        self._loaded: Any = None
+        self._state: LatentState | None = None
+        self._directions: latent.Directions | None = None
+        self._undo: list[LatentState] = []
+        self._redo: list[LatentState] = []
+        self._group: str | None = None
+        self._group_timer = QTimer(self, singleShot=True, interval=GROUP_IDLE_MS)
+        self._group_timer.timeout.connect(self._on_edit_group_timeout)
+        self._renderer = RenderWorker(self)
+        self._renderer.frame_ready.connect(self._on_frame_ready)
+        self._renderer.grid_ready.connect(self._on_grid_ready)
+        self._renderer.failed.connect(self._on_render_failed)
+        self._floor_id = 0
+        self._shown_id = 0
+        self._last_request = 0
+        self._grid_request = 0
+        self._path = np.zeros((0, 0), np.float32)
+        self._tasks: dict[str, TaskWorker] = {}
+        self._target_rgb: np.ndarray | None = None
+        self._target: Any = None
+        self._export_dialog: QProgressDialog | None = None
+        self._load_token = ""
+        self._grid_seeds: list[int] = []
+        self._grid_n = 0
+        self._grid_z = np.zeros((0, 0), np.float32)
+        self._connect()
+        self._install_actions()
+        self._restore_settings()
+        if autoload:
+            QTimer.singleShot(0, self.open_default)
+
+    # ================================================================ public API
+    @property
+    def state(self) -> LatentState | None:
+        return self._state
+
+    @property
+    def loaded(self) -> Any:
+        return self._loaded
+
+    @property
+    def directions(self) -> latent.Directions | None:
+        return self._directions
+
+    @property
+    def last_request_id(self) -> int:
+        """The id of the newest frame asked for; ``latentImage.painted_id`` reaches it."""
+        return self._last_request
+
+    def is_busy(self) -> bool:
+        return any(t.isRunning() for t in self._tasks.values())
+
+    def open_path(self, path: str | Path) -> bool:
+        """Open a checkpoint, generator export, run folder or .pth; an image becomes the
+        projection target and a .npy/.json the current latent. Returns False (after a
+        message) when ``path`` does not exist; a failed load shows its message later."""
+        p = Path(path)
+        if not p.exists():
+            show_error(self, "Open", f"{p} does not exist.")
+            return False
+        suffix = p.suffix.lower()
+        if p.is_file() and suffix in export.IMAGE_SUFFIXES:
+            return self.open_target_image(p)
+        if p.is_file() and suffix in LATENT_SUFFIXES:
+            return self.load_latents(p)
+        token = f"load:{p}"
+        self.show_loading(f"Opening {p.name}…")
+        self._start_task(
+            "load",
+            load_job(str(p)),
+            lambda loaded: self._on_load_succeeded(loaded, token),
+            failed=lambda msg: self._on_load_failed(msg, token),
+        )
+        self._load_token = token
+        return True
+
+    def open_default(self) -> None:
+        """The shipped generator, else the newest checkpoint known, else the empty state."""
+        if self._loaded is not None or "load" in self._tasks:
+            return
+        candidates = [settings.get("explorer/last_path"), *settings.get("recent/paths")]
+        candidates.append(str(settings.runs_root()))
+        candidates.append(str(Path.cwd() / "runs"))
+        token = "load:default"
+        self._load_token = token
+        self.show_loading("Looking for a generator…")
+        self._start_task(
+            "load",
+            default_job([c for c in candidates if c]),
+            lambda loaded: self._on_load_succeeded(loaded, token),
+            failed=lambda msg: self._on_load_failed(msg, token, quiet=True),
+        )
+
+    def set_generator(self, loaded: Any) -> None:
+        """Explore ``loaded`` (a LoadedGenerator: generator, config, step, source)."""
+        generator = loaded.generator
+        shape = tuple(getattr(generator, "sample_shape", ()))
+        if len(shape) != 3:
+            show_error(
+                self,
+                "Explorer",
+                "This generator makes 2-D points, not images; the explorer shows image "
+                "generators. Watch toy runs in the Training tab.",
+            )
+            return
+        generator.eval()
+        old_dim = self._state.dim if self._state is not None else None
+        dim = int(generator.latent_dim)
+        self._loaded = loaded
+        self._floor_id = self._renderer.set_generator(generator)
+        self._set_directions(None)
+        self._start_directions_search(compute=False)
+        self.controls.sliders.set_dim(dim)
+        if old_dim != dim:
+            self._undo.clear()
+            self._redo.clear()
+            self.interpolation.set_keyframes(np.zeros((0, dim), np.float32), [])
+            state = LatentState.from_seed(self.controls.seed_spin.value(), dim, self.controls.psi())
+        else:
+            state = self._state.with_(offsets=())
+        self._set_state(state, record=None)
+        self._update_undo_actions()
+        self._prepare_target()
+        self.grid_panel.request()
+        self._update_path()
+        desc = self._describe(loaded)
+        self.source_label.setText(desc)
+        self.show_explorer()
+        source = getattr(loaded, "source", None)
+        if source:
+            settings.set_value("explorer/last_path", str(source))
+        self.generator_changed.emit(desc)
+
+    def shutdown(self) -> None:
+        """Stop every thread and save settings; call before the window closes."""
+        self.interpolation.stop()
+        self._save_settings()
+        for task in list(self._tasks.values()):
+            task.cancel()
+        for task in list(self._tasks.values()):
+            task.wait(5000)
+        self._renderer.stop()
+
+    # ================================================================ state and rendering
+    def edit(self, key: str, **changes: Any) -> None:
+        """Change the state; edits with the same ``key`` in quick succession undo together."""
+        if self._state is None:
+            return
+        self._set_state(self._state.with_(**changes), record=key)
+
+    def _set_state(self, state: LatentState, record: str | None) -> None:
+        if record is not None and self._state is not None:
+            if record != self._group:
+                self._undo.append(self._state)
+                del self._undo[:-UNDO_LIMIT]
+                self._redo.clear()
+            self._group = record
+            self._group_timer.start()
+        self._state = state
+        self._show_state()
+        self._request_frame()
+        self._update_undo_actions()
+        self.state_changed.emit()
+
+    def _show_state(self) -> None:
+        s = self._state
+        if s is None:
+            return
+        self.controls.show_state(s.seed, s.psi, s.z)
+        offsets = list(s.offsets) + [0.0] * max(0, self.direction_panel.count() - len(s.offsets))
+        self.direction_panel.set_values(offsets)
+        z = self._effective_z()
+        seed = f"Seed {s.seed}" if s.seed is not None else "Edited latent"
+        self.caption.setText(
+            f"{seed}   ·   ‖z‖ {np.linalg.norm(z):.2f}   ·   ψ {s.psi:.2f}   ·   "
+            f"{z.shape[0]} dimensions"
+        )
+
+    def _effective_z(self) -> np.ndarray:
+        vectors = self._directions.vectors if self._directions is not None else None
+        return self._state.effective_z(vectors)
+
+    def _request_frame(self) -> None:
+        if self._state is not None and self._loaded is not None:
+            self._last_request = self._renderer.request(self._state)
+
+    def _on_frame_ready(self, request_id: int, frame: np.ndarray) -> None:
+        if request_id < self._floor_id or request_id <= self._shown_id:
+            return  # a frame of an older generator, or older than the one shown
+        self._shown_id = request_id
+        self.image.set_frame(frame, request_id)
+
+    def _on_render_failed(self, message: str) -> None:
+        self.caption.setText(message)
+
+    def undo(self) -> None:
+        if self._undo and self._state is not None:
+            self._redo.append(self._state)
+            self._group = None
+            self._set_state(self._undo.pop(), record=None)
+
+    def redo(self) -> None:
+        if self._redo and self._state is not None:
+            self._undo.append(self._state)
+            self._group = None
+            self._set_state(self._redo.pop(), record=None)
+
+    def _update_undo_actions(self) -> None:
+        self.undo_action.setEnabled(bool(self._undo))
+        self.redo_action.setEnabled(bool(self._redo))
+
+    def _on_edit_group_timeout(self) -> None:
+        self._group = None
+
+    # ================================================================ control slots
+    def _on_seed_changed(self, seed: int) -> None:
+        if self._state is not None:
+            z = latent.sample_z(seed, 1, self._state.dim)[0].numpy()
+            self.edit("seed", z=z, seed=seed)
+
+    def _on_psi_changed(self, psi: float) -> None:
+        self.edit("psi", psi=psi)
+
+    def _on_latent_slider_changed(self, index: int, value: float) -> None:
+        if self._state is None:
+            return
+        z = self._state.z.copy()
+        z[index] = value
+        self._state_edit_one(f"z{index}", z)
+
+    def _state_edit_one(self, key: str, z: np.ndarray) -> None:
+        # The moved slider already shows its value: skip the full widget refresh.
+        if key != self._group and self._state is not None:
+            self._undo.append(self._state)
+            del self._undo[:-UNDO_LIMIT]
+            self._redo.clear()
+        self._group = key
+        self._group_timer.start()
+        self._state = self._state.with_(z=z, seed=None)
+        self._request_frame()
+        self._update_caption_only()
+        self._update_undo_actions()
+        self.state_changed.emit()
+
+    def _update_caption_only(self) -> None:
+        z = self._effective_z()
+        self.caption.setText(
+            f"Edited latent   ·   ‖z‖ {np.linalg.norm(z):.2f}   ·   ψ {self._state.psi:.2f}   ·   "
+            f"{z.shape[0]} dimensions"
+        )
+
+    def _on_latent_reset(self) -> None:
+        if self._state is not None:
+            self.edit("reset", z=np.zeros(self._state.dim, np.float32), seed=None)
+
+    def _on_direction_changed(self, index: int, value: float) -> None:
+        if self._state is None or self._directions is None:
+            return
+        offsets = list(self._state.offsets) + [0.0] * len(self._directions.explained)
+        offsets = offsets[: len(self._directions.explained)]
+        offsets[index] = value
+        self.edit(f"pc{index}", offsets=tuple(offsets))
+
+    def _on_direction_reset(self) -> None:
+        self.edit("pc-reset", offsets=())
+
+    def _on_edit_finished(self) -> None:
+        self._group = None  # the next drag is its own undo step
+
+    # ================================================================ directions
+    def _start_directions_search(self, compute: bool) -> None:
+        if self._loaded is None:
+            return
+        if "directions" in self._tasks:
+            self._tasks["directions"].cancel()
+        if compute:
+            self.direction_panel.set_busy(True, "Sampling latents and their activations…")
+        generator = self._loaded.generator
+        self._start_task(
+            "directions",
+            directions_job(generator, str(self._cache_dir), compute),
+            lambda d: self._on_directions_found(d, generator),
+            progress=self.direction_panel.set_progress,
+            failed=self._on_directions_failed,
+            cancelled=lambda: self.direction_panel.set_busy(False, "Direction search cancelled."),
+        )
+
+    def _on_directions_found(self, directions: Any, generator: Any) -> None:
+        self.direction_panel.set_busy(False)
+        if self._loaded is None or generator is not self._loaded.generator:
+            return  # found for a generator no longer shown
+        if directions is not None:
+            self._set_directions(directions)
+
+    def _on_directions_failed(self, message: str) -> None:
+        self.direction_panel.set_busy(False, "The direction search failed.")
+        show_error(self, "Find directions", message)
+
+    def _set_directions(self, directions: latent.Directions | None) -> None:
+        self._directions = directions
+        self._renderer.set_directions(None if directions is None else directions.vectors)
+        self.direction_panel.set_directions(
+            None if directions is None else directions.explained,
+            "" if directions is None else directions.layer,
+        )
+        if self._state is not None and self._state.offsets:
+            self._state = self._state.with_(offsets=())
+            self._request_frame()
+
+    # ================================================================ tasks
+    def _start_task(
+        self,
+        name: str,
+        job: Callable[..., Any],
+        succeeded: Callable[[Any], None],
+        *,
+        progress: Callable[[int, int], None] | None = None,
+        failed: Callable[[str], None] | None = None,
+        cancelled: Callable[[], None] | None = None,
+    ) -> TaskWorker:
+        worker = TaskWorker(job, self, name=name)
+        self._tasks[name] = worker
+        worker.succeeded.connect(succeeded)
+        if progress is not None:
+            worker.progressed.connect(progress)
+        worker.failed.connect(failed or (lambda msg: show_error(self, "Explorer", msg)))
+        if cancelled is not None:
+            worker.cancelled.connect(cancelled)
+        worker.finished.connect(lambda: self._on_task_finished(name, worker))
+        worker.start()
+        return worker
+
+    def _on_task_finished(self, name: str, worker: TaskWorker) -> None:
+        if self._tasks.get(name) is worker:
+            del self._tasks[name]
+        worker.deleteLater()
+
+    def _on_load_succeeded(self, loaded: Any, token: str) -> None:
+        if token != self._load_token:
+            return
+        if loaded is None:  # nothing to open by default
+            self.show_empty()
+            return
+        self.set_generator(loaded)
+
+    def _on_load_failed(self, message: str, token: str, quiet: bool = False) -> None:
+        if token != self._load_token:
+            return
+        self.restore_page()
+        if quiet:
+            self.show_empty(f"The last generator could not be opened: {message}")
+        else:
+            show_error(self, "Open generator", message)
+
+    # ================================================================ drag and drop
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt override)
+        if any(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt override)
+        paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.open_path(paths[0])
+
+    # ================================================================ wiring
+    def _connect(self) -> None:
+        c = self.controls
+        c.seed_changed.connect(self._on_seed_changed)
+        c.psi_changed.connect(self._on_psi_changed)
+        c.psi_edit_finished.connect(self._on_edit_finished)
+        c.sliders.value_changed.connect(self._on_latent_slider_changed)
+        c.sliders.edit_finished.connect(self._on_edit_finished)
+        c.sliders.reset_requested.connect(self._on_latent_reset)
+        d = self.direction_panel
+        d.value_changed.connect(self._on_direction_changed)
+        d.edit_finished.connect(self._on_edit_finished)
+        d.reset_requested.connect(self._on_direction_reset)
+        d.find_requested.connect(lambda: self._start_directions_search(compute=True))
+        d.cancel_requested.connect(self._on_directions_cancel)
+        self.open_button.clicked.connect(self._on_open_clicked)
+        self.empty_open_button.clicked.connect(self._on_open_clicked)
+        self.grid_panel.regenerate_requested.connect(self._on_grid_requested)
+        self.grid_panel.view.cell_clicked.connect(self._on_grid_cell_clicked)
+        self.grid_panel.save_requested.connect(self._on_grid_save_requested)
+        i = self.interpolation
+        i.add_requested.connect(self._on_add_keyframe)
+        i.path_changed.connect(self._update_path)
+        i.frame_requested.connect(self._on_path_frame_requested)
+        i.export_requested.connect(self._on_export_requested)
+        i.keyframe_activated.connect(self._on_keyframe_activated)
+        p = self.projection
+        p.open_requested.connect(self._on_projection_open_clicked)
+        p.run_requested.connect(self._on_projection_run)
+        p.cancel_requested.connect(lambda: self._cancel_task("project"))
+        self.save_latent_action.triggered.connect(self._on_save_latent_triggered)
+        self.load_latent_action.triggered.connect(self._on_load_latent_triggered)
+        self.copy_latent_action.triggered.connect(self.copy_latent)
+        self.paste_latent_action.triggered.connect(self.paste_latent)
+
+    def _install_actions(self) -> None:
+        self.undo_action = QAction("Undo", self)
+        self.undo_action.setObjectName("explorerUndoAction")
+        self.undo_action.setToolTip("Undo the last latent edit (Ctrl+Z)")
+        self.undo_action.setShortcut(QKeySequence("Ctrl+Z"))
+        self.redo_action = QAction("Redo", self)
+        self.redo_action.setObjectName("explorerRedoAction")
+        self.redo_action.setToolTip("Redo the latent edit undone last (Ctrl+Shift+Z)")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        for action in (self.undo_action, self.redo_action):
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.addAction(action)
+        self.undo_action.triggered.connect(self.undo)
+        self.redo_action.triggered.connect(self.redo)
+        self.undo_button.setDefaultAction(self.undo_action)
+        self.redo_button.setDefaultAction(self.redo_action)
+        self._update_undo_actions()
+
+    def _cancel_task(self, name: str) -> None:
+        if name in self._tasks:
+            self._tasks[name].cancel()
+
+    def _on_directions_cancel(self) -> None:
+        self._cancel_task("directions")
+
+    def _on_open_clicked(self) -> None:
+        filters = (
+            f"Generators ({' '.join('*' + s for s in GENERATOR_SUFFIXES)});;"
+            "Latent vectors (*.npy *.json);;All files (*)"
+        )
+        path = ask_open_path(self, "Open generator", filters)
+        if path:
+            self.open_path(path)
+
+    @staticmethod
+    def _describe(loaded: Any) -> str:
+        gen = loaded.generator
+        c, h, w = gen.sample_shape
+        name = getattr(loaded, "name", None) or (
+            Path(loaded.source).name if getattr(loaded, "source", None) else "in-memory generator"
+        )
+        arch = getattr(getattr(getattr(loaded, "config", None), "model", None), "arch", "")
+        step = int(getattr(loaded, "step", 0) or 0)
+        parts = [name]
+        if step:
+            parts.append(f"step {step:,}")
+        parts.append(f"{arch.upper() + ' ' if arch else ''}{w}×{h}×{c}, z {gen.latent_dim}")
+        return "   ·   ".join(parts)
+
+    # ================================================================ dialogs (patchable)
+    def _error(self, title: str, text: str) -> None:
+        show_error(self, title, text)
+
+    def _ask_open(self, title: str, filters: str) -> str:
+        return ask_open_path(self, title, filters)
+
+    def _ask_save(self, title: str, name: str, filters: str) -> str:
+        return ask_save_path(self, title, name, filters)
+
+    # ================================================================ settings
+    def _restore_settings(self) -> None:
+        self.controls.seed_spin.blockSignals(True)
+        self.controls.seed_spin.setValue(max(0, settings.get("explorer/seed")))
+        self.controls.seed_spin.blockSignals(False)
+        self.controls.show_state(
+            None, float(np.clip(settings.get("explorer/truncation"), 0, 1.5)), None
+        )
+        splitter = settings.get("explorer/splitter")
+        if not splitter.isEmpty():
+            self.splitter.restoreState(splitter)
+
+    def _save_settings(self) -> None:
+        settings.set_value("explorer/seed", self.controls.seed_spin.value())
+        settings.set_value("explorer/truncation", self.controls.psi())
+        settings.set_value("explorer/splitter", self.splitter.saveState())
+
+    # ================================================================ latent files, clipboard
+    def copy_latent(self) -> None:
+        if self._state is None:
+            return
+        values = [np.format_float_positional(v, unique=True, trim="-") for v in self._effective_z()]
+        QApplication.clipboard().setText("[" + ", ".join(values) + "]")
+
+    def paste_latent(self) -> None:
+        if self._state is None:
+            return
+        text = QApplication.clipboard().text().strip()
+        try:
+            z = parse_latent_text(text, self._state.dim)
+        except ValueError as exc:
+            show_error(self, "Paste latent", str(exc))
+            return
+        self._set_state(LatentState(z, seed=None, psi=1.0), record="paste")
+        self._group = None
+
+
+def parse_latent_text(text: str, dim: int) -> np.ndarray:
+    """A latent from text: a JSON list, or numbers separated by commas or spaces."""
+    expected = f"The clipboard does not hold a latent vector: expected {dim} numbers"
+    try:
+        values = json.loads(text) if text.startswith("[") else text.replace(",", " ").split()
+        z = np.asarray(values, dtype=np.float32)
+    except (ValueError, TypeError):
+        raise ValueError(expected + ", as a list like [0.1, -1.2, …].") from None
+    if z.ndim != 1 or z.shape[0] != dim:
+        raise ValueError(expected + f"; it holds {z.size}.")
+    if not np.all(np.isfinite(z)):
+        raise ValueError(expected + "; some are not finite.")
+    return z

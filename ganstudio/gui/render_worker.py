@@ -1,0 +1,372 @@
+"""The explorer's background threads.
+
+:class:`RenderWorker` is one long-lived thread that turns latent states into
+images; only the newest pending request of each kind is kept, so a slider
+drag never builds a queue (the pattern of Qt's Mandelbrot example).
+:class:`TaskWorker` runs one longer job (a load, a direction search, a
+projection, an export) with progress and cancel.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QMutex, QMutexLocker, QObject, QThread, QWaitCondition, Signal
+
+# A frame finished while a newer request waits is dropped, unless nothing has
+# been shown for this long: on a slow model the image still moves during a drag.
+STALE_GRACE_S = 0.1
+
+
+def _limit_torch_threads(n: int) -> None:
+    # OpenMP thread counts are per calling thread: this leaves training alone.
+    import torch
+
+    torch.set_num_threads(max(1, n))
+
+
+class RenderWorker(QThread):
+    """Renders the current latent state and sample grids off the GUI thread.
+
+    Signals carry the request id so the GUI can drop frames older than the
+    one it shows.
+    """
+
+    frame_ready = Signal(int, object)  # request id, uint8 (H, W, C)
+    grid_ready = Signal(int, object, object)  # request id, uint8 (N, H, W, C), z (N, dim)
+    failed = Signal(str)
+
+    def __init__(self, parent: QObject | None = None, threads: int = 1) -> None:
+        super().__init__(parent)
+        self.setObjectName("renderWorker")
+        self._mutex = QMutex()
+        self._condition = QWaitCondition()
+        self._pending: dict[str, tuple[int, Any]] = {}
+        self._generator: Any = None
+        self._directions: np.ndarray | None = None
+        self._next_id = 0
+        self._abort = False
+        self._threads = threads
+        self._last_emit = 0.0
+
+    # ------------------------------------------------------------ GUI thread API
+    def set_generator(self, generator: Any) -> int:
+        """Use ``generator`` from now on; returns the first request id that uses it."""
+        with QMutexLocker(self._mutex):
+            self._generator = generator
+            self._pending.clear()
+            return self._next_id + 1
+
+    def set_directions(self, vectors: np.ndarray | None) -> None:
+        with QMutexLocker(self._mutex):
+            self._directions = None if vectors is None else np.asarray(vectors, np.float32)
+
+    def request(self, state: Any) -> int:
+        """Render a :class:`~ganstudio.core.latent.LatentState`; replaces any pending frame."""
+        return self._submit("frame", ("state", state))
+
+    def request_z(self, z: np.ndarray) -> int:
+        """Render one raw latent (dim,), e.g. an interpolation frame."""
+        return self._submit("frame", ("z", np.asarray(z, np.float32)))
+
+    def request_grid(self, z: np.ndarray) -> int:
+        """Render a batch of latents (N, dim) for the sample grid."""
+        return self._submit("grid", np.asarray(z, np.float32))
+
+    def stop(self) -> None:
+        with QMutexLocker(self._mutex):
+            self._abort = True
+            self._condition.wakeOne()
+        self.wait()
+
+    def _submit(self, kind: str, payload: Any) -> int:
+        with QMutexLocker(self._mutex):
+            self._next_id += 1
+            self._pending[kind] = (self._next_id, payload)
+            request_id = self._next_id
+            if not self.isRunning():
+                self.start(QThread.Priority.HighPriority)
+            else:
+                self._condition.wakeOne()
+        return request_id
+
+    # ------------------------------------------------------------ worker thread
+    def run(self) -> None:
+        try:
+            _limit_torch_threads(self._threads)
+            import torch  # noqa: F401  (imported before the first frame is timed)
+        except Exception as exc:  # a broken install: report once
+            self.failed.emit(f"The renderer could not start: {exc}")
+            return
+        while True:
+            self._mutex.lock()
+            while not self._pending and not self._abort:
+                self._condition.wait(self._mutex)
+            if self._abort:
+                self._mutex.unlock()
+                return
+            kind = "frame" if "frame" in self._pending else "grid"
+            request_id, payload = self._pending.pop(kind)
+            generator, directions = self._generator, self._directions
+            self._mutex.unlock()
+            if generator is None:
+                continue
+            try:
+                if kind == "frame":
+                    self._render_frame(generator, directions, request_id, payload)
+                else:
+                    self._render_grid(generator, request_id, payload)
+            except Exception as exc:  # a generator that fails on some input
+                self.failed.emit(f"The generator failed to render: {exc}")
+
+    def _render_frame(self, generator: Any, directions: Any, request_id: int, payload: Any) -> None:
+        import torch
+
+        what, value = payload
+        z = value.effective_z(directions) if what == "state" else value
+        with torch.inference_mode():
+            image = generator(torch.from_numpy(np.ascontiguousarray(z, np.float32))[None])
+            frame = _to_uint8(image)[0]
+        with QMutexLocker(self._mutex):
+            newer_waiting = "frame" in self._pending
+        now = time.perf_counter()
+        if newer_waiting and now - self._last_emit < STALE_GRACE_S:
+            return
+        self._last_emit = now
+        self.frame_ready.emit(request_id, frame)
+
+    def _render_grid(self, generator: Any, request_id: int, z: np.ndarray) -> None:
+        import torch
+
+        chunks = []
+        with torch.inference_mode():
+            for start in range(0, len(z), 64):
+                with QMutexLocker(self._mutex):
+                    if "grid" in self._pending or self._abort:
+                        return  # superseded
+                chunks.append(_to_uint8(generator(torch.from_numpy(z[start : start + 64]))))
+        self.grid_ready.emit(request_id, np.concatenate(chunks), z)
+
+
+def _to_uint8(images: Any) -> np.ndarray:
+    # (N, C, H, W) in [-1, 1] -> (N, H, W, C) uint8, the fast path of export.to_uint8
+    arr = images.detach().float().clamp_(-1, 1).add_(1).mul_(127.5).round_().byte()
+    return np.ascontiguousarray(arr.permute(0, 2, 3, 1).numpy())
+
+
+ProgressFn = Callable[[int, int], None]
+StopFn = Callable[[], bool]
+
+
+class TaskWorker(QThread):
+    """Runs ``job(progress, should_stop)`` once in its own thread.
+
+    Emits ``progressed(done, total)`` at most every 50 ms, then exactly one of
+    ``succeeded(result)``, ``failed(message)`` or ``cancelled()``.
+    """
+
+    progressed = Signal(int, int)
+    succeeded = Signal(object)
+    failed = Signal(str)
+    cancelled = Signal()
+
+    def __init__(
+        self,
+        job: Callable[[ProgressFn, StopFn], Any],
+        parent: QObject | None = None,
+        threads: int = 1,
+        name: str = "task",
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName(f"{name}Worker")
+        self._job = job
+        self._threads = threads
+        self._last_progress = 0.0
+
+    def cancel(self) -> None:
+        self.requestInterruption()
+
+    def _progress(self, done: int, total: int) -> None:
+        now = time.perf_counter()
+        if done >= total or now - self._last_progress > 0.05:
+            self._last_progress = now
+            self.progressed.emit(int(done), int(total))
+
+    def _should_stop(self) -> bool:
+        return self.isInterruptionRequested()
+
+    def run(self) -> None:
+        try:
+            _limit_torch_threads(self._threads)
+            result = self._job(self._progress, self._should_stop)
+        except Exception as exc:
+            if self.isInterruptionRequested() or type(exc).__name__ in (
+                "Cancelled",
+                "ExportCancelled",
+            ):
+                self.cancelled.emit()
+            else:
+                self.failed.emit(describe_error(exc))
+            return
+        if self.isInterruptionRequested():
+            self.cancelled.emit()
+        else:
+            self.succeeded.emit(result)
+
+
+_READABLE = ("CheckpointError", "FileFormatError", "ConfigError", "DataError", "ValueError")
+
+
+def describe_error(exc: BaseException) -> str:
+    """The message of an error meant for people; a short summary of any other."""
+    if type(exc).__name__ in _READABLE or isinstance(exc, (OSError, ValueError)):
+        return str(exc)
+    last = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+    where = f" (in {last[0].name})" if last else ""
+    return f"Unexpected {type(exc).__name__}{where}: {exc}"
+
+
+# ---------------------------------------------------------------- jobs for TaskWorker
+# Each returns a callable(progress, should_stop) that runs in a worker thread.
+
+GENERATOR_SUFFIXES = (".safetensors", ".pt", ".pth")
+
+
+def load_job(path: str) -> Callable[[ProgressFn, StopFn], Any]:
+    def job(_progress: ProgressFn, _stop: StopFn) -> Any:
+        from ganstudio.core.checkpoint import load_generator
+
+        return load_generator(path)
+
+    return job
+
+
+def newest_generator(candidates: list[str]) -> str | None:
+    """The newest generator file among files, run folders and folders of runs."""
+    from pathlib import Path
+
+    found: list[tuple[float, str]] = []
+
+    def consider(p: Path) -> None:
+        try:
+            if p.is_file() and p.suffix.lower() in GENERATOR_SUFFIXES:
+                found.append((p.stat().st_mtime, str(p)))
+        except OSError:
+            pass
+
+    for text in candidates:
+        p = Path(text)
+        if p.is_file():
+            consider(p)
+        elif p.is_dir():
+            for pattern in ("checkpoints/*.safetensors", "*/checkpoints/*.safetensors"):
+                for f in p.glob(pattern):
+                    consider(f)
+    return max(found)[1] if found else None
+
+
+def default_job(candidates: list[str]) -> Callable[[ProgressFn, StopFn], Any]:
+    """Load the shipped generator, else the newest one known; None when there is none."""
+
+    def job(_progress: ProgressFn, _stop: StopFn) -> Any:
+        from ganstudio.core.checkpoint import load_generator
+        from ganstudio.resources import default_generator_path
+
+        shipped = default_generator_path()
+        path = str(shipped) if shipped else newest_generator(candidates)
+        return None if path is None else load_generator(path)
+
+    return job
+
+
+def directions_job(
+    generator: Any, cache_dir: str | None, compute: bool, n_samples: int = 4096, k: int = 16
+) -> Callable[[ProgressFn, StopFn], Any]:
+    """Cached PCA directions for ``generator``; computed when ``compute``, else None if uncached."""
+
+    def job(progress: ProgressFn, stop: StopFn) -> Any:
+        from pathlib import Path
+
+        from ganstudio.core import latent
+
+        cache = None
+        if cache_dir:
+            key = f"{latent.weights_hash(generator)}-{n_samples}-{k}.npz"
+            cache = Path(cache_dir) / key
+            if cache.is_file():
+                try:
+                    return latent.Directions.load(cache)
+                except Exception:  # a damaged cache entry is recomputed
+                    pass
+        if not compute:
+            return None
+        directions = latent.pca_directions(generator, n_samples, k, progress, stop)
+        if cache is not None:
+            try:
+                directions.save(cache)
+            except OSError:
+                pass  # a read-only cache only costs a recomputation next time
+        return directions
+
+    return job
+
+
+def render_job(generator: Any, z: np.ndarray) -> Callable[[ProgressFn, StopFn], Any]:
+    """uint8 (N, H, W, C) images of z (N, dim), e.g. keyframe thumbnails."""
+
+    def job(_progress: ProgressFn, _stop: StopFn) -> Any:
+        import torch
+
+        with torch.inference_mode():
+            return _to_uint8(generator(torch.from_numpy(np.asarray(z, np.float32))))
+
+    return job
+
+
+def export_job(
+    generator: Any, path_z: np.ndarray, target: str, fps: float, scale: int, loop: bool
+) -> Callable[[ProgressFn, StopFn], Any]:
+    """Render every path frame, then write the animation; progress covers both halves."""
+
+    def job(progress: ProgressFn, stop: StopFn) -> Any:
+        import torch
+
+        from ganstudio.core import export
+        from ganstudio.core.latent import Cancelled
+
+        n = len(path_z)
+        frames = []
+        with torch.inference_mode():
+            for start in range(0, n, 16):
+                if stop():
+                    raise Cancelled("export cancelled")
+                batch = torch.from_numpy(np.asarray(path_z[start : start + 16], np.float32))
+                frames.append(_to_uint8(generator(batch)))
+                progress(min(n, start + 16), 2 * n)
+        all_frames = np.concatenate(frames)
+        return export.save_animation(
+            all_frames,
+            target,
+            fps,
+            progress=lambda i, _t: progress(n + i, 2 * n),
+            should_stop=stop,
+            scale=scale,
+            loop=loop,
+        )
+
+    return job
+
+
+def project_job(
+    generator: Any, target: Any, steps: int, lr: float, seed: int
+) -> Callable[[ProgressFn, StopFn], Any]:
+    def job(progress: ProgressFn, stop: StopFn) -> Any:
+        from ganstudio.core import latent
+
+        return latent.project(generator, target, steps, lr, seed, progress, stop)
+
+    return job
