@@ -56,6 +56,9 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._connect_training_tab()
         self._restore_settings()
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self._on_about_to_quit)
 
     # ----------------------------------------------------------------- building
     def _placeholder(self, text: str) -> QWidget:
@@ -318,6 +321,10 @@ class MainWindow(QMainWindow):
         settings.set_value("window/current_tab", self.tabs.currentIndex())
         self.training_tab.save_settings()
 
+    def _on_about_to_quit(self) -> None:
+        # the event loop is ending without a close (e.g. QApplication.quit): join the threads
+        self.training_tab.shutdown()
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         if self.training_tab.is_training:
             if not self._closing:
@@ -336,4 +343,6 @@ class MainWindow(QMainWindow):
         shutdown = getattr(self.explorer_tab, "shutdown", None)
         if callable(shutdown):
             shutdown()
+        else:
+            self.explorer_tab.close()  # lets the explorer's closeEvent join its render thread
         super().closeEvent(event)

@@ -64,6 +64,7 @@ class TrainingTab(QWidget):
     generator_ready = Signal(object)  # LoadedGenerator for the explorer
     checkpoint_ready = Signal(str)  # a checkpoint path for the explorer
     training_finished = Signal(str)  # "completed", "stopped" or "failed"
+    checkpoint_saved = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -372,12 +373,12 @@ class TrainingTab(QWidget):
         self._run_dir = job.run_dir
         worker = TrainingWorker(job)
         worker.run_started.connect(self._on_run_started)
-        worker.status.connect(lambda text: self.status_message.emit(text, 0))
+        worker.status.connect(self._on_worker_status)
         worker.progressed.connect(self._on_progressed)
         worker.samples_ready.connect(self._on_samples_ready)
         worker.toy_view_ready.connect(self._on_toy_view_ready)
         worker.checkpoint_saved.connect(self._on_checkpoint_saved)
-        worker.generator_ready.connect(self.generator_ready)
+        worker.generator_ready.connect(self._on_generator_ready)
         worker.paused_changed.connect(self._on_paused_changed)
         worker.diverged.connect(self._on_diverged)
         worker.failed.connect(self._on_failed)
@@ -455,9 +456,16 @@ class TrainingTab(QWidget):
     def _on_toy_view_ready(self, _step: int, view: dict) -> None:
         self.toy_view.set_view(view)
 
+    def _on_worker_status(self, text: str) -> None:
+        self.status_message.emit(text, 0)
+
+    def _on_generator_ready(self, loaded: object) -> None:
+        self.generator_ready.emit(loaded)
+
     def _on_checkpoint_saved(self, path: str) -> None:
         self.status_message.emit(f"Checkpoint saved: {path}", 5000)
         self._update_buttons()
+        self.checkpoint_saved.emit(path)
 
     def _on_paused_changed(self, paused: bool) -> None:
         self._last_rate_time = None
@@ -551,10 +559,11 @@ class TrainingTab(QWidget):
                 return "missing"
             return data.preview(cfg.data, cfg.model, n=8)
 
-        self._run_helper(FunctionWorker(job), lambda result: self._on_preview_done(request, name, result),
-                         lambda message, _d: self._on_preview_failed(request, message))
+        self._run_helper(FunctionWorker((request, name), job), self._on_preview_done,
+                         self._on_preview_failed)
 
-    def _on_preview_done(self, request: int, name: str, result: Any) -> None:
+    def _on_preview_done(self, tag: tuple[int, str], result: Any) -> None:
+        request, name = tag
         if request != self._preview_request:
             return
         if isinstance(result, str) and result == "missing":
@@ -570,8 +579,8 @@ class TrainingTab(QWidget):
             self.form.data_preview.show_images(result)
         self._update_buttons()
 
-    def _on_preview_failed(self, request: int, message: str) -> None:
-        if request == self._preview_request:
+    def _on_preview_failed(self, tag: tuple[int, str], message: str, _details: str) -> None:
+        if tag[0] == self._preview_request:
             self.form.data_preview.show_message(message)
             self._dataset_ready = True  # the trainer reports the reason again, at the field it concerns
             self._update_buttons()
@@ -616,9 +625,12 @@ class TrainingTab(QWidget):
             worker.failed.connect(on_failed)
         thread = start_in_thread(worker, self)
         self._helpers[thread] = worker
-        thread.finished.connect(lambda t=thread: self._on_helper_finished(t))
+        thread.finished.connect(self._on_helper_finished)
 
-    def _on_helper_finished(self, thread: QThread) -> None:
+    def _on_helper_finished(self) -> None:
+        thread = self.sender()
+        if not isinstance(thread, QThread):
+            return
         worker = self._helpers.pop(thread, None)
         if worker is not None:
             worker.deleteLater()

@@ -306,23 +306,28 @@ def _folder_bytes(root: Path) -> int:
 
 
 class FunctionWorker(QObject):
-    """Runs one function in a thread; ``done`` carries its result, ``failed`` its error."""
+    """Runs one function in a thread; ``done`` carries the tag and its result, ``failed`` its error.
 
-    done = Signal(object)
-    failed = Signal(str, str)
+    Connect these signals to methods of QObjects (not lambdas): a lambda would run in
+    the worker's thread instead of the GUI's.
+    """
+
+    done = Signal(object, object)  # tag, result
+    failed = Signal(object, str, str)  # tag, message, details
     finished = Signal()
 
-    def __init__(self, fn: Any, *args: Any) -> None:
+    def __init__(self, tag: Any, fn: Any, *args: Any) -> None:
         super().__init__()
+        self.tag = tag
         self._fn, self._args = fn, args
 
     def run(self) -> None:
         try:
             result = self._fn(*self._args)
         except Exception as exc:
-            self.failed.emit(str(exc) or type(exc).__name__, traceback.format_exc())
+            self.failed.emit(self.tag, str(exc) or type(exc).__name__, traceback.format_exc())
         else:
-            self.done.emit(result)
+            self.done.emit(self.tag, result)
         finally:
             self.finished.emit()
 

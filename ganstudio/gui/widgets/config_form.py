@@ -262,6 +262,7 @@ class ConfigForm(QWidget):
         if _select(self.device_combo, t.device) < 0:
             self.device_combo.setCurrentIndex(0)
         self.seed_spin.setValue(t.seed)
+        self.preset_combo.setCurrentIndex(_matching_preset(self.preset_combo, cfg))
         self._loading = False
         self._update_visibility()
         self.validate()
@@ -387,6 +388,20 @@ class ConfigForm(QWidget):
         self._data_form.setRowVisible(self.colour_combo, is_folder)
         self.resolution_combo.setEnabled(not is_toy)
         self.ema_decay_spin.setEnabled(self.ema_check.isChecked())
+
+
+def _matching_preset(combo: QComboBox, cfg: Any) -> int:
+    """The index of the preset ``cfg`` equals (device aside), or -1 for a custom config."""
+    from ganstudio.core.config import preset
+
+    wanted = cfg.to_dict()
+    wanted["train"].pop("device", None)
+    for i in range(combo.count()):
+        d = preset(combo.itemData(i)).to_dict()
+        d["train"].pop("device", None)
+        if d == wanted:
+            return i
+    return -1
 
 
 def _natural_channels(name: str) -> int:

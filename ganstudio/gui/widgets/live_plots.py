@@ -29,6 +29,8 @@ def _make_plot(name: str, title: str, y_label: str, parent: QWidget) -> pg.PlotW
     item.setTitle(title)
     item.setLabel("left", y_label)
     item.setLabel("bottom", "step")
+    for axis in ("left", "bottom"):
+        item.getAxis(axis).enableAutoSIPrefix(False)
     item.addLegend(offset=(-10, 10), labelTextSize="9pt")
     item.setDownsampling(auto=True, mode="peak")
     item.setClipToView(True)
