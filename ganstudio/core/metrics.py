@@ -1,0 +1,336 @@
+"""Is the generator getting better? Sample-quality and diversity figures.
+
+- 2-D toys (ring, grid): modes covered, share of high-quality samples and the
+  reverse KL of the mode histogram to uniform, as defined by VEEGAN
+  (Srivastava et al., 2017) and PacGAN (Lin et al., 2018).
+- MNIST-like images: from the metric classifier (core.classifier) the class
+  histogram and its KL to uniform, the Frechet distance between its
+  penultimate-layer features of generated and held-out real digits, and k-NN
+  precision/recall (Kynkaanniemi et al., 2019). Each comes with the figure two
+  disjoint halves of real data reach, the floor (or ceiling) a generator can hope for.
+- collapse_check: a cheap mode-collapse warning for the live training view.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import torch
+
+from ganstudio.core import classifier as clf
+from ganstudio.core.toys import has_modes, sample_toy, toy_modes
+
+TOY_SAMPLES = 2500  # the VEEGAN / PacGAN evaluation size
+IMAGE_SAMPLES = 1000  # matches the 1,000-image real reference half, so floors compare
+HIGH_QUALITY_STDS = 3.0
+PR_K = 3
+DIGIT_DATASETS = ("mnist-embedded", "mnist")
+COLLAPSE_SHARE = 0.5
+
+
+# --- 2-D toys -----------------------------------------------------------------
+
+
+def mode_metrics(samples: np.ndarray, name: str) -> dict[str, Any]:
+    """Mode coverage of 2-D samples (N, 2) against the toy `name` ("ring" or "grid").
+
+    A sample is high quality when it lies within 3 std of its nearest mode; a mode
+    is covered when it has at least one high-quality sample. The reverse KL compares
+    the histogram of high-quality samples over modes with the uniform one (the
+    PacGAN code counts only high-quality samples), so it is 0 for a perfect spread.
+    """
+    centres, std = toy_modes(name)
+    points = np.asarray(samples, dtype=np.float64).reshape(-1, 2)
+    dist = np.linalg.norm(points[:, None, :] - centres[None, :, :], axis=2)  # (N, K)
+    nearest = dist.argmin(axis=1)
+    good = dist[np.arange(len(points)), nearest] <= HIGH_QUALITY_STDS * std
+    counts = np.bincount(nearest[good], minlength=len(centres))
+    return {
+        "modes_covered": int((counts > 0).sum()),
+        "n_modes": len(centres),
+        "high_quality": float(good.mean()) if len(points) else 0.0,
+        "reverse_kl": kl_to_uniform(counts),
+        "mode_counts": counts.tolist(),
+    }
+
+
+def kl_to_uniform(counts: np.ndarray) -> float:
+    """KL(p || uniform) of a histogram; p = counts / sum. Infinite for an empty histogram."""
+    counts = np.asarray(counts, dtype=np.float64)
+    total = counts.sum()
+    if total <= 0:
+        return math.inf
+    p = counts[counts > 0] / total
+    return float(np.sum(p * np.log(p * len(counts))))
+
+
+# --- feature statistics ------------------------------------------------------------
+
+
+def _sqrtm_psd(matrix: np.ndarray) -> np.ndarray:
+    vals, vecs = np.linalg.eigh((matrix + matrix.T) / 2)
+    return (vecs * np.sqrt(np.clip(vals, 0.0, None))) @ vecs.T
+
+
+def frechet_distance(
+    feats_a: np.ndarray | torch.Tensor, feats_b: np.ndarray | torch.Tensor
+) -> float:
+    """Frechet distance between Gaussians fitted to two feature sets (N, D) and (M, D).
+
+    tr sqrt(S_a S_b) is computed as tr sqrt(sqrt(S_a) S_b sqrt(S_a)): that product
+    is symmetric positive semi-definite, so eigh gives it stably without scipy.
+    """
+    a = np.asarray(feats_a, dtype=np.float64)
+    b = np.asarray(feats_b, dtype=np.float64)
+    mu_a, mu_b = a.mean(axis=0), b.mean(axis=0)
+    cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    root_a = _sqrtm_psd(cov_a)
+    inner = root_a @ cov_b @ root_a
+    eig = np.linalg.eigvalsh((inner + inner.T) / 2)
+    tr_sqrt = float(np.sqrt(np.clip(eig, 0.0, None)).sum())
+    fd = float(((mu_a - mu_b) ** 2).sum() + np.trace(cov_a) + np.trace(cov_b) - 2.0 * tr_sqrt)
+    return max(fd, 0.0)
+
+
+def _kth_neighbour_radius(feats: torch.Tensor, k: int) -> torch.Tensor:
+    d = torch.cdist(feats, feats)
+    return d.kthvalue(k + 1, dim=1).values  # +1: each point is its own nearest neighbour
+
+
+def precision_recall(
+    real: np.ndarray | torch.Tensor, fake: np.ndarray | torch.Tensor, k: int = PR_K
+) -> tuple[float, float]:
+    """Improved precision and recall (Kynkaanniemi et al., 2019).
+
+    Each set's manifold is the union of balls around its points reaching the k-th
+    nearest neighbour. Precision: share of fake points inside the real manifold;
+    recall: share of real points inside the fake manifold.
+    """
+    r = torch.as_tensor(np.asarray(real), dtype=torch.float64)
+    f = torch.as_tensor(np.asarray(fake), dtype=torch.float64)
+    r_radius = _kth_neighbour_radius(r, k)
+    f_radius = _kth_neighbour_radius(f, k)
+    cross = torch.cdist(f, r)  # (N_fake, N_real)
+    precision = (cross <= r_radius[None, :]).any(dim=1).double().mean().item()
+    recall = (cross <= f_radius[:, None]).any(dim=0).double().mean().item()
+    return precision, recall
+
+
+def class_coverage(probs: np.ndarray | torch.Tensor) -> dict[str, Any]:
+    """Histogram of predicted classes, its KL to uniform and how many classes appear."""
+    predicted = np.asarray(probs).argmax(axis=1)
+    n_classes = np.asarray(probs).shape[1]
+    counts = np.bincount(predicted, minlength=n_classes)
+    return {
+        "class_histogram": counts.tolist(),
+        "class_kl": kl_to_uniform(counts),
+        "classes_covered": int((counts > 0).sum()),
+    }
+
+
+# --- real references ----------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _real_reference() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Features of the held-out digits split into two disjoint halves, and class probs of half A."""
+    model = clf.load_classifier()
+    images, _ = clf.heldout_images()
+    feats, probs = clf.embed(model, images)
+    half = len(images) // 2
+    return feats[:half].numpy(), feats[half:].numpy(), probs[half:].numpy()
+
+
+def real_floor() -> dict[str, float]:
+    """What real data scores against the reference: FD, precision/recall and class KL of half B vs half A."""
+    ref_a, ref_b, probs_b = _real_reference()
+    precision, recall = precision_recall(ref_a, ref_b)
+    return {
+        "frechet_distance": frechet_distance(ref_b, ref_a),
+        "precision": precision,
+        "recall": recall,
+        "class_kl": class_coverage(probs_b)["class_kl"],
+    }
+
+
+def image_metrics(images: torch.Tensor) -> dict[str, Any]:
+    """Classifier-based figures for generated digits (N, 1, H, W) in [-1, 1]."""
+    feats, probs = clf.embed(clf.load_classifier(), images)
+    ref_a, _, _ = _real_reference()
+    precision, recall = precision_recall(ref_a, feats.numpy())
+    return {
+        "frechet_distance": frechet_distance(feats.numpy(), ref_a),
+        "precision": precision,
+        "recall": recall,
+        **class_coverage(probs.numpy()),
+    }
+
+
+# --- collapse warning -----------------------------------------------------------------
+
+
+@dataclass
+class CollapseCheck:
+    collapsed: bool
+    diversity: float  # mean pairwise feature distance of the generated samples
+    real_diversity: float
+    ratio: float  # diversity / real_diversity
+    message: str  # one sentence for a person: what it means and what to try
+
+
+def diversity(
+    samples: torch.Tensor | np.ndarray, use_classifier: bool = False, max_samples: int = 500
+) -> float:
+    """Mean pairwise distance of samples in feature space.
+
+    Features are the metric classifier's for MNIST-like digits (use_classifier),
+    otherwise the samples themselves (2-D points, or images pooled to at most
+    16x16 so that the figure is cheap and ignores pixel noise).
+    """
+    x = torch.as_tensor(np.asarray(samples) if not isinstance(samples, torch.Tensor) else samples)
+    x = x[:max_samples].float()
+    if use_classifier:
+        feats, _ = clf.embed(clf.load_classifier(), x)
+    elif x.ndim == 4:
+        if x.shape[-1] > 16:
+            x = torch.nn.functional.adaptive_avg_pool2d(x, 16)
+        feats = x.flatten(1)
+    else:
+        feats = x.reshape(len(x), -1)
+    n = len(feats)
+    if n < 2:
+        return 0.0
+    d = torch.cdist(feats.double(), feats.double())
+    return float(d.sum() / (n * (n - 1)))
+
+
+def collapse_check(
+    fake: torch.Tensor | np.ndarray,
+    real: torch.Tensor | np.ndarray | None = None,
+    *,
+    real_diversity: float | None = None,
+    use_classifier: bool = False,
+    share: float = COLLAPSE_SHARE,
+) -> CollapseCheck:
+    """Whether the generated samples' diversity fell below `share` of the real data's.
+
+    Pass either real samples or a real_diversity computed once with diversity()
+    (the live view does that, so each check only embeds the fake samples).
+    use_classifier: the data are 28x28-like grey digits (mnist-embedded, mnist).
+    """
+    if real_diversity is None:
+        if real is None:
+            raise ValueError("collapse_check needs real samples or real_diversity")
+        real_diversity = diversity(real, use_classifier)
+    fake_div = diversity(fake, use_classifier)
+    ratio = fake_div / real_diversity if real_diversity > 0 else 0.0
+    collapsed = ratio < share
+    pct = f"{100 * ratio:.0f}%"
+    if collapsed:
+        message = (
+            f"Possible mode collapse: the samples are only {pct} as varied as the real data "
+            "(the generator keeps producing a few similar outputs); try packing "
+            "(model.pack = 2-4), spectral norm or an R1 penalty on the discriminator, a lower "
+            "generator learning rate, or resume from an earlier checkpoint."
+        )
+    else:
+        message = f"Diversity is {pct} of the real data's: no sign of mode collapse."
+    return CollapseCheck(collapsed, fake_div, real_diversity, ratio, message)
+
+
+# --- whole-generator evaluation ----------------------------------------------------------
+
+
+@torch.no_grad()
+def generate(
+    generator: torch.nn.Module, n: int, latent_dim: int, seed: int = 0, batch: int = 500
+) -> torch.Tensor:
+    """n samples from generator with standard-normal z drawn from `seed`, on the CPU."""
+    gen = torch.Generator().manual_seed(seed)
+    z = torch.randn(n, latent_dim, generator=gen)
+    was_training = generator.training
+    generator.eval()
+    first = next(generator.parameters(), None)
+    device = first.device if first is not None else torch.device("cpu")
+    out = torch.cat(
+        [generator(z[i : i + batch].to(device)).float().cpu() for i in range(0, n, batch)]
+    )
+    generator.train(was_training)
+    return out
+
+
+def _not_applicable_images(name: str) -> dict[str, str]:
+    reason = (
+        f"the metric classifier knows only MNIST digits (28x28, grey); {name} is other data, "
+        "so class coverage, Frechet distance and precision/recall do not apply"
+    )
+    return {key: reason for key in ("class_kl", "frechet_distance", "precision", "recall")}
+
+
+def evaluate(loaded_generator: Any, n: int | None = None, seed: int = 0) -> dict[str, Any]:
+    """All figures that apply to a core.checkpoint.LoadedGenerator, as a JSON-ready dict."""
+    cfg = loaded_generator.config
+    name = cfg.data.name
+    n = n or (TOY_SAMPLES if cfg.is_toy else IMAGE_SAMPLES)
+    samples = generate(loaded_generator.generator, n, cfg.model.latent_dim, seed)
+    result: dict[str, Any] = {
+        "data": name, "step": int(loaded_generator.step), "n": n, "seed": seed, "not_applicable": {},
+    }  # fmt: skip
+    if cfg.is_toy:
+        result["kind"] = "toy"
+        real = sample_toy(name, n, np.random.default_rng(seed + 1))
+        result["diversity_ratio"] = collapse_check(samples.numpy(), real).ratio
+        if has_modes(name):
+            result.update(mode_metrics(samples.numpy(), name))
+        else:
+            result["not_applicable"]["modes_covered"] = (
+                f"{name} is a continuous curve without modes"
+            )
+        return result
+    result["kind"] = "image"
+    if name in DIGIT_DATASETS and cfg.model.channels == 1:
+        result.update(image_metrics(samples))
+        result["floor"] = real_floor()
+        result["n_real"] = clf.N_HELDOUT // 2
+    else:
+        result["not_applicable"] = _not_applicable_images(name)
+        result["pixel_diversity"] = diversity(samples)
+    return result
+
+
+def format_report(result: dict[str, Any]) -> str:
+    """A few aligned lines a person reads in a terminal."""
+    lines = [
+        f"{result['data']} at step {result['step']}: {result['n']} samples, seed {result['seed']}"
+    ]
+    if "modes_covered" in result:
+        lines += [
+            f"  modes covered      {result['modes_covered']} of {result['n_modes']}",
+            f"  high quality       {100 * result['high_quality']:.1f}% (within 3 std of a mode)",
+            f"  reverse KL         {result['reverse_kl']:.3f} (0 = every mode equally often)",
+        ]
+    if "diversity_ratio" in result:
+        lines.append(
+            f"  diversity          {100 * result['diversity_ratio']:.0f}% of the real data's"
+        )
+    if "frechet_distance" in result:
+        floor = result["floor"]
+        lines += [
+            "                     generated   real vs real",
+            f"  Frechet distance   {result['frechet_distance']:9.2f}   {floor['frechet_distance']:9.2f}  (lower is better)",
+            f"  precision          {result['precision']:9.3f}   {floor['precision']:9.3f}  (realism)",
+            f"  recall             {result['recall']:9.3f}   {floor['recall']:9.3f}  (coverage)",
+            f"  class KL           {result['class_kl']:9.3f}   {floor['class_kl']:9.3f}  (0 = all digits equally often)",
+            f"  classes            {result['classes_covered']} of 10: {result['class_histogram']}",
+        ]
+    if "pixel_diversity" in result:
+        lines.append(
+            f"  pixel diversity    {result['pixel_diversity']:.3f} (mean pairwise distance)"
+        )
+    for key, reason in result["not_applicable"].items():
+        lines.append(f"  {key}: not applicable ({reason})")
+    return "\n".join(lines)
