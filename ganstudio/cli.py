@@ -132,6 +132,7 @@ def cmd_train(a: argparse.Namespace) -> int:
     from .core.trainer import Trainer, TrainHooks
 
     stop = {"flag": False}
+    dist.init_from_env(a.device or "auto")
     if a.resume:
         trainer = Trainer.resume(a.resume, steps=a.steps)
     else:
@@ -140,7 +141,6 @@ def cmd_train(a: argparse.Namespace) -> int:
         if out.exists() and (out / "checkpoints").is_dir() and any((out / "checkpoints").iterdir()):
             raise UserError(f"{out} already holds a run; continue it with --resume {out} or choose "
                             "another --out")
-        dist.init_from_env(config.train.device)
         trainer = Trainer(config, out)
     total = trainer.config.train.steps
     main_rank = trainer.rank == 0

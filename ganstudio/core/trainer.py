@@ -292,7 +292,9 @@ class Trainer:
 
     def save_checkpoint(self, path: str | Path | None = None) -> Path | None:
         """Writes step_XXXXXXX.safetensors and latest.safetensors (rank 0 only)."""
-        dist.broadcast_buffers(self.G)  # batch-norm statistics: rank 0's win (see dist.py)
+        for module in (self.G, self.D, self.G_ema):  # batch-norm statistics: rank 0's (dist.py)
+            if module is not None:
+                dist.broadcast_buffers(module)
         if self.rank != 0:
             return None
         if path is None:
@@ -385,10 +387,11 @@ class Trainer:
                 h.progress(figures)
             if s % t.sample_every == 0 or s == t.steps:
                 self.emit_samples(h)
-            if s % t.checkpoint_every == 0 and self.writer:
+            # Every rank takes part in a checkpoint (batch-norm buffers are broadcast); rank 0 writes.
+            if s % t.checkpoint_every == 0 and self.run_dir:
                 self._checkpoint(h)
                 saved = s
-        if self.writer and self._last and saved != self.step_count:
+        if self.run_dir and self._last and saved != self.step_count:
             self._checkpoint(h)
         return self._last
 
