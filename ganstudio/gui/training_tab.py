@@ -95,10 +95,10 @@ class TrainingTab(QWidget):
         self.start_button.setDefault(True)
         self.pause_button = _button("Pause", "pauseButton", "Pause or resume (Space)")
         self.stop_button = _button("Stop", "stopButton", "Stop after this step and save a checkpoint")
-        self.save_button = _button("Save checkpoint now", "saveCheckpointButton")
+        self.save_button = _button("Save checkpoint", "saveCheckpointButton", "Save a checkpoint now (Ctrl+S)")
         self.explorer_button = _button("Open in Explorer", "openInExplorerButton",
                                        "Explore the current generator in the Explorer tab")
-        self.resume_button = _button("Resume run folder…", "resumeRunButton",
+        self.resume_button = _button("Resume run…", "resumeRunButton",
                                      "Continue a run from its newest checkpoint")
         self.start_button.clicked.connect(self._on_start_clicked)
         self.pause_button.clicked.connect(self.toggle_pause)
@@ -126,15 +126,14 @@ class TrainingTab(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setWidget(form_page)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(form_page.sizeHint().width() + 24)
+        scroll.setMinimumWidth(min(form_page.sizeHint().width() + 24, 380))
 
         controls = QHBoxLayout()
         for b in (self.start_button, self.pause_button, self.stop_button):
             controls.addWidget(b)
-        controls.addSpacing(16)
+        controls.addStretch(1)
         for b in (self.save_button, self.explorer_button, self.resume_button):
             controls.addWidget(b)
-        controls.addStretch(1)
 
         self.progress_bar = QProgressBar()
         self.progress_bar.setObjectName("progressBar")

@@ -1,0 +1,211 @@
+"""The main window: tabs, menus, closing while training, settings, run folders, hand-over."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QSpinBox, QWidget
+
+RUN_TIMEOUT_MS = 120_000
+
+
+def _visible_errors() -> list[QMessageBox]:
+    return [w for w in QApplication.topLevelWidgets()
+            if isinstance(w, QMessageBox) and w.objectName() == "errorDialog" and w.isVisible()]
+
+
+def _start_long_toy_run(qtbot, window, tiny_run) -> None:  # noqa: ANN001
+    tab = window.training_tab
+    tiny_run(tab, "toy-ring", steps=100_000, batch=8)
+    qtbot.mouseClick(tab.findChild(QPushButton, "startButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab._step >= 2, timeout=RUN_TIMEOUT_MS)
+
+
+def test_window_is_created_before_torch_is_imported() -> None:
+    code = ("import os, sys; os.environ['QT_QPA_PLATFORM'] = 'offscreen';"
+            "from ganstudio.gui.app import create_main_window;"
+            "w = create_main_window(); w.show();"
+            "print(w.findChild(__import__('PySide6.QtWidgets').QtWidgets.QWidget, 'trainingTab') is not None,"
+            " 'torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["True", "False"]
+
+
+def test_tabs_menus_shortcuts_and_status_bar(main_window) -> None:  # noqa: ANN001
+    w = main_window
+    assert w.findChild(QWidget, "trainingTab") is w.tabs.widget(0)
+    assert w.findChild(QWidget, "explorerTab") is w.tabs.widget(1)
+    menus = {a.text().replace("&", ""): a.menu() for a in w.menuBar().actions()}
+    assert set(menus) == {"File", "Help"}
+    file_items = [a.text().replace("&", "") for a in menus["File"].actions() if a.text()]
+    for item in ("New run", "Open checkpoint…", "Open run folder…", "Open Recent", "Save checkpoint", "Quit"):
+        assert item in file_items
+    assert w.open_checkpoint_action.shortcut() == QKeySequence("Ctrl+O")
+    assert w.save_action.shortcut() == QKeySequence("Ctrl+S")
+    assert w.quit_action.shortcut() == QKeySequence("Ctrl+Q")
+    assert w.pause_shortcut.key() == QKeySequence(Qt.Key.Key_Space)
+    assert not w.save_action.isEnabled()
+    assert "cpu" in w.device_label.text() or "cuda" in w.device_label.text()
+    assert not w.windowIcon().isNull()
+
+
+def test_about_names_the_versions_and_device(main_window, monkeypatch) -> None:  # noqa: ANN001
+    import torch
+    from PySide6.QtCore import qVersion
+
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "about", staticmethod(lambda _p, _t, text: shown.append(text)))
+    main_window._on_about_triggered()
+    assert f"PyTorch {torch.__version__}" in shown[0]
+    assert f"Qt {qVersion()}" in shown[0]
+    assert f"Device: {main_window.training_tab.device_name()}" in shown[0]
+
+
+def test_close_while_training_asks_stops_saves_and_joins(qtbot, main_window, tiny_run, no_questions,
+                                                       runs_root) -> None:  # noqa: ANN001
+    from ganstudio.core.checkpoint import read_checkpoint
+
+    window, tab = main_window, main_window.training_tab
+    _start_long_toy_run(qtbot, window, tiny_run)
+    window.close()
+    assert any("Stop it and quit" in q for q in no_questions)
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=RUN_TIMEOUT_MS)
+    assert tab.thread is None and not tab.is_training
+    checkpoint = next(runs_root.iterdir()) / "checkpoints" / "latest.safetensors"
+    _tensors, meta = read_checkpoint(checkpoint)
+    assert int(meta["step"]) == tab._step, "the steps trained last were not saved"
+
+
+def test_close_while_training_can_be_declined(qtbot, main_window, tiny_run, monkeypatch) -> None:  # noqa: ANN001
+    from ganstudio.gui.widgets import dialogs
+
+    monkeypatch.setattr(dialogs, "ask", lambda *a, **k: False)
+    _start_long_toy_run(qtbot, main_window, tiny_run)
+    main_window.close()
+    assert main_window.isVisible()
+    step = main_window.training_tab._step
+    qtbot.waitUntil(lambda: main_window.training_tab._step > step, timeout=RUN_TIMEOUT_MS)
+
+
+def test_space_pauses_and_resumes(qtbot, main_window, tiny_run) -> None:  # noqa: ANN001
+    tab = main_window.training_tab
+    _start_long_toy_run(qtbot, main_window, tiny_run)
+    main_window.activateWindow()
+    main_window.pause_shortcut.activated.emit()
+    assert tab.is_paused
+    assert tab.findChild(QPushButton, "pauseButton").text() == "Resume"
+    main_window.pause_shortcut.activated.emit()
+    assert not tab.is_paused
+
+
+def test_settings_are_restored(qtbot, main_window, tiny_run) -> None:  # noqa: ANN001
+    from ganstudio.gui.app import create_main_window
+
+    tab = main_window.training_tab
+    tiny_run(tab, "toy-ring", steps=1234)
+    # a size the small offscreen screen can hold, so that nothing is clamped on restore
+    main_window.resize(main_window.minimumSizeHint().width(), 700)
+    qtbot.wait(10)
+    size = main_window.size()
+    tab.splitter.setSizes([400, size.width() - 400])
+    sizes = tab.splitter.sizes()
+    main_window.tabs.setCurrentIndex(1)
+    main_window.close()
+    from ganstudio.gui import settings
+
+    assert settings.get("window/geometry") == main_window.saveGeometry()
+
+    again = create_main_window()
+    qtbot.addWidget(again)
+    again.show()
+    qtbot.waitUntil(lambda: again.is_core_loaded, timeout=RUN_TIMEOUT_MS)
+    assert again.size() == size
+    assert again.training_tab.splitter.sizes() == sizes
+    assert again.tabs.currentIndex() == 1
+    assert again.training_tab.findChild(QSpinBox, "stepsSpin").value() == 1234
+    assert again.training_tab.form.dataset_combo.currentData() == "toy-ring"
+
+
+def test_open_run_folder_follows_a_run_being_written(qtbot, main_window, tiny_config, tmp_path) -> None:  # noqa: ANN001
+    from ganstudio.core.runs import RunWriter
+
+    run_dir = tmp_path / "terminal-run"
+    writer = RunWriter(run_dir, tiny_config("dcgan", "mnist-embedded"))
+    for step in range(1, 6):
+        writer.log({"step": step, "loss_D": 1.0, "loss_G": 0.5, "D_real": 0.6, "D_fake": 0.4,
+                    "images_per_s": 100.0})
+    writer.save_samples(5, np.full((20, 20, 1), 200, dtype=np.uint8))
+    assert main_window.open_path(run_dir)
+    tab = main_window.training_tab
+    assert tab.plots.point_count() == 5
+    assert tab.samples.steps() == [5]
+    for step in range(6, 9):
+        writer.log({"step": step, "loss_D": 1.0, "loss_G": 0.5, "D_real": 0.6, "D_fake": 0.4,
+                    "images_per_s": 100.0})
+    writer.save_samples(8, np.full((20, 20, 1), 100, dtype=np.uint8))
+    qtbot.waitUntil(lambda: tab.plots.point_count() == 8 and tab.samples.steps() == [5, 8],
+                    timeout=10_000)
+    writer.close()
+    assert str(run_dir) in tab.findChild(QWidget, "runLabel").text()
+
+
+def test_open_in_explorer_hands_over_the_generator(qtbot, main_window, tiny_run, monkeypatch) -> None:  # noqa: ANN001
+    received: list[object] = []
+    monkeypatch.setattr(main_window.explorer_tab, "set_generator", received.append, raising=False)
+    _start_long_toy_run(qtbot, main_window, tiny_run)
+    qtbot.mouseClick(main_window.training_tab.findChild(QPushButton, "openInExplorerButton"),
+                     Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(received), timeout=RUN_TIMEOUT_MS)
+    loaded = received[0]
+    assert loaded.config.is_toy and loaded.step >= 2
+    assert not any(p.requires_grad for p in loaded.generator.parameters())
+    assert main_window.tabs.currentWidget() is main_window.explorer_tab
+
+
+def test_divergence_pauses_and_rolls_back(qtbot, main_window, tiny_run, monkeypatch, no_questions) -> None:  # noqa: ANN001
+    from ganstudio.core.trainer import Trainer, TrainingDiverged
+
+    real_step = Trainer.step
+    state = {"raised": False}
+
+    def step(self):  # noqa: ANN001, ANN202
+        if self.step_count == 7 and not state["raised"]:
+            state["raised"] = True
+            raise TrainingDiverged(8, {"loss_D": float("nan"), "loss_G": float("nan")})
+        return real_step(self)
+
+    monkeypatch.setattr(Trainer, "step", step)
+    tab = main_window.training_tab
+    tiny_run(tab, "toy-ring", steps=10, batch=8)  # checkpoints every 3 steps
+    with qtbot.waitSignal(tab.training_finished, timeout=RUN_TIMEOUT_MS) as finished:
+        qtbot.mouseClick(tab.findChild(QPushButton, "startButton"), Qt.MouseButton.LeftButton)
+    assert any("diverged" in q and "Roll back" in q for q in no_questions)
+    assert finished.args == ["completed"]
+    assert tab._step == 10
+
+
+def test_missing_dataset_offers_download_and_explains_offline(qtbot, main_window, monkeypatch,
+                                                              no_questions) -> None:  # noqa: ANN001
+    from ganstudio.core import data
+
+    monkeypatch.setattr(data, "is_available", lambda name, root=None: False)
+
+    def offline(name, root=None):  # noqa: ANN001, ANN202
+        raise data.DataError("Could not download MNIST (no network). Check the internet connection.")
+
+    monkeypatch.setattr(data, "download", offline)
+    tab = main_window.training_tab
+    combo = tab.form.dataset_combo
+    combo.setCurrentIndex(combo.findData("mnist"))
+    combo.activated.emit(combo.currentIndex())
+    qtbot.waitUntil(lambda: bool(_visible_errors()), timeout=RUN_TIMEOUT_MS)
+    assert any("Download" in q for q in no_questions)
+    assert "Check the internet connection" in _visible_errors()[0].text()
+    assert not tab.findChild(QPushButton, "startButton").isEnabled()
+    for box in _visible_errors():
+        box.close()
