@@ -9,13 +9,47 @@ projection, an export) with progress and cancel.
 
 from __future__ import annotations
 
+import ctypes
+import sys
 import time
 import traceback
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QMutex, QMutexLocker, QObject, QThread, QWaitCondition, Signal
+from PySide6.QtCore import (
+    QMutex,
+    QMutexLocker,
+    QObject,
+    QThread,
+    QWaitCondition,
+    Signal,
+)
+
+
+def guard_singleton_refcounts() -> bool:
+    """Make None, True and False immune to the reference leaks of PySide6 6.12.0.
+
+    That release drops a reference to None on every call of a void Qt method
+    (``update()``, ``setText()``, ``quit()``...) and to True on every
+    ``Signal.emit()``. On Python < 3.12 the count then reaches zero after a
+    few minutes of dragging and the interpreter aborts ("deallocating None").
+    Python 3.12 made these objects immortal with a huge reference count (PEP
+    683); this gives them one here. Returns True when it changed something.
+    """
+    if sys.version_info >= (3, 12):
+        return False
+    changed = False
+    for obj in (None, True, False):
+        refcount = ctypes.c_ssize_t.from_address(id(obj))  # ob_refcnt is the first field
+        if refcount.value < _IMMORTAL:
+            refcount.value += _IMMORTAL
+            changed = True
+    return changed
+
+
+_IMMORTAL = 1 << 40
+guard_singleton_refcounts()
 
 # A frame finished while a newer request waits is dropped, unless nothing has
 # been shown for this long: on a slow model the image still moves during a drag.
@@ -153,8 +187,11 @@ class RenderWorker(QThread):
 
 
 def _to_uint8(images: Any) -> np.ndarray:
-    # (N, C, H, W) in [-1, 1] -> (N, H, W, C) uint8, the fast path of export.to_uint8
-    arr = images.detach().float().clamp_(-1, 1).add_(1).mul_(127.5).round_().byte()
+    import torch
+
+    # (N, C, H, W) in [-1, 1] -> (N, H, W, C) uint8, as export.to_uint8 rounds:
+    # (x + 1) * 127.5 + 0.5 == x * 127.5 + 128, truncated.
+    arr = (images.detach().float() * 127.5 + 128.0).clamp_(0, 255).to(torch.uint8)
     return np.ascontiguousarray(arr.permute(0, 2, 3, 1).numpy())
 
 

@@ -43,7 +43,10 @@ class LatentImageView(QWidget):
         self._array = array
         self._image = array_to_qimage(array)
         self._frame_id = frame_id
-        self.update()
+        if self.isVisible():
+            self.repaint()  # now, not after the queued layout and update events
+        else:
+            self.update()
 
     def clear(self, placeholder: str | None = None) -> None:
         self._array, self._image = None, QImage()
@@ -148,3 +151,31 @@ class LatentImageView(QWidget):
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
         self.fit()
         super().mouseDoubleClickEvent(event)
+
+
+class CaptionBar(QWidget):
+    """One line of text under the image.
+
+    Unlike a QLabel, changing the text never asks the layout to recompute, so
+    a caption that changes with every frame costs only its own repaint.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._text = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.setFixedHeight(self.fontMetrics().height() + 8)
+
+    def text(self) -> str:
+        return self._text
+
+    def setText(self, text: str) -> None:  # noqa: N802 (the QLabel spelling)
+        if text != self._text:
+            self._text = text
+            self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
+        painter = QPainter(self)
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self._text)
+        painter.end()

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from ganstudio.gui.widgets.explorer_controls import LatentControls
 from ganstudio.gui.widgets.explorer_grid import SampleGridPanel
-from ganstudio.gui.widgets.explorer_image import LatentImageView
+from ganstudio.gui.widgets.explorer_image import CaptionBar, LatentImageView
 from ganstudio.gui.widgets.explorer_keyframes import InterpolationPanel
 from ganstudio.gui.widgets.explorer_projection import ProjectionPanel
 from ganstudio.gui.widgets.explorer_sliders import DirectionSliderPanel
@@ -173,9 +173,8 @@ class ExplorerLayout(QWidget):
         side = QWidget()
         self.image = LatentImageView(placeholder="Rendering…")
         self.image.setObjectName("latentImage")
-        self.caption = QLabel("")
+        self.caption = CaptionBar()
         self.caption.setObjectName("latentCaption")
-        self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
         zoom_row = QHBoxLayout()
         zoom_row.addStretch(1)
         for text, tip, slot in (

@@ -79,7 +79,11 @@ class _SliderRows(QWidget):
             slider.setPageStep(50)
             slider.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             readout = QLabel(self._format(0.0))
-            readout.setMinimumWidth(readout.fontMetrics().horizontalAdvance("+0.00") + 4)
+            # A fixed size: new text then never triggers a relayout of the panel.
+            readout.setFixedSize(
+                readout.fontMetrics().horizontalAdvance("+0.00") + 6,
+                readout.fontMetrics().height() + 2,
+            )
             readout.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             if tooltips:
                 for w in (label, slider):
@@ -118,8 +122,8 @@ class _SliderRows(QWidget):
 
     def _on_slider_value_changed(self, index: int, tick: int) -> None:
         value = tick / TICKS_PER_UNIT
+        self.value_changed.emit(index, value)  # first: the frame request leaves sooner
         self._readouts[index].setText(self._format(value))
-        self.value_changed.emit(index, value)
 
 
 def _header(title: str, *buttons: QPushButton) -> QHBoxLayout:

@@ -1,0 +1,193 @@
+"""Explorer latency: from a latent slider's value change to the frame on screen.
+
+Drives ``latentSlider_<i>`` of a real ExplorerTab on the default generator
+(the shipped one, else a DCGAN 28x28 with latent 100 built from the
+networks module) and prints p50/p95 milliseconds beside the generator's bare
+forward time on one image. Targets: p95 <= 16 ms and <= 2x the bare forward.
+
+    python bench/explorer_latency.py [--changes 300] [--drag-seconds 3]
+
+Runs offscreen unless a display is available.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+
+
+def percentiles(values: list[float]) -> tuple[float, float]:
+    arr = np.asarray(values) * 1000.0
+    return float(np.percentile(arr, 50)), float(np.percentile(arr, 95))
+
+
+def load_default():
+    from ganstudio.core.checkpoint import LoadedGenerator, load_generator
+    from ganstudio.core.config import preset
+    from ganstudio.core.networks import build_generator
+    from ganstudio.resources import default_generator_path
+
+    shipped = default_generator_path()
+    if shipped is not None:
+        return load_generator(shipped), f"shipped {shipped.name}"
+    config = preset("mnist-dcgan")
+    generator = build_generator(config).eval().requires_grad_(False)
+    return LoadedGenerator(generator, config, 0, None), "DCGAN built from the preset (untrained)"
+
+
+def bare_forward(generator, dim: int, runs: int) -> list[float]:
+    """Forward of one image in a thread set up like the render worker (one torch thread)."""
+    import torch
+
+    times: list[float] = []
+
+    def work() -> None:
+        torch.set_num_threads(1)
+        z = torch.randn(1, dim)
+        with torch.inference_mode():
+            for _ in range(20):
+                generator(z)
+            for _ in range(runs):
+                z = torch.randn(1, dim)
+                t0 = time.perf_counter()
+                generator(z)
+                times.append(time.perf_counter() - t0)
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    return times
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--changes", type=int, default=300, help="paced slider changes to time")
+    parser.add_argument("--drag-seconds", type=float, default=3.0, help="length of the fast drag")
+    args = parser.parse_args()
+
+    from PySide6.QtCore import QEventLoop, QSettings, QTimer
+    from PySide6.QtWidgets import QApplication, QSlider
+
+    app = QApplication.instance() or QApplication([])
+    settings_dir = tempfile.mkdtemp(prefix="ganstudio-bench-")
+    for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(fmt, QSettings.Scope.UserScope, settings_dir)
+
+    import torch
+
+    from ganstudio.gui.explorer_tab import ExplorerTab
+
+    loaded, origin = load_default()
+    gen = loaded.generator
+    c, h, w = gen.sample_shape
+    print(f"generator: {origin}: {w}x{h}x{c}, latent {gen.latent_dim}")
+    print(f"torch {torch.__version__}, {os.cpu_count()} CPUs, platform {app.platformName()}")
+
+    fwd = bare_forward(gen, gen.latent_dim, 500)
+    f50, f95 = percentiles(fwd)
+
+    tab = ExplorerTab(autoload=False, cache_dir=Path(settings_dir) / "cache")
+    tab.resize(1280, 800)
+    tab.show()
+    tab.set_generator(loaded)
+    painted: dict[int, float] = {}
+    tab.image.frame_painted.connect(lambda fid: painted.__setitem__(fid, time.perf_counter()))
+
+    def wait_for(request_id: int, timeout_ms: int = 2000) -> None:
+        if tab.image.painted_id >= request_id:
+            return
+        loop = QEventLoop()
+        timer = QTimer(singleShot=True)
+        timer.timeout.connect(loop.quit)
+
+        def on_painted(fid: int) -> None:
+            if fid >= request_id:
+                loop.quit()
+
+        tab.image.frame_painted.connect(on_painted)
+        timer.start(timeout_ms)
+        loop.exec()
+        timer.stop()
+        tab.image.frame_painted.disconnect(on_painted)
+
+    wait_for(tab.last_request_id, 10000)
+    sliders = [tab.findChild(QSlider, f"latentSlider_{i}") for i in range(gen.latent_dim)]
+    rng = np.random.default_rng(0)
+
+    # Paced: each change waits for its frame, like a slow drag.
+    latencies: list[float] = []
+    for i in range(args.changes + 20):
+        slider = sliders[i % len(sliders)]
+        value = int(rng.integers(-300, 301))
+        if value == slider.value():
+            value = -value or 1
+        t0 = time.perf_counter()
+        slider.setValue(value)
+        request_id = tab.last_request_id
+        wait_for(request_id)
+        if i >= 20 and request_id in painted:  # the first frames warm the caches
+            latencies.append(painted[request_id] - t0)
+    l50, l95 = percentiles(latencies)
+
+    # Fast drag: a change every 4 ms, faster than frames can be shown.
+    slider = sliders[0]
+    changes, requested = 0, []
+    painted.clear()
+    end = time.perf_counter() + args.drag_seconds
+    timer = QTimer()
+    timer.setInterval(4)
+    start_ids = tab.last_request_id
+
+    def step() -> None:
+        nonlocal changes
+        slider.setValue(int(300 * np.sin(changes / 15.0)))
+        changes += 1
+        requested.append((tab.last_request_id, time.perf_counter()))
+        if time.perf_counter() > end:
+            timer.stop()
+            loop.quit()
+
+    loop = QEventLoop()
+    timer.timeout.connect(step)
+    timer.start()
+    loop.exec()
+    last_id, last_t = requested[-1]
+    wait_for(last_id)
+    shown = len([k for k in painted if k > start_ids])
+    settle = (painted.get(last_id, float("nan")) - last_t) * 1000
+
+    tab.shutdown()
+
+    print(f"bare forward, 1 image, 1 thread:   p50 {f50:6.2f} ms   p95 {f95:6.2f} ms")
+    print(
+        f"slider change -> frame painted:    p50 {l50:6.2f} ms   p95 {l95:6.2f} ms"
+        f"   ({len(latencies)} changes)"
+    )
+    print(
+        f"fast drag: {changes} changes in {args.drag_seconds:.1f} s, {shown} frames painted, "
+        f"last change on screen after {settle:.2f} ms (no queue: older requests are replaced)"
+    )
+    ok_abs = l95 <= 16.0
+    ok_rel = l95 <= 2.0 * f95
+    print(
+        f"target p95 <= 16 ms: {'met' if ok_abs else 'missed'};  "
+        f"p95 <= 2x bare forward p95 ({2 * f95:.2f} ms): {'met' if ok_rel else 'missed'};  "
+        f"p95 / bare forward p50 = {l95 / f50:.2f}x"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
