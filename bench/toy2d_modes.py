@@ -69,6 +69,7 @@ def run_seed(args: tuple[str, int, list[str], int]) -> dict[str, Any]:
     cpu = time.process_time() - start  # includes the curve's evaluations, if any
     result = evaluate(trainer.loaded_generator(), n=2500, seed=1000 + seed)
     trainer.close()
+    result["eval_seed"] = result.pop("seed")
     return {
         "toy": toy,
         "seed": seed,

@@ -180,6 +180,30 @@ class CollapseCheck:
     real_diversity: float
     ratio: float  # diversity / real_diversity
     message: str  # one sentence for a person: what it means and what to try
+    classes_seen: float | None = None  # digits only: effective number of predicted classes
+
+
+def _features(x: torch.Tensor, use_classifier: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
+    if use_classifier:
+        return clf.embed(clf.load_classifier(), x)
+    if x.ndim == 4:
+        if x.shape[-1] > 16:
+            x = torch.nn.functional.adaptive_avg_pool2d(x, 16)
+        return x.flatten(1), None
+    return x.reshape(len(x), -1), None
+
+
+def _mean_pairwise(feats: torch.Tensor) -> float:
+    n = len(feats)
+    if n < 2:
+        return 0.0
+    d = torch.cdist(feats.double(), feats.double())
+    return float(d.sum() / (n * (n - 1)))
+
+
+def _as_tensor(samples: torch.Tensor | np.ndarray, max_samples: int) -> torch.Tensor:
+    x = samples if isinstance(samples, torch.Tensor) else torch.from_numpy(np.asarray(samples))
+    return x[:max_samples].float().cpu()
 
 
 def diversity(
@@ -191,21 +215,8 @@ def diversity(
     otherwise the samples themselves (2-D points, or images pooled to at most
     16x16 so that the figure is cheap and ignores pixel noise).
     """
-    x = torch.as_tensor(np.asarray(samples) if not isinstance(samples, torch.Tensor) else samples)
-    x = x[:max_samples].float()
-    if use_classifier:
-        feats, _ = clf.embed(clf.load_classifier(), x)
-    elif x.ndim == 4:
-        if x.shape[-1] > 16:
-            x = torch.nn.functional.adaptive_avg_pool2d(x, 16)
-        feats = x.flatten(1)
-    else:
-        feats = x.reshape(len(x), -1)
-    n = len(feats)
-    if n < 2:
-        return 0.0
-    d = torch.cdist(feats.double(), feats.double())
-    return float(d.sum() / (n * (n - 1)))
+    feats, _ = _features(_as_tensor(samples, max_samples), use_classifier)
+    return _mean_pairwise(feats)
 
 
 def collapse_check(
@@ -215,31 +226,47 @@ def collapse_check(
     real_diversity: float | None = None,
     use_classifier: bool = False,
     share: float = COLLAPSE_SHARE,
+    max_samples: int = 500,
 ) -> CollapseCheck:
     """Whether the generated samples' diversity fell below `share` of the real data's.
 
     Pass either real samples or a real_diversity computed once with diversity()
     (the live view does that, so each check only embeds the fake samples).
-    use_classifier: the data are 28x28-like grey digits (mnist-embedded, mnist).
+    use_classifier: the data are 28x28-like grey digits (mnist-embedded, mnist);
+    then a generator whose predicted digits cover fewer than share x 10 classes
+    (effective number, exp of the entropy) is flagged too, even if each class varies.
     """
     if real_diversity is None:
         if real is None:
             raise ValueError("collapse_check needs real samples or real_diversity")
-        real_diversity = diversity(real, use_classifier)
-    fake_div = diversity(fake, use_classifier)
+        real_diversity = diversity(real, use_classifier, max_samples)
+    feats, probs = _features(_as_tensor(fake, max_samples), use_classifier)
+    fake_div = _mean_pairwise(feats)
     ratio = fake_div / real_diversity if real_diversity > 0 else 0.0
-    collapsed = ratio < share
+    classes_seen = None
+    if probs is not None:
+        p = np.bincount(probs.argmax(dim=1).numpy(), minlength=10) / max(len(probs), 1)
+        classes_seen = float(np.exp(-np.sum(p[p > 0] * np.log(p[p > 0]))))
+    few_classes = classes_seen is not None and classes_seen < share * 10
+    collapsed = ratio < share or few_classes
     pct = f"{100 * ratio:.0f}%"
-    if collapsed:
+    remedy = (
+        "try packing (model.pack = 2-4), spectral norm or an R1 penalty on the "
+        "discriminator, a lower generator learning rate, or resume from an earlier checkpoint."
+    )
+    if ratio < share:
         message = (
             f"Possible mode collapse: the samples are only {pct} as varied as the real data "
-            "(the generator keeps producing a few similar outputs); try packing "
-            "(model.pack = 2-4), spectral norm or an R1 penalty on the discriminator, a lower "
-            "generator learning rate, or resume from an earlier checkpoint."
+            f"(the generator keeps producing a few similar outputs); {remedy}"
+        )
+    elif few_classes:
+        message = (
+            f"Possible mode collapse: the samples show only about {classes_seen:.1f} of the 10 "
+            f"digits equally often (the generator neglects the others); {remedy}"
         )
     else:
         message = f"Diversity is {pct} of the real data's: no sign of mode collapse."
-    return CollapseCheck(collapsed, fake_div, real_diversity, ratio, message)
+    return CollapseCheck(collapsed, fake_div, real_diversity, ratio, message, classes_seen)
 
 
 # --- whole-generator evaluation ----------------------------------------------------------

@@ -158,10 +158,21 @@ def test_collapse_warning_fires_on_a_single_class() -> None:
     assert metrics.collapse_check(ones, real[:300], use_classifier=True).collapsed
 
 
+def test_collapse_warning_fires_on_three_varied_digits() -> None:
+    # Varied threes, fives and eights look diverse in feature space; the class count gives it away.
+    images, labels = clf.load_embedded_mnist()
+    few = clf.to_model_input(images[np.isin(labels, [3, 5, 8])][:300])
+    real, _ = clf.heldout_images()
+    check = metrics.collapse_check(few, real[:300], use_classifier=True)
+    assert check.ratio > 0.5
+    assert check.collapsed and 2.5 < check.classes_seen < 3.5
+    assert "digits" in check.message
+
+
 def test_collapse_warning_quiet_for_real_data() -> None:
     real, _ = clf.heldout_images()
     check = metrics.collapse_check(_train_digits(300), real[:300], use_classifier=True)
-    assert not check.collapsed and check.ratio > 0.9
+    assert not check.collapsed and check.ratio > 0.9 and check.classes_seen > 9
     assert "no sign" in check.message
     # Without the classifier (other image data), pooled pixels give the same verdicts.
     assert not metrics.collapse_check(_train_digits(300), real[:300]).collapsed
