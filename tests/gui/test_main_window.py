@@ -209,3 +209,25 @@ def test_missing_dataset_offers_download_and_explains_offline(qtbot, main_window
     assert not tab.findChild(QPushButton, "startButton").isEnabled()
     for box in _visible_errors():
         box.close()
+
+
+def test_a_run_folder_given_on_the_command_line_opens(qtbot, tiny_config, tmp_path, no_questions) -> None:  # noqa: ANN001
+    from ganstudio.core.runs import RunWriter
+    from ganstudio.gui.app import create_main_window
+
+    run_dir = tmp_path / "from-cli"
+    writer = RunWriter(run_dir, tiny_config("mlp", "toy-grid"))
+    writer.log({"step": 1, "loss_D": 1.2, "loss_G": 0.7, "D_real": 0.5, "D_fake": 0.5})
+    writer.close()
+    window = create_main_window([str(run_dir)])
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.is_core_loaded, timeout=RUN_TIMEOUT_MS)
+    tab = window.training_tab
+    assert tab.follower.run_dir == run_dir
+    assert tab.plots.point_count() == 1
+    assert tab.form.dataset_combo.currentData() == "toy-grid"
+    from ganstudio.gui import settings
+
+    assert settings.get("recent/paths")[0] == str(run_dir.resolve())
+    tab.shutdown()
