@@ -258,6 +258,10 @@ COMMANDS = {"train": cmd_train, "sample": cmd_sample, "eval": cmd_eval,
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "--self-test":
+        from .gui.self_test import run
+
+        return run()
     if not argv or argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help"):
         from .gui.app import main as gui_main  # the app: no argument, a path, or --self-test
 
