@@ -6,9 +6,11 @@ With ``GANSTUDIO_STARTUP_TRACE=1`` the app prints, in seconds since its process 
     core-loaded 3.71       torch and the model core imported, the explorer built
     first-frame 4.02       the explorer's first latent frame painted
 
-and then quits (exit status 0; 1 when no frame came within ``FRAME_TIMEOUT_S``). Once the core
-is loaded it shows the Explorer tab, so that the frame is painted as a person sees it.
-The app calls :func:`install` on its main window before showing it.
+and then quits (exit status 0; 1 when there was no generator to show or no frame came within
+``FRAME_TIMEOUT_S``). Once the core is loaded it shows the Explorer tab, so that the frame is
+painted as a person sees it. The variable may also name a checkpoint, which the app then opens
+as if it had been given on the command line. The app calls :func:`install` on its main window
+before showing it.
 """
 
 from __future__ import annotations
@@ -22,12 +24,19 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
 ENV = "GANSTUDIO_STARTUP_TRACE"
-FRAME_TIMEOUT_S = 300.0
+FRAME_TIMEOUT_S = 120.0
+POLL_MS = 50
 _IMPORTED_AT = time.perf_counter()
 
 
 def enabled() -> bool:
     return os.environ.get(ENV, "") not in ("", "0")
+
+
+def checkpoint() -> str | None:
+    """The checkpoint named by the variable, if it names one."""
+    value = os.environ.get(ENV, "")
+    return value if value not in ("", "0", "1") and os.path.exists(value) else None
 
 
 def process_age() -> float:
@@ -59,6 +68,7 @@ class StartupTrace(QObject):
         self._quit = quit_when_done
         self._shown = False
         self._framed = False
+        self._poll: QTimer | None = None
         window.installEventFilter(self)
         window.core_loaded.connect(self._on_core_loaded)
         self._timeout = QTimer(self, singleShot=True, interval=int(FRAME_TIMEOUT_S * 1000))
@@ -82,6 +92,17 @@ class StartupTrace(QObject):
             return
         image.frame_painted.connect(self._on_frame_painted)
         window.tabs.setCurrentWidget(explorer)
+        self._poll = QTimer(self, interval=POLL_MS)
+        self._poll.timeout.connect(self._check_empty)
+        self._poll.start()
+
+    def _check_empty(self) -> None:
+        explorer = self._window.explorer_tab
+        empty = getattr(explorer, "empty_page", None)
+        if (explorer.loaded is None and not explorer.is_busy() and empty is not None
+                and explorer.stack.currentWidget() is empty):
+            print("first-frame none (no generator to show)", flush=True)
+            self._finish(1)
 
     def _on_frame_painted(self, _frame_id: int) -> None:
         if not self._framed:
@@ -96,6 +117,8 @@ class StartupTrace(QObject):
 
     def _finish(self, code: int) -> None:
         self._timeout.stop()
+        if self._poll is not None:
+            self._poll.stop()
         if not self._quit:
             return
 
@@ -119,7 +142,8 @@ def main() -> int:
     from ganstudio.gui.app import create_main_window, ensure_app
 
     app = ensure_app()
-    window = create_main_window([])
+    path = checkpoint()
+    window = create_main_window([path] if path else [])
     install(window)
     window.show()
     app.processEvents()  # as app.main: paint the window before torch is imported
