@@ -131,14 +131,6 @@ class LatentState:
                 z = z + offs @ directions[:k].astype(np.float32)
         return z
 
-    def same_as(self, other: LatentState) -> bool:
-        return (
-            self.seed == other.seed
-            and self.psi == other.psi
-            and self.offsets == other.offsets
-            and np.array_equal(self.z, other.z)
-        )
-
 
 # ---------------------------------------------------------------- rendering helpers
 

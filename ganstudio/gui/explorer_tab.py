@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QStandardPaths, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QFileDialog, QProgressDialog, QWidget
 
 from ganstudio.core import export, latent
@@ -102,6 +102,10 @@ class ExplorerTab(ExplorerFeatures, ExplorerLayout):
         self._connect()
         self._install_actions()
         self._restore_settings()
+        self._shut_down = False
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)
         if autoload:
             QTimer.singleShot(0, self.open_default)
 
@@ -208,14 +212,25 @@ class ExplorerTab(ExplorerFeatures, ExplorerLayout):
         self.generator_changed.emit(desc)
 
     def shutdown(self) -> None:
-        """Stop every thread and save settings; call before the window closes."""
+        """Stop every thread and save settings; call before the window closes.
+
+        Safe to call more than once; also runs when the application quits or the
+        tab is closed as a window of its own.
+        """
+        if self._shut_down:
+            return
+        self._shut_down = True
         self.interpolation.stop()
         self._save_settings()
         for task in list(self._tasks.values()):
             task.cancel()
         for task in list(self._tasks.values()):
-            task.wait(5000)
+            task.wait(10000)
         self._renderer.stop()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        self.shutdown()
+        super().closeEvent(event)
 
     # ================================================================ state and rendering
     def edit(self, key: str, **changes: Any) -> None:

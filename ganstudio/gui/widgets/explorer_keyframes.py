@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from ganstudio.gui.widgets.image_view import array_to_qimage
 
 Z_ROLE = Qt.ItemDataRole.UserRole
-THUMB = 48
+THUMB = 64
 
 
 class KeyframeList(QListWidget):
@@ -43,13 +43,21 @@ class KeyframeList(QListWidget):
         self.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
         self.setDefaultDropAction(Qt.DropAction.MoveAction)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.setMinimumHeight(THUMB + 30)
+        self.setMinimumHeight(THUMB + 36)
+        self.setMaximumHeight(2 * (THUMB + 22) + 12)  # two rows, then it scrolls
 
     def add(self, z: np.ndarray, thumbnail: np.ndarray | None) -> None:
         item = QListWidgetItem(f"{self.count() + 1}")
         item.setData(Z_ROLE, np.asarray(z, np.float32).copy())
         if thumbnail is not None:
-            item.setIcon(QIcon(QPixmap.fromImage(array_to_qimage(thumbnail))))
+            # QIcon never enlarges a pixmap: scale it up here, keeping pixels sharp.
+            image = array_to_qimage(thumbnail).scaled(
+                THUMB,
+                THUMB,
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.FastTransformation,
+            )
+            item.setIcon(QIcon(QPixmap.fromImage(image)))
         item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter)
         self.addItem(item)
         self.renumber()
@@ -141,11 +149,12 @@ class InterpolationPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(QLabel("<b>Keyframes</b>  (double-click one to explore it)"))
-        layout.addWidget(self.keyframes, 1)
+        layout.addWidget(self.keyframes)
         layout.addLayout(edit_row)
         layout.addLayout(form)
         layout.addLayout(scrub_row)
         layout.addLayout(out_row)
+        layout.addStretch(1)
 
         self.add_button.clicked.connect(self.add_requested)
         self.remove_button.clicked.connect(self._on_remove_clicked)

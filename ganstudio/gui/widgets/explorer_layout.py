@@ -95,7 +95,7 @@ class ExplorerLayout(QWidget):
         self.empty_text.setObjectName("explorerEmptyText")
         self.empty_text.setWordWrap(True)
         self.empty_text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_text.setMaximumWidth(520)
+        self.empty_text.setFixedWidth(520)  # a fixed width lets the wrapped text get its height
         self.empty_open_button = QPushButton("Open…")
         self.empty_open_button.setObjectName("explorerOpenButton")
         self.empty_open_button.setMinimumWidth(140)
@@ -104,7 +104,13 @@ class ExplorerLayout(QWidget):
         column.addStretch(2)
         column.addWidget(title)
         column.addSpacing(8)
-        column.addWidget(self.empty_text, 0, Qt.AlignmentFlag.AlignHCenter)
+        # Centred by stretches, not an alignment flag: an aligned item gets its size
+        # hint and a wrapped label then loses lines.
+        text_row = QHBoxLayout()
+        text_row.addStretch(1)
+        text_row.addWidget(self.empty_text)
+        text_row.addStretch(1)
+        column.addLayout(text_row)
         column.addSpacing(16)
         column.addWidget(self.empty_open_button, 0, Qt.AlignmentFlag.AlignHCenter)
         column.addStretch(3)
