@@ -203,7 +203,7 @@ def save_animation(
     """Write uint8 (H, W, C) frames as .gif, .mp4 or a .png strip (one row), atomically.
 
     ``scale`` enlarges each frame with nearest neighbour (small models give
-    28-pixel frames). Raises :class:`ExportCancelled` if ``should_stop`` says so;
+    28-pixel frames); ``loop`` makes a GIF repeat forever. Raises :class:`ExportCancelled` if ``should_stop`` says so;
     the target is then left as it was.
     """
     target = Path(path)
@@ -232,14 +232,16 @@ def save_animation(
                 tick(i)
                 images.append(_as_pil(upscale(f, scale)))
             # Pillow folds a frame identical to the one before into it.
+            # loop=0 repeats forever; without the key the GIF plays once.
+            repeat = {"loop": 0} if loop else {}
             images[0].save(
                 tmp,
                 format="GIF",
                 save_all=True,
                 append_images=images[1:],
                 duration=max(1, round(1000.0 / fps)),
-                loop=0 if loop else 1,
                 optimize=False,
+                **repeat,
             )
             tick(total)
         else:

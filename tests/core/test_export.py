@@ -53,6 +53,9 @@ def test_gif_has_expected_frame_count_and_size(tmp_path):
         assert im.n_frames == 7
         assert im.size == (8 * 3, 6 * 3)
     assert seen[-1] == 7
+    assert Image.open(path).info.get("loop") == 0  # repeats forever
+    once = export.save_animation(frames(3), tmp_path / "once.gif", fps=10, loop=False)
+    assert "loop" not in Image.open(once).info
 
 
 def test_png_strip_puts_frames_side_by_side(tmp_path):

@@ -154,7 +154,7 @@ class ExplorerFeatures:
                 str(target),
                 self.interpolation.fps(),
                 scale,
-                self.interpolation.loop(),
+                True,  # GIFs repeat forever; the path's own loop is in its frames
             ),
             self._on_export_succeeded,
             progress=self._on_export_progress,
