@@ -324,6 +324,9 @@ class MainWindow(QMainWindow):
     def _on_about_to_quit(self) -> None:
         # the event loop is ending without a close (e.g. QApplication.quit): join the threads
         self.training_tab.shutdown()
+        shutdown = getattr(self.explorer_tab, "shutdown", None)
+        if callable(shutdown):
+            shutdown()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         if self.training_tab.is_training:

@@ -556,7 +556,7 @@ class TrainingTab(QWidget):
         def job() -> Any:
             if info is not None and info.needs_download and not data.is_available(name, cfg.data.root):
                 return "missing"
-            return data.preview(cfg.data, cfg.model, n=8)
+            return data.preview(cfg.data, cfg.model, n=400 if name.startswith("toy-") else 8)
 
         self._run_helper(FunctionWorker((request, name), job), self._on_preview_done,
                          self._on_preview_failed)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, Qt, QThread, Signal
 
 EMIT_INTERVAL_S = 0.1
 PAUSE_POLL_S = 0.05
@@ -341,6 +341,7 @@ def start_in_thread(worker: QObject, parent: QObject | None = None) -> QThread:
     thread = QThread(parent)
     worker.moveToThread(thread)
     thread.started.connect(worker.run)
-    worker.finished.connect(thread.quit)
+    # direct: quit() is thread-safe, and the thread must not wait for the GUI loop to end
+    worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
     thread.start()
     return thread

@@ -77,6 +77,7 @@ class ConfigForm(QWidget):
         self.error: Any = None  # the ConfigError shown, if any
 
         self.preset_combo = _combo("presetCombo")
+        self.preset_combo.setPlaceholderText("Custom")
         self.dataset_combo = _combo("datasetCombo")
         self.folder_edit = QLineEdit()
         self.folder_edit.setObjectName("folderEdit")

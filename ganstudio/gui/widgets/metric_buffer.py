@@ -95,25 +95,33 @@ def _as_float(value: object) -> float:
 
 
 class Smoother:
-    """Running exponential moving average of named fields, added to rows as ``<name>_smooth``."""
+    """Debiased exponential moving average of named fields, added to rows as ``<name>_smooth``.
+
+    The bias correction (as in Adam or TensorBoard) keeps the first points on the raw
+    values instead of dragging them towards zero or the first sample.
+    """
 
     def __init__(self, names: Iterable[str], alpha: float = 0.03) -> None:
         self.names = tuple(names)
         self.alpha = alpha
-        self._state: dict[str, float] = {}
+        self._acc: dict[str, float] = {}
+        self._count: dict[str, int] = {}
 
     def reset(self) -> None:
-        self._state.clear()
+        self._acc.clear()
+        self._count.clear()
 
     def apply(self, rows: Iterable[Mapping[str, float]]) -> list[dict[str, float]]:
         out = []
+        keep = 1.0 - self.alpha
         for row in rows:
             row = dict(row)
             for name in self.names:
                 v = _as_float(row.get(name))
                 if not np.isnan(v):
-                    acc = self._state.get(name)
-                    self._state[name] = v if acc is None else acc + self.alpha * (v - acc)
-                row[name + "_smooth"] = self._state.get(name, float("nan"))
+                    self._acc[name] = keep * self._acc.get(name, 0.0) + self.alpha * v
+                    self._count[name] = self._count.get(name, 0) + 1
+                n = self._count.get(name, 0)
+                row[name + "_smooth"] = self._acc[name] / (1.0 - keep**n) if n else float("nan")
             out.append(row)
         return out

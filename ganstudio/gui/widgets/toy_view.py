@@ -18,7 +18,7 @@ FAKE_COLOR = (128, 60, 170)
 def _heat_colormap() -> pg.ColorMap:
     # D(x) = 0 (judged fake) is tinted purple, D(x) = 1 (judged real) green, 0.5 neutral.
     stops = np.array([0.0, 0.5, 1.0])
-    colors = np.array([[205, 180, 225, 255], [245, 245, 245, 255], [180, 225, 180, 255]], dtype=np.ubyte)
+    colors = np.array([[196, 160, 226, 255], [246, 246, 246, 255], [160, 214, 160, 255]], dtype=np.ubyte)
     return pg.ColorMap(stops, colors)
 
 
@@ -45,9 +45,6 @@ class ToyView(QWidget):
                                        name="generated")
         item.addItem(self.real)
         item.addItem(self.fake)
-        if item.legend is not None:
-            item.legend.addItem(self.real, "real")
-            item.legend.addItem(self.fake, "generated")
         self._ranged = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
