@@ -8,8 +8,6 @@ projections and exports run in :class:`TaskWorker` threads.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +22,7 @@ from ganstudio.gui import settings
 from ganstudio.gui.render_worker import (
     GENERATOR_SUFFIXES,
     RenderWorker,
-    TaskWorker,
+    TaskRunner,
     default_job,
     directions_job,
     load_job,
@@ -91,7 +89,7 @@ class ExplorerTab(ExplorerFeatures, ExplorerLayout):
         self._last_request = 0
         self._grid_request = 0
         self._path = np.zeros((0, 0), np.float32)
-        self._tasks: dict[str, TaskWorker] = {}
+        self._tasks = TaskRunner(self, lambda msg: show_error(self, "Explorer", msg))
         self._target_rgb: np.ndarray | None = None
         self._target: Any = None
         self._export_dialog: QProgressDialog | None = None
@@ -128,7 +126,7 @@ class ExplorerTab(ExplorerFeatures, ExplorerLayout):
         return self._last_request
 
     def is_busy(self) -> bool:
-        return any(t.isRunning() for t in self._tasks.values())
+        return self._tasks.busy()
 
     def open_path(self, path: str | Path) -> bool:
         """Open a checkpoint, generator export, run folder or .pth; an image becomes the
@@ -145,7 +143,7 @@ class ExplorerTab(ExplorerFeatures, ExplorerLayout):
             return self.load_latents(p)
         token = f"load:{p}"
         self.show_loading(f"Opening {p.name}…")
-        self._start_task(
+        self._tasks.start(
             "load",
             load_job(str(p)),
             lambda loaded: self._on_load_succeeded(loaded, token),
@@ -156,7 +154,7 @@ class ExplorerTab(ExplorerFeatures, ExplorerLayout):
 
     def open_default(self) -> None:
         """The shipped generator, else the newest checkpoint known, else the empty state."""
-        if self._loaded is not None or "load" in self._tasks:
+        if self._loaded is not None or self._tasks.running("load"):
             return
         candidates = [settings.get("explorer/last_path"), *settings.get("recent/paths")]
         candidates.append(str(settings.runs_root()))
@@ -164,7 +162,7 @@ class ExplorerTab(ExplorerFeatures, ExplorerLayout):
         token = "load:default"
         self._load_token = token
         self.show_loading("Looking for a generator…")
-        self._start_task(
+        self._tasks.start(
             "load",
             default_job([c for c in candidates if c]),
             lambda loaded: self._on_load_succeeded(loaded, token),
@@ -222,10 +220,7 @@ class ExplorerTab(ExplorerFeatures, ExplorerLayout):
         self._shut_down = True
         self.interpolation.stop()
         self._save_settings()
-        for task in list(self._tasks.values()):
-            task.cancel()
-        for task in list(self._tasks.values()):
-            task.wait(10000)
+        self._tasks.shutdown()
         self._renderer.stop()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
@@ -239,27 +234,40 @@ class ExplorerTab(ExplorerFeatures, ExplorerLayout):
             return
         self._set_state(self._state.with_(**changes), record=key)
 
-    def _set_state(self, state: LatentState, record: str | None) -> None:
+    def _set_state(
+        self, state: LatentState, record: str | None, *, refresh_widgets: bool = True
+    ) -> None:
+        """Show ``state``. ``record`` names the edit for undo (None: not undoable, e.g. undo
+        itself); ``refresh_widgets`` False when the control that made the edit shows it."""
         if record is not None and self._state is not None:
-            if record != self._group:
-                self._undo.append(self._state)
-                del self._undo[:-UNDO_LIMIT]
-                self._redo.clear()
-            self._group = record
-            self._group_timer.start()
+            self._record(record)
         self._state = state
-        self._show_state()
-        self._request_frame()
+        self._request_frame()  # first: the frame is on its way while the widgets update
+        if refresh_widgets:
+            self.controls.show_state(state.seed, state.psi, state.z)
+            count = self.direction_panel.count()
+            self.direction_panel.set_values(
+                list(state.offsets) + [0.0] * max(0, count - len(state.offsets))
+            )
+        self._update_caption()
         self._update_undo_actions()
         self.state_changed.emit()
 
-    def _show_state(self) -> None:
+    def replace_state(self, state: LatentState, key: str) -> None:
+        """A new state from outside the controls (grid, keyframe, file): one undo step."""
+        self._set_state(state, record=key)
+        self._group = None
+
+    def _record(self, key: str) -> None:
+        if key != self._group:
+            self._undo.append(self._state)
+            del self._undo[:-UNDO_LIMIT]
+            self._redo.clear()
+        self._group = key
+        self._group_timer.start()
+
+    def _update_caption(self) -> None:
         s = self._state
-        if s is None:
-            return
-        self.controls.show_state(s.seed, s.psi, s.z)
-        offsets = list(s.offsets) + [0.0] * max(0, self.direction_panel.count() - len(s.offsets))
-        self.direction_panel.set_values(offsets)
         z = self._effective_z()
         seed = f"Seed {s.seed}" if s.seed is not None else "Edited latent"
         self.caption.setText(
@@ -317,28 +325,8 @@ class ExplorerTab(ExplorerFeatures, ExplorerLayout):
             return
         z = self._state.z.copy()
         z[index] = value
-        self._state_edit_one(f"z{index}", z)
-
-    def _state_edit_one(self, key: str, z: np.ndarray) -> None:
-        # The moved slider already shows its value: skip the full widget refresh.
-        if key != self._group and self._state is not None:
-            self._undo.append(self._state)
-            del self._undo[:-UNDO_LIMIT]
-            self._redo.clear()
-        self._group = key
-        self._group_timer.start()
-        self._state = self._state.with_(z=z, seed=None)
-        self._request_frame()
-        self._update_caption_only()
-        self._update_undo_actions()
-        self.state_changed.emit()
-
-    def _update_caption_only(self) -> None:
-        z = self._effective_z()
-        self.caption.setText(
-            f"Edited latent   ·   ‖z‖ {np.linalg.norm(z):.2f}   ·   ψ {self._state.psi:.2f}   ·   "
-            f"{z.shape[0]} dimensions"
-        )
+        # The moved slider already shows its value: no refresh of all the others.
+        self._set_state(self._state.with_(z=z, seed=None), f"z{index}", refresh_widgets=False)
 
     def _on_latent_reset(self) -> None:
         if self._state is not None:
@@ -362,12 +350,11 @@ class ExplorerTab(ExplorerFeatures, ExplorerLayout):
     def _start_directions_search(self, compute: bool) -> None:
         if self._loaded is None:
             return
-        if "directions" in self._tasks:
-            self._tasks["directions"].cancel()
+        self._tasks.cancel("directions")
         if compute:
             self.direction_panel.set_busy(True, "Sampling latents and their activations…")
         generator = self._loaded.generator
-        self._start_task(
+        self._tasks.start(
             "directions",
             directions_job(generator, str(self._cache_dir), compute),
             lambda d: self._on_directions_found(d, generator),
@@ -398,34 +385,7 @@ class ExplorerTab(ExplorerFeatures, ExplorerLayout):
             self._state = self._state.with_(offsets=())
             self._request_frame()
 
-    # ================================================================ tasks
-    def _start_task(
-        self,
-        name: str,
-        job: Callable[..., Any],
-        succeeded: Callable[[Any], None],
-        *,
-        progress: Callable[[int, int], None] | None = None,
-        failed: Callable[[str], None] | None = None,
-        cancelled: Callable[[], None] | None = None,
-    ) -> TaskWorker:
-        worker = TaskWorker(job, self, name=name)
-        self._tasks[name] = worker
-        worker.succeeded.connect(succeeded)
-        if progress is not None:
-            worker.progressed.connect(progress)
-        worker.failed.connect(failed or (lambda msg: show_error(self, "Explorer", msg)))
-        if cancelled is not None:
-            worker.cancelled.connect(cancelled)
-        worker.finished.connect(lambda: self._on_task_finished(name, worker))
-        worker.start()
-        return worker
-
-    def _on_task_finished(self, name: str, worker: TaskWorker) -> None:
-        if self._tasks.get(name) is worker:
-            del self._tasks[name]
-        worker.deleteLater()
-
+    # ================================================================ loading
     def _on_load_succeeded(self, loaded: Any, token: str) -> None:
         if token != self._load_token:
             return
@@ -483,7 +443,7 @@ class ExplorerTab(ExplorerFeatures, ExplorerLayout):
         p = self.projection
         p.open_requested.connect(self._on_projection_open_clicked)
         p.run_requested.connect(self._on_projection_run)
-        p.cancel_requested.connect(lambda: self._cancel_task("project"))
+        p.cancel_requested.connect(lambda: self._tasks.cancel("project"))
         self.save_latent_action.triggered.connect(self._on_save_latent_triggered)
         self.load_latent_action.triggered.connect(self._on_load_latent_triggered)
         self.copy_latent_action.triggered.connect(self.copy_latent)
@@ -507,12 +467,8 @@ class ExplorerTab(ExplorerFeatures, ExplorerLayout):
         self.redo_button.setDefaultAction(self.redo_action)
         self._update_undo_actions()
 
-    def _cancel_task(self, name: str) -> None:
-        if name in self._tasks:
-            self._tasks[name].cancel()
-
     def _on_directions_cancel(self) -> None:
-        self._cancel_task("directions")
+        self._tasks.cancel("directions")
 
     def _on_open_clicked(self) -> None:
         filters = (
@@ -564,37 +520,3 @@ class ExplorerTab(ExplorerFeatures, ExplorerLayout):
         settings.set_value("explorer/seed", self.controls.seed_spin.value())
         settings.set_value("explorer/truncation", self.controls.psi())
         settings.set_value("explorer/splitter", self.splitter.saveState())
-
-    # ================================================================ latent files, clipboard
-    def copy_latent(self) -> None:
-        if self._state is None:
-            return
-        values = [np.format_float_positional(v, unique=True, trim="-") for v in self._effective_z()]
-        QApplication.clipboard().setText("[" + ", ".join(values) + "]")
-
-    def paste_latent(self) -> None:
-        if self._state is None:
-            return
-        text = QApplication.clipboard().text().strip()
-        try:
-            z = parse_latent_text(text, self._state.dim)
-        except ValueError as exc:
-            show_error(self, "Paste latent", str(exc))
-            return
-        self._set_state(LatentState(z, seed=None, psi=1.0), record="paste")
-        self._group = None
-
-
-def parse_latent_text(text: str, dim: int) -> np.ndarray:
-    """A latent from text: a JSON list, or numbers separated by commas or spaces."""
-    expected = f"The clipboard does not hold a latent vector: expected {dim} numbers"
-    try:
-        values = json.loads(text) if text.startswith("[") else text.replace(",", " ").split()
-        z = np.asarray(values, dtype=np.float32)
-    except (ValueError, TypeError):
-        raise ValueError(expected + ", as a list like [0.1, -1.2, …].") from None
-    if z.ndim != 1 or z.shape[0] != dim:
-        raise ValueError(expected + f"; it holds {z.size}.")
-    if not np.all(np.isfinite(z)):
-        raise ValueError(expected + "; some are not finite.")
-    return z

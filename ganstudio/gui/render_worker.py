@@ -255,6 +255,66 @@ class TaskWorker(QThread):
             self.succeeded.emit(result)
 
 
+class TaskRunner(QObject):
+    """The task threads of one widget: one current task per name, every one joined at the end.
+
+    A task started under a name already running replaces it as the current one;
+    the older keeps running to its end (its results go to its own callbacks).
+    """
+
+    def __init__(self, parent: QObject, on_error: Callable[[str], None]) -> None:
+        super().__init__(parent)
+        self._current: dict[str, TaskWorker] = {}
+        self._live: set[TaskWorker] = set()
+        self._on_error = on_error
+
+    def start(
+        self,
+        name: str,
+        job: Callable[[ProgressFn, StopFn], Any],
+        succeeded: Callable[[Any], None],
+        *,
+        progress: Callable[[int, int], None] | None = None,
+        failed: Callable[[str], None] | None = None,
+        cancelled: Callable[[], None] | None = None,
+    ) -> TaskWorker:
+        worker = TaskWorker(job, self, name=name)
+        self._current[name] = worker
+        self._live.add(worker)
+        worker.succeeded.connect(succeeded)
+        if progress is not None:
+            worker.progressed.connect(progress)
+        worker.failed.connect(failed or self._on_error)
+        if cancelled is not None:
+            worker.cancelled.connect(cancelled)
+        worker.finished.connect(lambda: self._on_worker_finished(name, worker))
+        worker.start()
+        return worker
+
+    def running(self, name: str) -> bool:
+        return name in self._current
+
+    def busy(self) -> bool:
+        return any(w.isRunning() for w in self._live)
+
+    def cancel(self, name: str) -> None:
+        if name in self._current:
+            self._current[name].cancel()
+
+    def shutdown(self, timeout_ms: int = 10000) -> None:
+        """Ask every task to stop and wait for all of them."""
+        for worker in list(self._live):
+            worker.cancel()
+        for worker in list(self._live):
+            worker.wait(timeout_ms)
+
+    def _on_worker_finished(self, name: str, worker: TaskWorker) -> None:
+        if self._current.get(name) is worker:
+            del self._current[name]
+        self._live.discard(worker)
+        worker.deleteLater()
+
+
 _READABLE = ("CheckpointError", "FileFormatError", "ConfigError", "DataError", "ValueError")
 
 

@@ -7,13 +7,14 @@ state, render worker, task runner and dialogs (``_error``, ``_ask_open``,
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QProgressDialog
+from PySide6.QtWidgets import QApplication, QProgressDialog
 
 from ganstudio.core import export, latent
 from ganstudio.core.latent import LatentState
@@ -55,8 +56,7 @@ class ExplorerFeatures:
             return
         seed = self._grid_seeds[index]
         z = latent.sample_z(seed, 1, self._state.dim)[0].numpy()
-        self._set_state(self._state.with_(z=z, seed=seed), record="grid")
-        self._group = None
+        self.replace_state(self._state.with_(z=z, seed=seed), "grid")
 
     def _on_grid_save_requested(self) -> None:
         path = self._ask_save("Save sample grid", "samples.png", "PNG image (*.png)")
@@ -69,7 +69,7 @@ class ExplorerFeatures:
             return
         grid = export.make_grid(tiles, nrow=self.grid_panel.view.grid_size())
         target = _with_suffix(path, ".png")
-        self._start_task(
+        self._tasks.start(
             "save-grid",
             lambda _p, _s: export.save_png(grid, target),
             lambda saved: self.status_label.setText(f"Saved {Path(saved).name}"),
@@ -89,8 +89,7 @@ class ExplorerFeatures:
         keys = self.interpolation.keyframes.keyframes()
         if self._state is None or not 0 <= row < len(keys):
             return
-        self._set_state(LatentState(keys[row].copy(), seed=None, psi=1.0), record="keyframe")
-        self._group = None
+        self.replace_state(LatentState(keys[row].copy(), seed=None, psi=1.0), "keyframe")
 
     def keyframes(self) -> np.ndarray:
         return self.interpolation.keyframes.keyframes()
@@ -131,7 +130,7 @@ class ExplorerFeatures:
 
     def export_animation(self, path: str | Path) -> None:
         """Render the path and write it as .gif, .mp4 or .png strip, with a progress dialog."""
-        if self._loaded is None or len(self._path) == 0 or "export" in self._tasks:
+        if self._loaded is None or len(self._path) == 0 or self._tasks.running("export"):
             return
         target = Path(path)
         if target.suffix.lower() not in (".gif", ".mp4", ".png"):
@@ -146,7 +145,7 @@ class ExplorerFeatures:
         dialog.setAutoClose(False)
         dialog.setAutoReset(False)
         self._export_dialog = dialog
-        worker = self._start_task(
+        worker = self._tasks.start(
             "export",
             export_job(
                 self._loaded.generator,
@@ -198,7 +197,7 @@ class ExplorerFeatures:
             self._error("Project image", "Open a generator first, then the image to project.")
             return False
         p = Path(path)
-        self._start_task(
+        self._tasks.start(
             "read-image",
             lambda _p, _s: export.load_image(p),
             self._on_target_read,
@@ -219,11 +218,11 @@ class ExplorerFeatures:
         self.projection.set_target(export.to_uint8(self._target)[0])
 
     def project_target(self) -> None:
-        if self._target is None or self._loaded is None or "project" in self._tasks:
+        if self._target is None or self._loaded is None or self._tasks.running("project"):
             return
         p = self.projection
         p.set_busy(True)
-        self._start_task(
+        self._tasks.start(
             "project",
             project_job(
                 self._loaded.generator, self._target, p.steps_spin.value(), p.lr_spin.value(), 0
@@ -242,8 +241,7 @@ class ExplorerFeatures:
         if self._state is None or result.z.shape[0] != self._state.dim:
             return
         self.projection.set_result(export.to_uint8(result.image)[0], result.error)
-        self._set_state(LatentState(result.z.numpy(), seed=None, psi=1.0), record="projection")
-        self._group = None
+        self.replace_state(LatentState(result.z.numpy(), seed=None, psi=1.0), "projection")
 
     def _on_projection_failed(self, message: str) -> None:
         self.projection.set_busy(False)
@@ -268,7 +266,7 @@ class ExplorerFeatures:
         if target.suffix.lower() not in (".npy", ".json"):
             target = target.with_suffix(".npy")
         z, keys = self._effective_z(), self.keyframes()
-        self._start_task(
+        self._tasks.start(
             "save-latents",
             lambda _p, _s: export.save_latents(target, z, keys if keys.size else None),
             lambda saved: self.status_label.setText(f"Saved {Path(saved).name}"),
@@ -299,7 +297,7 @@ class ExplorerFeatures:
             thumbs = render_job(generator, keys)(progress, stop) if len(keys) else []
             return data["z"], keys, thumbs
 
-        self._start_task(
+        self._tasks.start(
             "load-latents",
             job,
             self._on_latents_loaded,
@@ -313,8 +311,40 @@ class ExplorerFeatures:
             return
         if len(keys):
             self.interpolation.set_keyframes(keys, list(thumbs))
-        self._set_state(LatentState(z.copy(), seed=None, psi=1.0), record="load")
-        self._group = None
+        self.replace_state(LatentState(z.copy(), seed=None, psi=1.0), "load")
+
+    # ================================================================ clipboard
+    def copy_latent(self) -> None:
+        if self._state is None:
+            return
+        values = [np.format_float_positional(v, unique=True, trim="-") for v in self._effective_z()]
+        QApplication.clipboard().setText("[" + ", ".join(values) + "]")
+
+    def paste_latent(self) -> None:
+        if self._state is None:
+            return
+        text = QApplication.clipboard().text().strip()
+        try:
+            z = parse_latent_text(text, self._state.dim)
+        except ValueError as exc:
+            self._error("Paste latent", str(exc))
+            return
+        self.replace_state(LatentState(z, seed=None, psi=1.0), "paste")
+
+
+def parse_latent_text(text: str, dim: int) -> np.ndarray:
+    """A latent from text: a JSON list, or numbers separated by commas or spaces."""
+    expected = f"The clipboard does not hold a latent vector: expected {dim} numbers"
+    try:
+        values = json.loads(text) if text.startswith("[") else text.replace(",", " ").split()
+        z = np.asarray(values, dtype=np.float32)
+    except (ValueError, TypeError):
+        raise ValueError(expected + ", as a list like [0.1, -1.2, …].") from None
+    if z.ndim != 1 or z.shape[0] != dim:
+        raise ValueError(expected + f"; it holds {z.size}.")
+    if not np.all(np.isfinite(z)):
+        raise ValueError(expected + "; some are not finite.")
+    return z
 
 
 def _with_suffix(path: str | Path, suffix: str) -> Path:
