@@ -29,7 +29,7 @@ from ganstudio.gui.widgets import dialogs
 from ganstudio.gui.widgets.config_form import ConfigForm
 from ganstudio.gui.widgets.image_view import SampleHistory
 from ganstudio.gui.widgets.live_plots import LivePlots
-from ganstudio.gui.widgets.run_follower import RunFollower
+from ganstudio.gui.widgets.run_follower import RunFollower, history
 from ganstudio.gui.widgets.toy_view import ToyView
 from ganstudio.gui.workers import (
     DownloadWorker,
@@ -409,10 +409,20 @@ class TrainingTab(QWidget):
     def _on_run_started(self, info: dict) -> None:
         self._device = info["device"]
         self._total_steps = info["steps"]
-        self._start_step = self._step = info["step"]
+        step = info["step"]
+        self._start_step = self._step = step
+        self._last_rate_time = None
         if info.get("run_dir"):
             self._run_dir = Path(info["run_dir"])
             self._set_run_label(self._run_dir, "Writing")
+        if len(self.plots.buffer) and self.plots.buffer.x()[-1] > step:  # rolled back
+            self.plots.truncate_after(step)
+            self.samples.truncate_after(step)
+        elif step > 0 and len(self.plots.buffer) == 0 and self._run_dir is not None:
+            rows, grids = history(self._run_dir, step)  # a resumed run: show its past too
+            self.plots.append(rows)
+            for grid_step, grid in grids:
+                self.samples.add(grid_step, grid)
         self.view_stack.setCurrentWidget(self.toy_view if info["is_toy"] else self.samples)
         self.progress_bar.setRange(0, max(1, self._total_steps))
         self.progress_bar.setValue(self._step)

@@ -169,3 +169,32 @@ def test_learning_rate_zero_is_rejected_at_the_field(training_tab, tiny_run, val
     assert tab.form.invalid_field() is tab.form.lr_g_spin
     assert "lr_g" in tab.form.lr_g_spin.toolTip()
     assert not _button(tab, "startButton").isEnabled()
+
+
+def test_resume_a_run_folder_continues_and_shows_its_past(qtbot, training_tab, tiny_run, runs_root) -> None:  # noqa: ANN001
+    tab = training_tab
+    tiny_run(tab, "mnist-embedded", steps=4, batch=8)
+    tab.findChild(QSpinBox, "sampleEverySpin").setValue(2)
+    with qtbot.waitSignal(tab.training_finished, timeout=RUN_TIMEOUT_MS):
+        _click(qtbot, tab, "startButton")
+    run_dir = next(runs_root.iterdir())
+    tab.findChild(QSpinBox, "stepsSpin").setValue(3)  # the finished run gets 3 more steps
+    with qtbot.waitSignal(tab.training_finished, timeout=RUN_TIMEOUT_MS) as finished:
+        assert tab.resume_run(run_dir)
+    assert finished.args == ["completed"]
+    assert tab._step == 7
+    xs, _ = tab.findChild(QWidget, "lossPlot").getPlotItem().listDataItems()[0].getData()
+    assert xs[0] == 1 and xs[-1] == 7, "the resumed run's earlier steps are not shown"
+    assert tab.samples.steps()[0] == 2 and tab.samples.steps()[-1] == 7
+    assert list(runs_root.iterdir()) == [run_dir], "resuming made a new run folder"
+
+
+def test_rollback_forgets_the_steps_after_the_checkpoint() -> None:
+    from ganstudio.gui.widgets.metric_buffer import MetricBuffer
+
+    buffer = MetricBuffer(["loss_D"])
+    buffer.append_rows({"step": s, "loss_D": 1.0} for s in range(1, 11))
+    buffer.truncate_after(6)
+    assert list(buffer.x()) == [1, 2, 3, 4, 5, 6]
+    buffer.append_rows([{"step": 7, "loss_D": 2.0}])
+    assert buffer.last("loss_D") == 2.0 and len(buffer) == 7

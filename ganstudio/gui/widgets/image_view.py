@@ -132,6 +132,12 @@ class SampleHistory(QWidget):
         self.slider.blockSignals(False)
         self._show(self.slider.value())
 
+    def truncate_after(self, step: int) -> None:
+        kept = [(s, g) for s, g in self._grids if s <= step]
+        self.clear()
+        for s, g in kept:
+            self.add(s, g)
+
     def steps(self) -> list[int]:
         return [s for s, _ in self._grids]
 

@@ -91,6 +91,10 @@ class LivePlots(QWidget):
         self.buffer.append_rows(rows)
         self.redraw()
 
+    def truncate_after(self, step: int) -> None:
+        self.buffer.truncate_after(step)
+        self.redraw()
+
     def redraw(self) -> None:
         x = self.buffer.x()
         for name, curve in self.curves.items():

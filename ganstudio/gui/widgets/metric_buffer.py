@@ -76,6 +76,11 @@ class MetricBuffer:
         self._size = n // 2 + tail.shape[1]
         self._stride *= 2
 
+    def truncate_after(self, step: float) -> None:
+        """Forget rows past ``step`` (a run rolled back to an earlier checkpoint)."""
+        self._pending = [p for p in self._pending if p[0] <= step]
+        self._size = int(np.searchsorted(self._data[0, : self._size], step, side="right"))
+
     def x(self) -> np.ndarray:
         return self._data[0, : self._size]
 

@@ -30,6 +30,25 @@ def load_png(path: Path) -> np.ndarray | None:
     return rows.reshape(h, w, channels).copy()
 
 
+def history(run_dir: str | Path, up_to_step: int) -> tuple[list[dict], list[tuple[int, np.ndarray]]]:
+    """The metric rows and (at most ``MAX_INITIAL_SAMPLES``) sample grids a run wrote so far."""
+    from ganstudio.core.runs import RunReader
+
+    reader = RunReader(run_dir)
+    rows = [r for r in reader.metrics() if int(r.get("step") or 0) <= up_to_step]
+    samples = [s for s in reader.samples() if s[0] <= up_to_step]
+    samples = _spread(samples, MAX_INITIAL_SAMPLES)
+    grids = [(step, a) for step, path in samples if (a := load_png(path)) is not None]
+    return rows, grids
+
+
+def _spread(items: list, n: int) -> list:
+    if len(items) <= n:
+        return items
+    picks = np.linspace(0, len(items) - 1, n).round().astype(int)
+    return [items[i] for i in sorted(set(picks))]
+
+
 class RunFollower(QObject):
     """Reads a run folder's metrics and samples, then polls it about once a second."""
 
@@ -62,11 +81,7 @@ class RunFollower(QObject):
         rows = self.reader.poll()
         if rows:
             self.rows_ready.emit(rows)
-        samples = self.reader.samples()
-        if len(samples) > MAX_INITIAL_SAMPLES:
-            picks = np.linspace(0, len(samples) - 1, MAX_INITIAL_SAMPLES).round().astype(int)
-            samples = [samples[i] for i in sorted(set(picks))]
-        self._emit_samples(samples)
+        self._emit_samples(_spread(self.reader.samples(), MAX_INITIAL_SAMPLES))
         self._timer.start()
         return self.reader.config
 
