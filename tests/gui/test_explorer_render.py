@@ -1,0 +1,72 @@
+"""The render worker: the newest request wins, nothing queues, frames come back tagged."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import threading
+
+import numpy as np
+import torch
+from torch import nn
+
+from ganstudio.core.latent import LatentState
+from ganstudio.gui.render_worker import RenderWorker
+
+
+class SlowGenerator(nn.Module):
+    """Each forward pass waits until released, so requests pile up behind it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.latent_dim = 4
+        self.sample_shape = (1, 2, 2)
+        self.calls: list[float] = []
+        self.gate = threading.Event()
+        self.entered = threading.Event()
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        self.entered.set()
+        self.gate.wait(5)
+        self.calls.append(float(z[0, 0]))
+        return torch.tanh(z[:, :4].reshape(-1, 1, 2, 2))
+
+
+def test_newest_request_wins_and_requests_never_queue(qtbot):
+    gen = SlowGenerator()
+    worker = RenderWorker()
+    worker.set_generator(gen)
+    frames: list[tuple[int, np.ndarray]] = []
+    worker.frame_ready.connect(lambda rid, frame: frames.append((rid, frame)))
+    try:
+        first = worker.request(LatentState(np.full(4, 0.1, np.float32)))
+        assert gen.entered.wait(10)  # the worker is inside the first forward, held by the gate
+        values = np.linspace(0.2, 0.9, 8)
+        ids = [worker.request(LatentState(np.full(4, v, np.float32))) for v in values]
+        gen.gate.set()
+        qtbot.waitUntil(lambda: bool(frames) and frames[-1][0] == ids[-1], timeout=10000)
+    finally:
+        gen.gate.set()
+        worker.stop()
+    assert ids == sorted(ids) and first < ids[0]
+    # Only the first and the newest latent were rendered; the seven in between never ran.
+    assert len(gen.calls) == 2 and gen.calls[-1] == np.float32(0.9)
+    assert [rid for rid, _ in frames][-1] == ids[-1]
+    assert frames[-1][1].shape == (2, 2, 1) and frames[-1][1].dtype == np.uint8
+
+
+def test_grid_requests_render_a_batch(qtbot):
+    gen = SlowGenerator()
+    gen.gate.set()
+    worker = RenderWorker()
+    worker.set_generator(gen)
+    try:
+        with qtbot.waitSignal(worker.grid_ready, timeout=10000) as blocker:
+            request_id = worker.request_grid(np.zeros((5, 4), np.float32))
+    finally:
+        worker.stop()
+    rid, tiles, z = blocker.args
+    assert rid == request_id and tiles.shape == (5, 2, 2, 1) and z.shape == (5, 4)
+    assert np.all(tiles == 128)  # tanh(0) = 0 is mid grey
