@@ -21,6 +21,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, QThread, Signal
 
 EMIT_INTERVAL_S = 0.1
+TOY_VIEW_INTERVAL_S = 0.25  # the 2-D view also refreshes on time, so it moves as it trains
 PAUSE_POLL_S = 0.05
 
 
@@ -70,6 +71,7 @@ class TrainingWorker(QObject):
         self._sample_every = max(1, job.sample_every)
         self._rows: list[dict[str, float]] = []
         self._last_emit = 0.0
+        self._last_view = 0.0
         self._trainer: Any = None
 
     # ----------------------------------------------------------------- called from the GUI thread
@@ -196,11 +198,13 @@ class TrainingWorker(QObject):
     def _on_progress(self, figures: dict[str, float]) -> None:
         self._rows.append(dict(figures))
         step = int(figures.get("step", 0))
-        if self._trainer is not None and self._trainer.config.is_toy and (
-                step == 1 or step % self._sample_every == 0):
-            self._emit_view(self._trainer)
+        trainer = self._trainer
+        if trainer is not None and trainer.config.is_toy:
+            if (step == 1 or step % self._sample_every == 0
+                    or time.monotonic() - self._last_view >= TOY_VIEW_INTERVAL_S):
+                self._emit_view(trainer)
         elif step == 1:
-            self._emit_view(self._trainer)
+            self._emit_view(trainer)
         self._run_commands()
         self._flush()
 
@@ -231,6 +235,7 @@ class TrainingWorker(QObject):
         if trainer is None:
             return
         if trainer.config.is_toy:
+            self._last_view = time.monotonic()
             self.toy_view_ready.emit(int(trainer.step_count), trainer.toy_view())
         else:
             self.samples_ready.emit(int(trainer.step_count), trainer.sample_grid())
