@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -42,6 +43,10 @@ def test_save_png_round_trips_and_leaves_no_temp_files(tmp_path):
     out = export.save_png(img, tmp_path / "grid.png")
     assert np.array_equal(np.asarray(Image.open(out)), img)
     assert [p.name for p in tmp_path.iterdir()] == ["grid.png"]
+    # Exports are for sharing: not private like a temporary file.
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask
 
 
 def test_gif_has_expected_frame_count_and_size(tmp_path):

@@ -24,6 +24,7 @@ ANIMATION_FILTERS = "GIF animation (*.gif);;MP4 video (*.mp4);;PNG strip (*.png)
 LATENT_FILTERS = "NumPy array (*.npy);;JSON (*.json)"
 IMAGE_FILTERS = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff);;All files (*)"
 MIN_EXPORT_SIDE = 256  # small models' frames are enlarged to at least this many pixels
+MIN_STRIP_SIDE = 64  # a PNG strip holds every frame side by side: keep it smaller
 
 
 class ExplorerFeatures:
@@ -136,7 +137,8 @@ class ExplorerFeatures:
         if target.suffix.lower() not in (".gif", ".mp4", ".png"):
             target = target.with_suffix(".gif")
         side = min(self._loaded.generator.sample_shape[1:])
-        scale = max(1, math.ceil(MIN_EXPORT_SIDE / side))
+        wanted = MIN_STRIP_SIDE if target.suffix.lower() == ".png" else MIN_EXPORT_SIDE
+        scale = max(1, math.ceil(wanted / side))
         dialog = QProgressDialog(f"Exporting {target.name}…", "Cancel", 0, 100, self)
         dialog.setObjectName("exportProgress")
         dialog.setWindowTitle("Export")
