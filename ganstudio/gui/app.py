@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
@@ -114,56 +113,11 @@ def create_main_window(argv: list[str] | None = None):  # -> MainWindow
     return window
 
 
-def self_test(timeout_s: float = 180.0) -> int:
-    """Open the window, load the core, train a tiny 2-D run through the worker; 0 when all works.
+def self_test() -> int:
+    """The app's smoke test (window, explorer frame, a short training run); 0 when all works."""
+    from ganstudio.gui.self_test import run
 
-    Used to smoke-test an installation or a frozen bundle; settings and the run go to a
-    temporary folder.
-    """
-    import tempfile
-
-    from PySide6.QtCore import QElapsedTimer, QSettings
-
-    with tempfile.TemporaryDirectory() as tmp:
-        for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
-            QSettings.setPath(fmt, QSettings.Scope.UserScope, tmp)
-        app = ensure_app()
-        window = create_main_window()
-        window.show()
-        window.load_core()
-        if not window.is_core_loaded:
-            print("self-test FAILED: the model core did not load", file=sys.stderr)
-            return 1
-        from ganstudio.core.config import preset
-
-        config = preset("toy-ring")
-        config.train.steps, config.train.batch_size, config.train.device = 5, 16, "cpu"
-        tab = window.training_tab
-        outcome: list[str] = []
-        tab.training_finished.connect(outcome.append)
-        run_dir = Path(tmp) / "self-test-run"
-        tab.start(config, run_dir)
-        clock = QElapsedTimer()
-        clock.start()
-        while not outcome and clock.elapsed() < timeout_s * 1000:
-            app.processEvents()
-            time.sleep(0.005)
-        problems = []
-        if outcome != ["completed"]:
-            problems.append(f"training ended with {outcome or 'a timeout'}")
-        if not (run_dir / "checkpoints" / "latest.safetensors").is_file():
-            problems.append("no checkpoint was written")
-        if tab.plots.point_count() == 0:
-            problems.append("the loss plot shows no points")
-        if min(tab.toy_view.point_count()) == 0:
-            problems.append("the 2-D view shows no points")
-        tab.shutdown()
-        window.close()
-        if problems:
-            print("self-test FAILED: " + "; ".join(problems), file=sys.stderr)
-            return 1
-        print(f"self-test OK: trained 5 steps on {tab.device_name()}")
-        return 0
+    return run()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -174,6 +128,9 @@ def main(argv: list[str] | None = None) -> int:
         return self_test()
     app = ensure_app()
     window = create_main_window(argv)
+    from ganstudio.gui import startup_trace
+
+    startup_trace.install(window)  # only when GANSTUDIO_STARTUP_TRACE is set
     window.show()
     app.processEvents()  # paint the window before torch is imported
     return app.exec()
