@@ -182,6 +182,7 @@ class ExplorerTab(ExplorerFeatures, ExplorerLayout):
             )
             return
         generator.eval()
+        self._load_token = f"shown:{id(loaded)}"  # a load started earlier no longer wins
         old_dim = self._state.dim if self._state is not None else None
         dim = int(generator.latent_dim)
         self._loaded = loaded

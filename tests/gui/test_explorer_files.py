@@ -273,3 +273,15 @@ def test_projection_of_a_generated_image_finds_a_latent_that_reproduces_it(
     assert np.abs(found - target_pixels.astype(int)).mean() < 4  # out of 255
     assert tab.projection.result_view.array() is not None
     assert not errors
+
+
+def test_a_generator_handed_over_wins_over_a_load_started_before(qtbot, tmp_path, errors):
+    slow = tiny_loaded(latent_dim=6)
+    path = export_generator(slow.generator, slow.config, tmp_path / "older.safetensors")
+    tab = make_tab(qtbot, tmp_path)
+    assert tab.open_path(path)
+    handed = tiny_loaded(latent_dim=9)
+    tab.set_generator(handed)
+    wait_idle(qtbot, tab)
+    assert tab.loaded is handed and tab.state.dim == 9
+    tab.shutdown()
