@@ -87,7 +87,7 @@ class ExplorerTab(ExplorerFeatures, ExplorerLayout):
         self._floor_id = 0
         self._shown_id = 0
         self._last_request = 0
-        self._grid_request = 0
+        self._grid_request: tuple[int, list[int], int] = (0, [], 0)
         self._path = np.zeros((0, 0), np.float32)
         self._tasks = TaskRunner(self, lambda msg: show_error(self, "Explorer", msg))
         self._target_rgb: np.ndarray | None = None
@@ -320,6 +320,7 @@ class ExplorerTab(ExplorerFeatures, ExplorerLayout):
 
     def _on_psi_changed(self, psi: float) -> None:
         self.edit("psi", psi=psi)
+        self.grid_panel.request()  # the grid shows samples at the same truncation
 
     def _on_latent_slider_changed(self, index: int, value: float) -> None:
         if self._state is None:

@@ -34,19 +34,21 @@ class ExplorerFeatures:
             return
         dim = self._state.dim
         # Cell i is seed + i: clicking a cell shows that seed in the seed box.
-        z = np.stack([latent.sample_z(seed + i, 1, dim)[0].numpy() for i in range(n * n)])
-        self._grid_seeds = [seed + i for i in range(n * n)]
-        self._grid_n = n
-        self._grid_request = self._renderer.request_grid(z * np.float32(self._state.psi))
+        seeds = [seed + i for i in range(n * n)]
+        z = np.stack([latent.sample_z(s, 1, dim)[0].numpy() for s in seeds])
+        request_id = self._renderer.request_grid(z * np.float32(self._state.psi))
+        self._grid_request = (request_id, seeds, n)
 
     def _on_grid_ready(self, request_id: int, tiles: np.ndarray, z: np.ndarray) -> None:
-        if request_id != self._grid_request:
+        wanted, seeds, n = self._grid_request
+        if request_id != wanted:
             return
-        self._grid_z = z
-        self.grid_panel.set_tiles(tiles, self._grid_n)
+        # What the cells mean changes only when their pictures do.
+        self._grid_seeds, self._grid_n, self._grid_z = seeds, n, z
+        self.grid_panel.set_tiles(tiles, n)
 
     def _on_grid_cell_clicked(self, index: int, shift: bool) -> None:
-        if self._state is None or index >= len(getattr(self, "_grid_seeds", [])):
+        if self._state is None or index >= len(self._grid_seeds):
             return
         if shift:
             self.interpolation.add_keyframe(

@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
 from ganstudio.gui.widgets.image_view import array_to_qimage
 
 GAP = 2
+MAX_N = 12
+MAX_GRID_SEED = 2**31 - 1 - MAX_N * MAX_N  # cell i shows seed + i, which must stay a seed
 
 
 class SampleGridView(QWidget):
@@ -125,13 +127,13 @@ class SampleGridPanel(QWidget):
         super().__init__(parent)
         self.size_spin = QSpinBox()
         self.size_spin.setObjectName("gridSizeSpin")
-        self.size_spin.setRange(2, 12)
+        self.size_spin.setRange(2, MAX_N)
         self.size_spin.setValue(6)
         self.size_spin.setSuffix(" × n")
         self.size_spin.setToolTip("Samples per row and column")
         self.seed_spin = QSpinBox()
         self.seed_spin.setObjectName("gridSeedSpin")
-        self.seed_spin.setRange(0, 2**31 - 1)
+        self.seed_spin.setRange(0, MAX_GRID_SEED)
         self.seed_spin.setPrefix("seed ")
         self.new_button = QPushButton("New seed")
         self.new_button.setObjectName("gridNewSeedButton")
@@ -172,4 +174,4 @@ class SampleGridPanel(QWidget):
 
     def _on_new_seed_clicked(self) -> None:
         rng = np.random.default_rng()
-        self.seed_spin.setValue(int(rng.integers(0, 2**31 - 1)))
+        self.seed_spin.setValue(int(rng.integers(0, MAX_GRID_SEED)))
