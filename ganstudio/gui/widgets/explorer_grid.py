@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ganstudio.gui.widgets.image_view import array_to_qimage
+from ganstudio.gui.widgets.explorer_image import to_display_image
 
 GAP = 2
 MAX_N = 12
@@ -43,7 +43,7 @@ class SampleGridView(QWidget):
         """uint8 (n*n, H, W, C) tiles, row by row."""
         self._tiles = tiles
         self._n = n
-        self._cells = [array_to_qimage(t) for t in tiles]
+        self._cells = [to_display_image(t) for t in tiles]
         self.update()
 
     def clear(self) -> None:

