@@ -203,7 +203,7 @@ class ExplorerFeatures:
         p = Path(path)
         self._tasks.start(
             "read-image",
-            lambda _p, _s: export.load_image(p),
+            lambda _p, _s: _read_target(p),
             self._on_target_read,
             failed=lambda msg: self._error("Project image", msg),
         )
@@ -349,6 +349,22 @@ def parse_latent_text(text: str, dim: int) -> np.ndarray:
     if not np.all(np.isfinite(z)):
         raise ValueError(expected + "; some are not finite.")
     return z
+
+
+TARGET_KEEP_SIDE = 512  # larger pictures are shrunk once, in the worker
+
+
+def _read_target(path: Path) -> np.ndarray:
+    """The picture as uint8 RGB, shrunk so that fitting it to a model later is instant."""
+    from PIL import Image
+
+    rgb = export.load_image(path)
+    h, w = rgb.shape[:2]
+    if min(h, w) > TARGET_KEEP_SIDE:
+        scale = TARGET_KEEP_SIDE / min(h, w)
+        size = (max(1, round(w * scale)), max(1, round(h * scale)))
+        rgb = np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.LANCZOS))
+    return rgb
 
 
 def _with_suffix(path: str | Path, suffix: str) -> Path:
