@@ -170,24 +170,30 @@ class SelfTest:
         if not hasattr(explorer, "set_generator"):
             raise SelfTestFailure(f"the explorer is not available: {explorer.text()}")
         self.step("Loading the generator into the explorer")
-        self.wait("the explorer to open its default generator",
-                  lambda: explorer.loaded is not None
-                  or (not explorer.is_busy() and explorer.stack.currentWidget() is not explorer.loading_page),
-                  RENDER_TIMEOUT_S)
-        if shipped is not None:
-            source = getattr(explorer.loaded, "source", None)
-            if source is None or Path(source).resolve() != shipped.resolve():
-                raise SelfTestFailure(f"the explorer did not open the shipped generator {shipped} "
-                                      f"(it shows {source or 'nothing'})")
-        else:
-            from ganstudio.core.checkpoint import LoadedGenerator
-            from ganstudio.core.config import preset
-            from ganstudio.core.networks import build_generator
+        path = shipped or self.untrained_generator()
+        if shipped is None:
+            explorer.open_path(path)  # supersedes the explorer's own search for a generator
+        first_text = explorer.empty_text.text()
 
-            config = preset("mnist-dcgan")
-            explorer.set_generator(LoadedGenerator(build_generator(config.model).eval(), config, 0, None))
+        def opened() -> bool:
+            if explorer.empty_text.text() != first_text:  # the explorer said why it could not
+                raise SelfTestFailure(f"the explorer did not open {path}: {explorer.empty_text.text()}")
+            source = getattr(explorer.loaded, "source", None)
+            return source is not None and Path(source).resolve() == path.resolve()
+
+        self.wait(f"the explorer to open {path.name}", opened, RENDER_TIMEOUT_S)
         self.detail(explorer.source_label.text().replace("   ·   ", ", "))
         return explorer
+
+    def untrained_generator(self) -> Path:
+        from ganstudio.core.checkpoint import export_generator
+        from ganstudio.core.config import preset
+        from ganstudio.core.networks import build_generator
+
+        config = preset("mnist-dcgan")
+        path = self.folder / "untrained_dcgan.safetensors"
+        export_generator(build_generator(config.model), config, path)
+        return path
 
     def render_frame(self, explorer: Any) -> None:
         self.window.tabs.setCurrentWidget(explorer)
