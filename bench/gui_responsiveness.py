@@ -7,7 +7,11 @@ measures how late the event loop runs. Prints p50/p95/max lateness and both thro
 
 Targets on a 2-core CPU: p95 lateness <= 30 ms; GUI training >= 90% of headless images/s.
 
-    python bench/gui_responsiveness.py [--steps 100] [--warmup 10] [--batch 64] [--threads 0]
+    python bench/gui_responsiveness.py [--steps 100] [--warmup 10] [--batch 64] [--threads N]
+                                       [--rounds 2]
+
+Both runs use the same number of torch threads: by default the app's choice for its
+worker (all cores but one), so that the comparison measures what the GUI costs.
 """
 
 from __future__ import annotations
@@ -38,10 +42,13 @@ def make_config(steps: int, batch: int):  # noqa: ANN201
     return cfg.validate()
 
 
-def headless(steps: int, warmup: int, batch: int) -> float:
+def headless(steps: int, warmup: int, batch: int, threads: int) -> float:
     """images/s of a bare Trainer.step() loop, after ``warmup`` steps."""
+    import torch
+
     from ganstudio.core.trainer import Trainer
 
+    torch.set_num_threads(threads)
     trainer = Trainer(make_config(steps + warmup, batch))
     for _ in range(warmup):
         trainer.step()
@@ -113,8 +120,8 @@ def main() -> int:
     parser.add_argument("--steps", type=int, default=100, help="measured steps per run")
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--batch", type=int, default=64)
-    parser.add_argument("--threads", type=int, default=0,
-                        help="torch threads in the worker (0: torch's default)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch threads for both runs (default: the app's choice for its worker)")
     parser.add_argument("--rounds", type=int, default=2, help="headless/GUI pairs to alternate")
     args = parser.parse_args()
 
@@ -124,12 +131,15 @@ def main() -> int:
             QSettings.setPath(fmt, QSettings.Scope.UserScope, tmp)
         import torch
 
-        print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
+        from ganstudio.gui.workers import default_torch_threads
+
+        threads = args.threads or default_torch_threads()
+        print(f"torch {torch.__version__}, {threads} torch threads, "
               f"{os.cpu_count()} CPUs; MNIST DCGAN, batch {args.batch}, {args.steps} steps")
         bases, rates, lates = [], [], []
         for r in range(args.rounds):
-            bases.append(headless(args.steps, args.warmup, args.batch))
-            rate, late = gui(args.steps, args.warmup, args.batch, args.threads, Path(tmp) / f"run{r}")
+            bases.append(headless(args.steps, args.warmup, args.batch, threads))
+            rate, late = gui(args.steps, args.warmup, args.batch, threads, Path(tmp) / f"run{r}")
             rates.append(rate)
             lates.append(late)
             print(f"round {r + 1}: headless {bases[-1]:7.1f} images/s, GUI worker {rate:7.1f} images/s")

@@ -34,7 +34,16 @@ class TrainingJob:
     resume_from: Path | None = None  # a run folder or checkpoint to continue
     extra_steps: int = 0  # used when the resumed run had already finished
     sample_every: int = 100
-    torch_threads: int = 0  # 0: leave torch's default
+    torch_threads: int | None = None  # None: default_torch_threads(); 0: torch's own default
+
+
+def default_torch_threads() -> int:
+    """Threads for training on the CPU: all cores but one, which the GUI thread keeps.
+
+    On a small machine this matters twice: the event loop stays on time, and torch's
+    worker threads do not spin-wait against each other when the cores are shared.
+    """
+    return max(1, (os.cpu_count() or 1) - 1)
 
 
 def friendly_message(exc: BaseException) -> str:
@@ -126,8 +135,11 @@ class TrainingWorker(QObject):
 
         from ganstudio.core.trainer import Trainer, TrainHooks, TrainingDiverged
 
-        if self.job.torch_threads > 0:
-            torch.set_num_threads(self.job.torch_threads)
+        threads = self.job.torch_threads
+        if threads is None:
+            threads = default_torch_threads()
+        if threads > 0:
+            torch.set_num_threads(threads)
         self.status.emit("Preparing the data and the networks…")
         trainer = self._build(Trainer)
         hooks = TrainHooks(progress=self._on_progress, samples=self._on_samples,
