@@ -60,7 +60,8 @@ def headless(steps: int, warmup: int, batch: int, threads: int) -> float:
     return steps * batch / elapsed
 
 
-def gui(steps: int, warmup: int, batch: int, threads: int, run_dir: Path) -> tuple[float, np.ndarray]:
+def gui(steps: int, warmup: int, batch: int, threads: int, run_dir: Path,
+        verbose: bool = False) -> tuple[float, np.ndarray]:
     """(images/s of the GUI run, event-loop lateness in ms for each 10 ms tick while it trained)."""
     from ganstudio.gui.app import create_main_window, ensure_app
 
@@ -75,11 +76,13 @@ def gui(steps: int, warmup: int, batch: int, threads: int, run_dir: Path) -> tup
     lateness: list[float] = []
     marks: dict[str, float] = {}
     last_tick = [0.0]
+    worst: list[tuple[float, int]] = []
 
     def on_tick() -> None:
         now = clock.nsecsElapsed() / 1e6
         if "start" in marks and "end" not in marks and last_tick[0]:
             lateness.append(max(0.0, now - last_tick[0] - TICK_MS))
+            worst.append((lateness[-1], tab._step))
         last_tick[0] = now
 
     def on_progressed(rows: list) -> None:
@@ -96,6 +99,19 @@ def gui(steps: int, warmup: int, batch: int, threads: int, run_dir: Path) -> tup
     timer.timeout.connect(on_tick)
     timer.start()
 
+    if verbose:  # the same window, not training: what the rest of the machine costs
+        marks["start"] = time.perf_counter()
+        deadline = time.perf_counter() + 3.0
+        while time.perf_counter() < deadline:
+            app.processEvents()
+            time.sleep(0.001)
+        idle = np.asarray(lateness)
+        print(f"  idle window: p95 {np.percentile(idle, 95):.1f} ms, max {idle.max():.1f} ms "
+              f"over {len(idle)} ticks")
+        lateness.clear()
+        worst.clear()
+        marks.clear()
+
     from ganstudio.gui.workers import TrainingJob
 
     job = TrainingJob(config=make_config(steps + warmup + 5, batch), run_dir=run_dir,
@@ -111,6 +127,9 @@ def gui(steps: int, warmup: int, batch: int, threads: int, run_dir: Path) -> tup
         app.processEvents()
         time.sleep(0.005)
     window.close()
+    if verbose:
+        print("  worst ticks (ms late, last step the GUI had seen):",
+              ", ".join(f"{ms:.0f} @ {step}" for ms, step in sorted(worst, reverse=True)[:6]))
     images = (marks["end_step"] - marks["start_step"]) * batch
     return images / (marks["end"] - marks["start"]), np.asarray(lateness)
 
@@ -123,6 +142,8 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=None,
                         help="torch threads for both runs (default: the app's choice for its worker)")
     parser.add_argument("--rounds", type=int, default=2, help="headless/GUI pairs to alternate")
+    parser.add_argument("--verbose", action="store_true",
+                        help="also time an idle window, and name the latest ticks of each run")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -139,7 +160,8 @@ def main() -> int:
         bases, rates, lates = [], [], []
         for r in range(args.rounds):
             bases.append(headless(args.steps, args.warmup, args.batch, threads))
-            rate, late = gui(args.steps, args.warmup, args.batch, threads, Path(tmp) / f"run{r}")
+            rate, late = gui(args.steps, args.warmup, args.batch, threads, Path(tmp) / f"run{r}",
+                             args.verbose)
             rates.append(rate)
             lates.append(late)
             print(f"round {r + 1}: headless {bases[-1]:7.1f} images/s, GUI worker {rate:7.1f} images/s")

@@ -78,6 +78,7 @@ class TrainingTab(QWidget):
         self._total_steps = 0
         self._start_step = 0
         self._step = 0
+        self._is_toy = False
         self._rate: float | None = None  # steps per second, smoothed
         self._last_rate_time: tuple[float, int] | None = None
         self._preview_request = 0
@@ -248,7 +249,9 @@ class TrainingTab(QWidget):
         self.stop_button.setEnabled(training)
         self.save_button.setEnabled(training and self._run_dir is not None)
         self.resume_button.setEnabled(self._core_ready and not training)
-        self.explorer_button.setEnabled(training or self._latest_checkpoint() is not None)
+        # the explorer shows image generators; 2-D runs are watched here
+        self.explorer_button.setEnabled(not self._is_toy and (
+            training or self._latest_checkpoint() is not None))
         self.form.setEnabled(self._core_ready and not training)
 
     def _latest_checkpoint(self) -> Path | None:
@@ -328,6 +331,7 @@ class TrainingTab(QWidget):
         if config is not None:
             self.form.set_config(config)
             self._total_steps = config.train.steps
+            self._is_toy = config.is_toy
             self.view_stack.setCurrentWidget(self.toy_view if config.is_toy else self.samples)
         self._set_run_label(Path(run_dir), "Following")
         settings.set_value("training/last_run_dir", str(run_dir))
@@ -423,6 +427,7 @@ class TrainingTab(QWidget):
             self.plots.append(rows)
             for grid_step, grid in grids:
                 self.samples.add(grid_step, grid)
+        self._is_toy = bool(info["is_toy"])
         self.view_stack.setCurrentWidget(self.toy_view if info["is_toy"] else self.samples)
         self.progress_bar.setRange(0, max(1, self._total_steps))
         self.progress_bar.setValue(self._step)
@@ -499,6 +504,7 @@ class TrainingTab(QWidget):
         dialogs.show_error(self, "Training failed", message, details)
 
     def _on_finished(self, reason: str) -> None:
+        self.plots.flush()
         thread = self.thread
         self.worker = None
         self.thread = None

@@ -157,14 +157,21 @@ def test_open_run_folder_follows_a_run_being_written(qtbot, main_window, tiny_co
 def test_open_in_explorer_hands_over_the_generator(qtbot, main_window, tiny_run, monkeypatch) -> None:  # noqa: ANN001
     received: list[object] = []
     monkeypatch.setattr(main_window.explorer_tab, "set_generator", received.append, raising=False)
-    _start_long_toy_run(qtbot, main_window, tiny_run)
-    qtbot.mouseClick(main_window.training_tab.findChild(QPushButton, "openInExplorerButton"),
-                     Qt.MouseButton.LeftButton)
+    tab = main_window.training_tab
+    tiny_run(tab, "mnist-embedded", steps=100_000, batch=8)
+    qtbot.mouseClick(tab.findChild(QPushButton, "startButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab._step >= 2, timeout=RUN_TIMEOUT_MS)
+    qtbot.mouseClick(tab.findChild(QPushButton, "openInExplorerButton"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(received), timeout=RUN_TIMEOUT_MS)
     loaded = received[0]
-    assert loaded.config.is_toy and loaded.step >= 2
+    assert loaded.config.data.name == "mnist-embedded" and loaded.step >= 2
     assert not any(p.requires_grad for p in loaded.generator.parameters())
     assert main_window.tabs.currentWidget() is main_window.explorer_tab
+
+
+def test_open_in_explorer_is_off_for_2d_runs(qtbot, main_window, tiny_run) -> None:  # noqa: ANN001
+    _start_long_toy_run(qtbot, main_window, tiny_run)
+    assert not main_window.training_tab.findChild(QPushButton, "openInExplorerButton").isEnabled()
 
 
 def test_divergence_pauses_and_rolls_back(qtbot, main_window, tiny_run, monkeypatch, no_questions) -> None:  # noqa: ANN001

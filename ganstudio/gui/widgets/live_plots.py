@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from ganstudio.gui.widgets import theme
 from ganstudio.gui.widgets.metric_buffer import MetricBuffer, Smoother
+
+REDRAW_MS = 250  # curves redraw at most 4 times a second: the GUI thread stays light
 
 SMOOTHED = ("loss_D", "loss_G", "D_real", "D_fake", "images_per_s")
 SERIES = ("loss_D", "loss_G", "D_real", "D_fake", "images_per_s") + tuple(f"{n}_smooth" for n in SMOOTHED)
@@ -46,6 +48,11 @@ class LivePlots(QWidget):
         super().__init__(parent)
         self.buffer = MetricBuffer(SERIES, max_points=max_points)
         self._smoother = Smoother(SMOOTHED)
+        self._dirty = False
+        self._redraw_timer = QTimer(self)
+        self._redraw_timer.setSingleShot(True)
+        self._redraw_timer.setInterval(REDRAW_MS)
+        self._redraw_timer.timeout.connect(self._on_redraw_due)
 
         splitter = QSplitter(Qt.Orientation.Vertical, self)
         splitter.setObjectName("plotSplitter")
@@ -78,24 +85,41 @@ class LivePlots(QWidget):
         self._apply_theme()
 
     def clear(self) -> None:
+        self._dirty = False
         self.buffer.clear()
         self._smoother.reset()
         for curve in self.curves.values():
             curve.setData([], [])
 
     def append(self, rows: Iterable[Mapping[str, float]]) -> None:
-        """Add metric rows (dicts with ``step`` and any of the series) and redraw."""
+        """Add metric rows (dicts with ``step`` and any of the series); the curves follow
+        at once when they were idle, else at the next redraw slot (at most 4 per second)."""
         rows = self._smoother.apply(rows)
         if not rows:
             return
         self.buffer.append_rows(rows)
-        self.redraw()
+        if self._redraw_timer.isActive():
+            self._dirty = True
+        else:
+            self.redraw()
+            self._redraw_timer.start()
+
+    def _on_redraw_due(self) -> None:
+        if self._dirty:
+            self.redraw()
+            self._redraw_timer.start()
+
+    def flush(self) -> None:
+        """Draw whatever is pending now (a run ended)."""
+        if self._dirty:
+            self.redraw()
 
     def truncate_after(self, step: int) -> None:
         self.buffer.truncate_after(step)
         self.redraw()
 
     def redraw(self) -> None:
+        self._dirty = False
         x = self.buffer.x()
         for name, curve in self.curves.items():
             curve.setData(x, self.buffer.y(name), connect="finite")
