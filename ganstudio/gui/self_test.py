@@ -28,8 +28,23 @@ class SelfTestFailure(Exception):
 
 def _say(text: str) -> None:
     stream = sys.stdout or sys.stderr
-    if stream is not None:
+    if stream is None:
+        return
+    try:
         print(text, file=stream, flush=True)
+    except UnicodeEncodeError:  # a console that cannot show "×"
+        print(text.encode("ascii", "replace").decode("ascii"), file=stream, flush=True)
+
+
+def _quiet_known_qt_noise() -> None:
+    from PySide6.QtCore import qInstallMessageHandler
+
+    def handler(_mode: object, _context: object, message: str) -> None:
+        # The offscreen platform says so for every window; it changes nothing.
+        if "does not support propagateSizeHints" not in message:
+            print(f"Qt: {message}", file=sys.stderr, flush=True)
+
+    qInstallMessageHandler(handler)
 
 
 def _choose_platform() -> None:
@@ -53,6 +68,7 @@ def run() -> int:
     with tempfile.TemporaryDirectory(prefix="ganstudio-self-test-", ignore_cleanup_errors=True) as tmp:
         try:
             _isolate_settings(Path(tmp) / "settings")
+            _quiet_known_qt_noise()
             from ganstudio.gui import startup_trace
 
             if startup_trace.enabled():
