@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -228,8 +229,12 @@ def pca_directions(
     else:
         name, module = _pick_layer(generator)
     captured: list[torch.Tensor] = []
+    me = threading.get_ident()
 
     def hook(_m: nn.Module, _i: object, out: torch.Tensor) -> None:
+        # Another thread (a renderer) may run the same generator meanwhile: leave it alone.
+        if threading.get_ident() != me:
+            return
         captured.append(out.flatten(1).float().clone())
         raise _LayerReached  # the rest of the forward pass is not needed
 

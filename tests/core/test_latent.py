@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 import torch
@@ -118,6 +120,23 @@ def test_first_direction_moves_the_layer_most():
     random_dir = np.random.default_rng(0).normal(size=8).astype(np.float32)
     random_dir /= np.linalg.norm(random_dir)
     assert spread(d.vectors[0]) > spread(random_dir)
+
+
+def test_other_threads_can_use_the_generator_during_the_search():
+    gen = TinyGenerator().eval()
+    shapes: list[tuple[int, ...]] = []
+
+    def render_elsewhere(_done: int, _total: int) -> None:
+        worker = threading.Thread(
+            target=lambda: shapes.append(
+                tuple(latent.generate(gen, latent.sample_z(0, 2, 8)).shape)
+            )
+        )
+        worker.start()
+        worker.join()
+
+    latent.pca_directions(gen, 256, 2, progress=render_elsewhere)
+    assert shapes and all(s == (2, 1, 6, 6) for s in shapes)
 
 
 def test_pca_can_be_cancelled():
