@@ -84,6 +84,7 @@ class TrainingTab(QWidget):
         self._preview_request = 0
         self._dataset_ready = True
         self._downloading = False
+        self._offer_for: str | None = None  # the dataset a person just picked
         self._build()
 
     # ----------------------------------------------------------------- layout
@@ -91,6 +92,7 @@ class TrainingTab(QWidget):
         self.form = ConfigForm(self)
         self.form.valid_changed.connect(self._on_form_valid_changed)
         self.form.dataset_changed.connect(self._on_dataset_changed)
+        self.form.dataset_chosen.connect(self._on_dataset_chosen)
 
         self.start_button = _button("Start", "startButton", "Start training with these settings")
         self.start_button.setDefault(True)
@@ -114,13 +116,20 @@ class TrainingTab(QWidget):
         self.download_bar = QProgressBar()
         self.download_bar.setObjectName("downloadProgress")
         self.download_bar.setRange(0, 0)
+        self.download_button = QPushButton("Download…")
+        self.download_button.setObjectName("downloadButton")
+        self.download_button.clicked.connect(self._on_download_clicked)
         self.download_label.hide()
         self.download_bar.hide()
+        self.download_button.hide()
+        download_row = QHBoxLayout()
+        download_row.addWidget(self.download_label, 1)
+        download_row.addWidget(self.download_button)
 
         form_page = QWidget()
         form_layout = QVBoxLayout(form_page)
         form_layout.addWidget(self.form)
-        form_layout.addWidget(self.download_label)
+        form_layout.addLayout(download_row)
         form_layout.addWidget(self.download_bar)
         scroll = QScrollArea()
         scroll.setObjectName("formScroll")
@@ -562,6 +571,9 @@ class TrainingTab(QWidget):
         request = self._preview_request
         info = data.DATASETS.get(name)
         self.form.data_preview.show_message("Loading a preview…")
+        if not self._downloading:
+            self.download_label.hide()
+            self.download_button.hide()
         self._dataset_ready = not (info and info.needs_download)
         self._update_buttons()
         try:
@@ -584,9 +596,16 @@ class TrainingTab(QWidget):
         if isinstance(result, str) and result == "missing":
             self._dataset_ready = False
             self.form.data_preview.show_message("Not downloaded yet.")
+            self.download_label.setText("This dataset is not on this computer yet.")
+            self.download_label.show()
+            self.download_button.show()
             self._update_buttons()
-            self._offer_download(name)
+            if self._offer_for == name:  # picked just now: ask at once
+                self._offer_for = None
+                self._offer_download(name)
             return
+        self.download_label.hide()
+        self.download_button.hide()
         self._dataset_ready = True
         if name.startswith("toy-"):
             self.form.data_preview.show_points(result)
@@ -600,20 +619,28 @@ class TrainingTab(QWidget):
             self._dataset_ready = True  # the trainer reports the reason again, at the field it concerns
             self._update_buttons()
 
-    def _offer_download(self, name: str) -> None:
+    def _on_dataset_chosen(self, name: str) -> None:
+        self._offer_for = name
+
+    def _on_download_clicked(self) -> None:
+        self._offer_download(self.form.dataset_combo.currentData(), ask=False)
+
+    def _offer_download(self, name: str, ask: bool = True) -> None:
         from ganstudio.core.data import DATASETS, default_data_root
 
         title = DATASETS[name].title
-        if not dialogs.ask(self, "Download dataset",
-                           f"{title} is not on this computer yet. Download it now into "
-                           f"{default_data_root()}?", yes="Download", no="Not now"):
+        root = self.form.raw_config().data.root
+        if ask and not dialogs.ask(self, "Download dataset",
+                                   f"{title} is not on this computer yet. Download it now into "
+                                   f"{root or default_data_root()}?", yes="Download", no="Not now"):
             return
         self._downloading = True
         self.download_label.setText(f"Downloading {title}…")
         self.download_label.show()
+        self.download_button.hide()
         self.download_bar.show()
         self._update_buttons()
-        worker = DownloadWorker(name)
+        worker = DownloadWorker(name, root)
         worker.progressed.connect(self._on_download_progressed)
         worker.failed.connect(self._on_download_failed)
         self._run_helper(worker, self._on_download_finished, None, done_signal="finished")
@@ -629,6 +656,10 @@ class TrainingTab(QWidget):
         self._downloading = False
         self.download_label.hide()
         self.download_bar.hide()
+        if not ok:
+            self.download_label.setText("The download did not finish; try again when online.")
+            self.download_label.show()
+            self.download_button.show()
         if ok:
             self.status_message.emit("Download complete.", 5000)
             self._on_dataset_changed(self.form.dataset_combo.currentData())

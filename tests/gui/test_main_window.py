@@ -216,6 +216,41 @@ def test_missing_dataset_offers_download_and_explains_offline(qtbot, main_window
     assert not tab.findChild(QPushButton, "startButton").isEnabled()
     for box in _visible_errors():
         box.close()
+    qtbot.waitUntil(lambda: tab.findChild(QPushButton, "downloadButton").isVisible(),
+                    timeout=RUN_TIMEOUT_MS)
+
+
+def test_a_restored_missing_dataset_waits_for_the_download_button(qtbot, main_window, tiny_config,
+                                                                   monkeypatch, no_questions) -> None:  # noqa: ANN001
+    from ganstudio.core import data
+
+    monkeypatch.setattr(data, "is_available", lambda name, root=None: False)
+    tab = main_window.training_tab
+    cfg = tiny_config("dcgan", "mnist-embedded")
+    cfg.data.name = "fashion-mnist"
+    tab.form.set_config(cfg)
+    button = tab.findChild(QPushButton, "downloadButton")
+    qtbot.waitUntil(button.isVisible, timeout=RUN_TIMEOUT_MS)
+    assert no_questions == [], "a download was offered without the person choosing the dataset"
+    assert not tab.findChild(QPushButton, "startButton").isEnabled()
+
+
+def test_a_finished_run_opens_in_the_real_explorer(qtbot, main_window, tiny_run) -> None:  # noqa: ANN001
+    tab = main_window.training_tab
+    explorer = main_window.explorer_tab
+    if not hasattr(explorer, "open_path"):
+        import pytest
+
+        pytest.skip("the explorer tab is not available in this checkout")
+    tiny_run(tab, "mnist-embedded", steps=3, batch=8)
+    with qtbot.waitSignal(tab.training_finished, timeout=RUN_TIMEOUT_MS):
+        qtbot.mouseClick(tab.findChild(QPushButton, "startButton"), Qt.MouseButton.LeftButton)
+    button = tab.findChild(QPushButton, "openInExplorerButton")
+    assert button.isEnabled()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert main_window.tabs.currentWidget() is explorer
+    qtbot.waitUntil(lambda: getattr(explorer, "loaded", None) is not None, timeout=RUN_TIMEOUT_MS)
+    assert explorer.loaded.step == 3
 
 
 def test_a_run_folder_given_on_the_command_line_opens(qtbot, tiny_config, tmp_path, no_questions) -> None:  # noqa: ANN001

@@ -66,7 +66,8 @@ def _combo(name: str) -> QComboBox:
 
 class ConfigForm(QWidget):
     valid_changed = Signal(bool)
-    dataset_changed = Signal(str)
+    dataset_changed = Signal(str)  # shown dataset changed, by a person or by set_config
+    dataset_chosen = Signal(str)  # a person picked a dataset in the combo
     config_changed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -375,6 +376,7 @@ class ConfigForm(QWidget):
             self.validate()
             self.dataset_changed.emit(name)
         self.config_changed.emit()
+        self.dataset_chosen.emit(name)
 
     def _on_browse_clicked(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Folder of training images", self.folder_edit.text())
