@@ -22,6 +22,7 @@ SPEC = ROOT / "packaging" / "ganstudio.spec"
 DIST = ROOT / "dist"
 WORK = ROOT / "build"
 BUNDLE = DIST / "ganstudio"
+SHIPPED_GENERATOR = ROOT / "ganstudio" / "resources" / "models" / "default_generator.safetensors"
 SMOKE_TIMEOUT_S = 900
 
 
@@ -98,6 +99,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--smoke-only", action="store_true", help="test the bundle already in dist/")
     p.add_argument("--with-triton", action="store_true", help="keep triton in the bundle")
     a = p.parse_args(argv)
+    if not (a.no_smoke or a.smoke_only) and not SHIPPED_GENERATOR.is_file():
+        print(f"The shipped generator {SHIPPED_GENERATOR.relative_to(ROOT)} is missing, so the "
+              "bundle's self-test would fail. Put it there first (or build with --no-smoke).",
+              file=sys.stderr)
+        return 1
     if not a.smoke_only and build(a.with_triton) != 0:
         return 1
     if not executable().is_file():
