@@ -136,7 +136,9 @@ class TrainingTab(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setWidget(form_page)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(min(form_page.sizeHint().width() + 24, 380))
+        # never narrower than the form can be: a clipped field would hide its value
+        scroll.setMinimumWidth(form_page.minimumSizeHint().width()
+                               + scroll.verticalScrollBar().sizeHint().width() + 4)
 
         controls = QHBoxLayout()
         for b in (self.start_button, self.pause_button, self.stop_button):
