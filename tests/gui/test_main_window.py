@@ -273,3 +273,33 @@ def test_a_run_folder_given_on_the_command_line_opens(qtbot, tiny_config, tmp_pa
 
     assert settings.get("recent/paths")[0] == str(run_dir.resolve())
     tab.shutdown()
+
+
+def test_open_recent_lists_what_was_opened(main_window, tiny_config, tmp_path) -> None:  # noqa: ANN001
+    from ganstudio.core.runs import RunWriter
+
+    run_dir = tmp_path / "recent-run"
+    RunWriter(run_dir, tiny_config("mlp", "toy-ring")).close()
+    assert main_window.open_path(run_dir)
+    main_window.recent_menu.aboutToShow.emit()
+    entries = [a.text() for a in main_window.recent_menu.actions()]
+    assert entries[0] == str(run_dir.resolve())
+    assert "Clear list" in entries
+
+
+def test_new_run_resets_the_form(main_window, tiny_run) -> None:  # noqa: ANN001
+    tab = main_window.training_tab
+    tiny_run(tab, "toy-grid", steps=77)
+    main_window.new_run_action.trigger()
+    assert tab.form.dataset_combo.currentData() == "mnist-embedded"
+    assert tab.findChild(QSpinBox, "stepsSpin").value() != 77
+    assert tab.findChild(QPushButton, "startButton").isEnabled()
+
+
+def test_keyboard_shortcuts_are_listed(main_window, monkeypatch) -> None:  # noqa: ANN001
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information",
+                        staticmethod(lambda _p, _t, text, *a: shown.append(text)))
+    main_window._on_shortcuts_triggered()
+    for key in ("Ctrl+O", "Ctrl+S", "Space", "Ctrl+Q"):
+        assert key in shown[0]
