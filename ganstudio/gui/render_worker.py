@@ -9,10 +9,12 @@ projection, an export) with progress and cancel.
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import sys
 import time
 import traceback
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -51,6 +53,24 @@ def guard_singleton_refcounts() -> bool:
 _IMMORTAL = 1 << 40
 guard_singleton_refcounts()
 
+# Every worker alive, so that a script ending without shutdown() does not
+# abort in Qt's "QThread destroyed while still running".
+_LIVE: weakref.WeakSet[QThread] = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_all_workers() -> None:
+    for worker in list(_LIVE):
+        try:
+            if isinstance(worker, RenderWorker):
+                worker.stop()
+            else:
+                worker.requestInterruption()
+                worker.wait(5000)
+        except RuntimeError:  # its C++ object is already gone
+            pass
+
+
 # A frame finished while a newer request waits is dropped, unless nothing has
 # been shown for this long: on a slow model the image still moves during a drag.
 STALE_GRACE_S = 0.1
@@ -86,6 +106,7 @@ class RenderWorker(QThread):
         self._abort = False
         self._threads = threads
         self._last_emit = 0.0
+        _LIVE.add(self)
 
     # ------------------------------------------------------------ GUI thread API
     def set_generator(self, generator: Any) -> int:
@@ -223,6 +244,7 @@ class TaskWorker(QThread):
         self._job = job
         self._threads = threads
         self._last_progress = 0.0
+        _LIVE.add(self)
 
     def cancel(self) -> None:
         self.requestInterruption()
