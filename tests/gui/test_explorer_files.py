@@ -6,6 +6,8 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import time
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -285,3 +287,28 @@ def test_a_generator_handed_over_wins_over_a_load_started_before(qtbot, tmp_path
     wait_idle(qtbot, tab)
     assert tab.loaded is handed and tab.state.dim == 9
     tab.shutdown()
+
+
+def test_cancelling_an_export_writes_nothing(qtbot, tab, tmp_path, monkeypatch, errors):
+    from PySide6.QtWidgets import QProgressDialog
+
+    from ganstudio.core import export
+
+    def save_until_stopped(frames, path, fps, progress=None, should_stop=None, **_kw):
+        while not should_stop():  # a long export, stopped only by the person
+            time.sleep(0.01)
+        raise export.ExportCancelled("export cancelled")
+
+    monkeypatch.setattr(export, "save_animation", save_until_stopped)
+    add_keyframes(qtbot, tab, [1, 2])
+    target = tmp_path / "never.gif"
+    tab.export_animation(target)
+    dialog = tab.findChild(QProgressDialog, "exportProgress")
+    assert dialog is not None
+    cancel = next(b for b in dialog.findChildren(QPushButton) if b.text() == "Cancel")
+    cancel.click()
+    wait_idle(qtbot, tab)
+    assert not target.exists()
+    assert "cancelled" in tab.status_label.text()
+    assert tab.findChild(QProgressDialog, "exportProgress") is None or not dialog.isVisible()
+    assert not errors

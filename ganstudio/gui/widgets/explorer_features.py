@@ -144,7 +144,9 @@ class ExplorerFeatures:
         dialog = QProgressDialog(f"Exporting {target.name}…", "Cancel", 0, 100, self)
         dialog.setObjectName("exportProgress")
         dialog.setWindowTitle("Export")
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        # Not modal: exploring goes on while the export (of a copy of the path) runs,
+        # and setValue() never re-enters the event loop.
+        dialog.setWindowModality(Qt.WindowModality.NonModal)
         dialog.setMinimumDuration(300)
         dialog.setAutoClose(False)
         dialog.setAutoReset(False)
