@@ -46,13 +46,17 @@ class LatentImageView(QWidget):
 
     # ------------------------------------------------------------ content
     def set_frame(self, array: np.ndarray, frame_id: int = 0) -> None:
+        same_size = self._image.size() == QSize(array.shape[1], array.shape[0])
         self._array = array
         self._image = to_display_image(array)
         self._frame_id = frame_id
-        if self.isVisible():
-            self.repaint()  # now, not after the queued layout and update events
-        else:
+        if not self.isVisible():
             self.update()
+        elif same_size:
+            # Now, not after the queued events; and only the image, the margins stay.
+            self.repaint(self.target_rect().toAlignedRect())
+        else:
+            self.repaint()
 
     def clear(self, placeholder: str | None = None) -> None:
         self._array, self._image = None, QImage()
@@ -112,7 +116,7 @@ class LatentImageView(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
         painter = QPainter(self)
-        painter.fillRect(self.rect(), CANVAS)
+        painter.fillRect(event.rect(), CANVAS)
         if self._image.isNull():
             painter.setPen(QColor(0x9A, 0x9C, 0xA0))
             painter.drawText(
