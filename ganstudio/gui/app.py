@@ -109,7 +109,7 @@ def create_main_window(argv: list[str] | None = None):  # -> MainWindow
     paths = [a for a in (argv or []) if not a.startswith("-")]
     if paths:
         window.open_when_loaded(paths[0])
-    QTimer.singleShot(0, window.load_core)
+    QTimer.singleShot(0, window, window.load_core)  # window as context: no call once it is gone
     return window
 
 

@@ -303,7 +303,7 @@ class MainWindow(QMainWindow):
 
     def _on_training_finished(self, _reason: str) -> None:
         if self._closing:
-            QTimer.singleShot(0, self.close)
+            QTimer.singleShot(0, self, self.close)
 
     # ----------------------------------------------------------------- settings and closing
     def _restore_settings(self) -> None:

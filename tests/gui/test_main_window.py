@@ -18,6 +18,14 @@ def _visible_errors() -> list[QMessageBox]:
             if isinstance(w, QMessageBox) and w.objectName() == "errorDialog" and w.isVisible()]
 
 
+def _dispose(qtbot, window) -> None:  # noqa: ANN001
+    """Close a window a test made itself, after its queued start-up work has run."""
+    qtbot.wait(50)
+    window.close()
+    window.training_tab.shutdown()
+    qtbot.wait(1)
+
+
 def _start_long_toy_run(qtbot, window, tiny_run) -> None:  # noqa: ANN001
     tab = window.training_tab
     tiny_run(tab, "toy-ring", steps=100_000, batch=8)
@@ -129,6 +137,7 @@ def test_settings_are_restored(qtbot, main_window, tiny_run) -> None:  # noqa: A
     assert again.tabs.currentIndex() == 1
     assert again.training_tab.findChild(QSpinBox, "stepsSpin").value() == 1234
     assert again.training_tab.form.dataset_combo.currentData() == "toy-ring"
+    _dispose(qtbot, again)
 
 
 def test_open_run_folder_follows_a_run_being_written(qtbot, main_window, tiny_config, tmp_path) -> None:  # noqa: ANN001
@@ -272,7 +281,7 @@ def test_a_run_folder_given_on_the_command_line_opens(qtbot, tiny_config, tmp_pa
     from ganstudio.gui import settings
 
     assert settings.get("recent/paths")[0] == str(run_dir.resolve())
-    tab.shutdown()
+    _dispose(qtbot, window)
 
 
 def test_open_recent_lists_what_was_opened(main_window, tiny_config, tmp_path) -> None:  # noqa: ANN001
