@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 USER_ERROR = 2
-SUBCOMMANDS = ("train", "sample", "eval", "interpolate", "import", "download")
+SUBCOMMANDS = ("train", "sample", "eval", "interpolate", "import", "export", "download")
 
 
 class UserError(Exception):
@@ -66,6 +66,10 @@ def _parser() -> argparse.ArgumentParser:
     m = sub.add_parser("import", help="convert a PyTorch DCGAN generator (.pth) to a generator export")
     m.add_argument("state_dict", type=Path)
     m.add_argument("-o", "--out", type=Path, required=True)
+
+    x = sub.add_parser("export", help="a generator-only file for sharing (EMA weights where EMA is on)")
+    x.add_argument("checkpoint", type=Path, help="checkpoint or run folder")
+    x.add_argument("-o", "--out", type=Path, required=True)
 
     d = sub.add_parser("download", help="download a torchvision dataset (needs internet)")
     d.add_argument("name", choices=("mnist", "fashion-mnist", "cifar10"))
@@ -231,6 +235,16 @@ def cmd_import(a: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(a: argparse.Namespace) -> int:
+    from .core.checkpoint import export_generator, load_generator
+
+    loaded = load_generator(a.checkpoint)
+    path = export_generator(loaded.generator, loaded.config, a.out, step=loaded.step)
+    print(f"Generator of {loaded.name} (step {loaded.step}) -> {path} "
+          f"({path.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
 def cmd_eval(a: argparse.Namespace) -> int:
     from .core import metrics
     from .core.checkpoint import load_generator
@@ -253,7 +267,7 @@ def cmd_download(a: argparse.Namespace) -> int:
 
 
 COMMANDS = {"train": cmd_train, "sample": cmd_sample, "eval": cmd_eval,
-            "interpolate": cmd_interpolate, "import": cmd_import, "download": cmd_download}
+            "interpolate": cmd_interpolate, "import": cmd_import, "export": cmd_export, "download": cmd_download}
 
 
 def main(argv: list[str] | None = None) -> int:

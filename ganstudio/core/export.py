@@ -10,13 +10,14 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import secrets
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
+
+from .fsutil import atomic_path
 
 ProgressFn = Callable[[int, int], None]
 StopFn = Callable[[], bool]
@@ -34,46 +35,13 @@ class ExportCancelled(RuntimeError):
     """An export was stopped on request; nothing was written."""
 
 
-@contextlib.contextmanager
-def atomic_write(path: str | os.PathLike[str]) -> Iterator[Path]:
+def atomic_write(path: str | os.PathLike[str]) -> contextlib.AbstractContextManager[Path]:
     """Yield a temporary path next to ``path``; on success it replaces ``path``.
 
     The temporary name keeps the suffix so that writers choosing a format by
     extension (Pillow, ffmpeg) see the right one.
     """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _create_temp(target)
-    try:
-        yield tmp
-        with open(tmp, "rb+") as fh:
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    with contextlib.suppress(OSError):
-        dir_fd = os.open(target.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-
-
-def _create_temp(target: Path) -> Path:
-    # Not mkstemp: its files are private (0600); an export should get the
-    # permissions any new file gets (0666 less the umask).
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    for _ in range(100):
-        tmp = target.with_name(f".{target.stem}.{secrets.token_hex(4)}.tmp{target.suffix}")
-        try:
-            os.close(os.open(tmp, flags, 0o666))
-        except FileExistsError:
-            continue
-        return tmp
-    raise FileExistsError(f"could not create a temporary file next to {target}")
+    return atomic_path(path, suffix=f".tmp{Path(path).suffix}")
 
 
 # ---------------------------------------------------------------- images

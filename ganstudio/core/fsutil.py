@@ -10,6 +10,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _fsync_dir(folder: Path) -> None:
     if os.name == "posix":  # a directory cannot be opened for fsync on Windows
         fd = os.open(folder, os.O_RDONLY)
@@ -31,6 +37,8 @@ def atomic_path(path: str | Path, suffix: str | None = None) -> Iterator[Path]:
     os.close(fd)
     tmp_path = Path(tmp)
     try:
+        # mkstemp makes the file private (0600); a saved file gets the usual 0666 less umask.
+        os.chmod(tmp_path, 0o666 & ~_umask())
         yield tmp_path
         with open(tmp_path, "rb+") as f:
             os.fsync(f.fileno())
