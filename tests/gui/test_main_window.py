@@ -165,7 +165,12 @@ def test_open_run_folder_follows_a_run_being_written(qtbot, main_window, tiny_co
 
 def test_open_in_explorer_hands_over_the_generator(qtbot, main_window, tiny_run, monkeypatch) -> None:  # noqa: ANN001
     received: list[object] = []
-    monkeypatch.setattr(main_window.explorer_tab, "set_generator", received.append, raising=False)
+
+    def set_generator(loaded) -> None:  # noqa: ANN001
+        if loaded.source is None:  # in memory, from the trainer (not the shipped model on disk)
+            received.append(loaded)
+
+    monkeypatch.setattr(main_window.explorer_tab, "set_generator", set_generator, raising=False)
     tab = main_window.training_tab
     tiny_run(tab, "mnist-embedded", steps=100_000, batch=8)
     qtbot.mouseClick(tab.findChild(QPushButton, "startButton"), Qt.MouseButton.LeftButton)
@@ -258,7 +263,13 @@ def test_a_finished_run_opens_in_the_real_explorer(qtbot, main_window, tiny_run)
     assert button.isEnabled()
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     assert main_window.tabs.currentWidget() is explorer
-    qtbot.waitUntil(lambda: getattr(explorer, "loaded", None) is not None, timeout=RUN_TIMEOUT_MS)
+    run_dir = tab._run_dir
+
+    def shows_our_run() -> bool:
+        loaded = getattr(explorer, "loaded", None)  # the shipped model may show first
+        return loaded is not None and loaded.source is not None and run_dir in loaded.source.parents
+
+    qtbot.waitUntil(shows_our_run, timeout=RUN_TIMEOUT_MS)
     assert explorer.loaded.step == 3
 
 
