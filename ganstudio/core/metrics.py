@@ -358,6 +358,9 @@ def format_report(result: dict[str, Any]) -> str:
         lines.append(
             f"  pixel diversity    {result['pixel_diversity']:.3f} (mean pairwise distance)"
         )
+    by_reason: dict[str, list[str]] = {}
     for key, reason in result["not_applicable"].items():
-        lines.append(f"  {key}: not applicable ({reason})")
+        by_reason.setdefault(reason, []).append(key)
+    for reason, keys in by_reason.items():
+        lines.append(f"  not applicable: {', '.join(keys)} ({reason})")
     return "\n".join(lines)
