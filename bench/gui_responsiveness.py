@@ -30,6 +30,7 @@ import numpy as np  # noqa: E402
 from PySide6.QtCore import QElapsedTimer, QSettings, Qt, QTimer  # noqa: E402
 
 TICK_MS = 10
+_WINDOWS: list = []  # closed windows live on until exit, when their threads are joined
 
 
 def make_config(steps: int, batch: int):  # noqa: ANN201
@@ -127,6 +128,7 @@ def gui(steps: int, warmup: int, batch: int, threads: int, run_dir: Path,
         app.processEvents()
         time.sleep(0.005)
     window.close()
+    _WINDOWS.append(window)
     if verbose:
         print("  worst ticks (ms late, last step the GUI had seen):",
               ", ".join(f"{ms:.0f} @ {step}" for ms, step in sorted(worst, reverse=True)[:6]))

@@ -4,7 +4,7 @@
 its hooks, so a GUI run writes exactly the run folder the command line writes. The GUI
 talks to it through thread-safe methods (pause, resume, stop, save, generator requests)
 that the worker picks up between steps; it answers through queued signals, with metrics
-batched at most every ``emit_interval`` seconds so the GUI thread stays light.
+batched at most every ``EMIT_INTERVAL_S`` (100 ms) so the GUI thread stays light.
 """
 
 from __future__ import annotations
