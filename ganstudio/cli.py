@@ -121,6 +121,9 @@ def _train_config(a: argparse.Namespace):
         if value is not None:
             setattr(t, field, value)
     if a.compile:
+        if getattr(sys, "frozen", False):
+            raise UserError("--compile needs a C++ compiler and Python headers, which the installed "
+                            "app does not bundle; run from a Python environment to compile")
         t.compile = True
     if a.data:
         config.data.name = a.data

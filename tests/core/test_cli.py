@@ -26,6 +26,10 @@ def test_train_sample_interpolate_resume(tmp_path, tiny_config):
                  "--slerp", "--scale", "1", "-o", str(tmp_path / "w.gif")]) == 0
     frames = iio.imread(tmp_path / "w.gif", index=None)
     assert frames.shape[0] == 2 * 4 + 1 and frames.shape[1:3] == (28, 28)
+    assert main(["export", str(tmp_path / "run"), "-o", str(tmp_path / "g.safetensors")]) == 0
+    from ganstudio.core.checkpoint import load_generator
+
+    assert load_generator(tmp_path / "g.safetensors").kind == "generator"
     assert main(["train", "--resume", str(tmp_path / "run"), "--steps", "2", "--quiet"]) == 0
     steps = [int(line.split('"step": ')[1].split(",")[0]) for line in
              (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
