@@ -24,6 +24,8 @@ import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 from torch import nn
 
+from ganstudio.resources import resource_path
+
 N_TRAIN = 8000
 N_HELDOUT = 2000
 SPLIT_SEED = 0
@@ -39,11 +41,7 @@ class ClassifierError(RuntimeError):
 
 
 def _resource(relative: str) -> Path:
-    try:
-        from ganstudio.resources import resource_path
-    except ImportError:  # resources helper not importable: fall back to the source layout
-        return Path(__file__).resolve().parent.parent / "resources" / relative
-    return Path(resource_path(relative))
+    return resource_path(*relative.split("/"))
 
 
 def _read_idx(path: Path, magic: int) -> np.ndarray:
