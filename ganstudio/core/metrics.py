@@ -290,6 +290,11 @@ def generate(
     return out
 
 
+def uses_classifier(config: Any) -> bool:
+    """Whether a RunConfig's data are the grey digits the metric classifier knows."""
+    return not config.is_toy and config.data.name in DIGIT_DATASETS and config.model.channels == 1
+
+
 def _not_applicable_images(name: str) -> dict[str, str]:
     reason = (
         f"the metric classifier knows only MNIST digits (28x28, grey); {name} is other data, "
@@ -319,7 +324,7 @@ def evaluate(loaded_generator: Any, n: int | None = None, seed: int = 0) -> dict
             )
         return result
     result["kind"] = "image"
-    if name in DIGIT_DATASETS and cfg.model.channels == 1:
+    if uses_classifier(cfg):
         result.update(image_metrics(samples))
         result["floor"] = real_floor()
         result["n_real"] = clf.N_HELDOUT // 2

@@ -244,6 +244,8 @@ def test_evaluate_digits_real_versus_collapsed() -> None:
 
 
 def test_evaluate_says_which_figures_do_not_apply() -> None:
+    assert metrics.uses_classifier(preset("mnist-dcgan"))
+    assert not metrics.uses_classifier(preset("toy-ring"))
     cfg = preset("mnist-dcgan").replace(
         model={"channels": 3, "resolution": 32}, data={"name": "cifar10"}
     )
@@ -251,4 +253,5 @@ def test_evaluate_says_which_figures_do_not_apply() -> None:
     result = metrics.evaluate(_loaded(_Replay(images), cfg), n=50)
     assert "frechet_distance" not in result
     assert set(result["not_applicable"]) >= {"frechet_distance", "class_kl", "precision", "recall"}
+    assert not metrics.uses_classifier(cfg)
     assert "do not apply" in metrics.format_report(result)
