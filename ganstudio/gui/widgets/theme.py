@@ -37,7 +37,8 @@ def style_plot(plot: pg.PlotWidget) -> None:
         for _sample, label in legend.items:
             label.setText(label.text, color=foreground)
         legend.setBrush(pg.mkBrush(background.red(), background.green(), background.blue(), 200))
-    item.showGrid(x=True, y=True, alpha=0.15)
+    # no grid: pyqtgraph repaints grid lines with every axis, and on a small machine that
+    # painting alone slowed training in the worker thread by a tenth
 
 
 def pen(name: str, smoothed: bool = False) -> pg.QtGui.QPen:
