@@ -63,7 +63,7 @@ class TrainingTab(QWidget):
     stats_changed = Signal(str, int, float)  # device, step, images/s
     generator_ready = Signal(object)  # LoadedGenerator for the explorer
     checkpoint_ready = Signal(str)  # a checkpoint path for the explorer
-    training_finished = Signal(str)  # "completed", "stopped" or "failed"
+    training_finished = Signal(str)  # "completed", "stopped", "diverged" or "failed"
     checkpoint_saved = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -525,6 +525,7 @@ class TrainingTab(QWidget):
         if self._run_dir is not None:
             self._set_run_label(self._run_dir, "Saved")
         done = {"completed": "Training finished.", "stopped": "Training stopped; checkpoint saved.",
+                "diverged": "Training stopped after it diverged; the last good checkpoint is kept.",
                 "failed": "Training failed."}
         self.status_message.emit(done.get(reason, reason), 0)
         if reason == "completed" and self._total_steps:

@@ -69,7 +69,7 @@ class TrainingWorker(QObject):
     paused_changed = Signal(bool)
     diverged = Signal(int, str, str)  # step, message, last checkpoint ("" when none)
     failed = Signal(str, str)  # message, details
-    finished = Signal(str)  # "completed", "stopped" or "failed"
+    finished = Signal(str)  # "completed", "stopped", "diverged" (stopped unsaved) or "failed"
 
     def __init__(self, job: TrainingJob) -> None:
         super().__init__()
@@ -152,7 +152,7 @@ class TrainingWorker(QObject):
             except TrainingDiverged as exc:
                 self._flush(force=True)
                 if not self._handle_divergence(exc):
-                    return "stopped"
+                    return "diverged"
                 trainer = self._trainer
                 continue
             self._flush(force=True)
@@ -183,7 +183,10 @@ class TrainingWorker(QObject):
         self._emit_view(trainer)
 
     def _handle_divergence(self, exc: Exception) -> bool:
-        """Wait paused for a rollback (True) or a stop (False)."""
+        """Wait paused for a rollback (True) or a stop (False).
+
+        Resume means roll back too: the diverged weights would only diverge again.
+        """
         trainer = self._trainer
         checkpoint = trainer.run_dir and _latest_checkpoint(trainer.run_dir)
         self._pause.set()
@@ -193,17 +196,20 @@ class TrainingWorker(QObject):
             try:
                 command, _ = self._commands.get(timeout=PAUSE_POLL_S)
             except queue.Empty:
+                command = "" if self._pause.is_set() else "rollback"
+            if command != "rollback":
                 continue
-            if command == "rollback" and checkpoint:
-                steps = trainer.config.train.steps
-                trainer.close()
-                self.status.emit("Rolling back to the last checkpoint…")
-                self._trainer = type(trainer).resume(trainer.run_dir)
-                self._trainer.config.train.steps = steps
-                self._trainer.config.train.sample_every = self._sample_every
-                self._pause.clear()
-                self.paused_changed.emit(False)
-                return True
+            if not checkpoint:
+                self.pause()  # nothing to go back to: stay paused until Stop
+                continue
+            steps = trainer.config.train.steps
+            trainer.close()
+            self.status.emit("Rolling back to the last checkpoint…")
+            self._trainer = type(trainer).resume(trainer.run_dir)
+            self._trainer.config.train.steps = steps
+            self._trainer.config.train.sample_every = self._sample_every
+            self.resume()
+            return True
         return False
 
     # ----------------------------------------------------------------- hooks (worker thread)

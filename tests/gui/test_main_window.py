@@ -323,3 +323,29 @@ def test_keyboard_shortcuts_are_listed(main_window, monkeypatch) -> None:  # noq
     main_window._on_shortcuts_triggered()
     for key in ("Ctrl+O", "Ctrl+S", "Space", "Ctrl+Q"):
         assert key in shown[0]
+
+
+def test_resume_after_divergence_rolls_back(qtbot, main_window, tiny_run, monkeypatch) -> None:  # noqa: ANN001
+    from ganstudio.core.trainer import Trainer, TrainingDiverged
+    from ganstudio.gui.widgets import dialogs
+
+    real_step = Trainer.step
+    state = {"raised": False}
+
+    def step(self):  # noqa: ANN001, ANN202
+        if self.step_count == 7 and not state["raised"]:
+            state["raised"] = True
+            raise TrainingDiverged(8, {"loss_D": float("nan"), "loss_G": float("nan")})
+        return real_step(self)
+
+    monkeypatch.setattr(Trainer, "step", step)
+    monkeypatch.setattr(dialogs, "ask", lambda *a, **k: False)  # "Stay paused"
+    tab = main_window.training_tab
+    tiny_run(tab, "toy-ring", steps=10, batch=8)
+    pause = tab.findChild(QPushButton, "pauseButton")
+    with qtbot.waitSignal(tab.training_finished, timeout=RUN_TIMEOUT_MS) as finished:
+        qtbot.mouseClick(tab.findChild(QPushButton, "startButton"), Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: state["raised"] and pause.text() == "Resume", timeout=RUN_TIMEOUT_MS)
+        qtbot.mouseClick(pause, Qt.MouseButton.LeftButton)
+    assert finished.args == ["completed"]
+    assert tab._step == 10
