@@ -189,13 +189,44 @@ def is_available(name: str, root: str | Path | None = None) -> bool:
         return False
 
 
-def download(name: str, root: str | Path | None = None) -> Path:
-    """Downloads a torchvision dataset into root; raises DataError when that fails (offline)."""
+# Compressed download sizes, for a progress figure while torchvision fetches the files.
+_DOWNLOAD_BYTES = {"mnist": 11_594_722, "fashion-mnist": 30_878_645, "cifar10": 170_498_071}
+
+
+def _folder_bytes(folder: Path) -> int:
+    total = 0
+    for p in folder.rglob("*"):
+        try:
+            total += p.stat().st_size if p.is_file() else 0
+        except OSError:
+            pass
+    return total
+
+
+def download(name: str, root: str | Path | None = None, progress: Progress | None = None) -> Path:
+    """Downloads a torchvision dataset into root; raises DataError when that fails (offline).
+
+    torchvision reports no progress of its own, so `progress(done_bytes, total_bytes)` is fed
+    from the growth of the download folder, twice a second, from a helper thread.
+    """
+    import threading
+
     if name not in _TV_CLASSES:
         raise DataError(f"{name} is not a downloadable dataset.")
     root = Path(root) if root else default_data_root()
+    done = threading.Event()
+
+    def watch() -> None:
+        start = _folder_bytes(root)
+        while not done.wait(0.5):
+            got = max(0, _folder_bytes(root) - start)
+            progress(min(got, _DOWNLOAD_BYTES[name]), _DOWNLOAD_BYTES[name])
+
+    watcher = threading.Thread(target=watch, daemon=True) if progress else None
     try:
         root.mkdir(parents=True, exist_ok=True)
+        if watcher:
+            watcher.start()
         _tv_dataset(name, root, download=True)
     except Exception as e:  # urllib, socket, checksum and disk errors all end here
         reason = " ".join(str(e).split())[-200:]
@@ -203,6 +234,12 @@ def download(name: str, root: str | Path | None = None) -> Path:
             f"Could not download {DATASETS[name].title} into {root} ({reason}). Check the internet "
             "connection and free disk space, then try again; the embedded MNIST works offline."
         ) from None
+    finally:
+        done.set()
+        if watcher:
+            watcher.join()
+    if progress:
+        progress(_DOWNLOAD_BYTES[name], _DOWNLOAD_BYTES[name])
     return root
 
 

@@ -136,6 +136,7 @@ class Trainer:
         self.run_dir = Path(run_dir) if run_dir else None
         self.writer = RunWriter(self.run_dir, config) if (self.run_dir and self.rank == 0) else None
         self._last: dict[str, float] = {}
+        self._toy_z: torch.Tensor | None = None
 
     # --- data ---------------------------------------------------------------------------
     def _next_real(self) -> torch.Tensor:
@@ -258,24 +259,39 @@ class Trainer:
 
     @torch.no_grad()
     def toy_view(self, resolution: int = 64, n: int = 512) -> dict[str, Any]:
-        """Real and generated points, and D's output on a grid behind them (GAN Lab's view)."""
+        """Real and generated points, and D's output on a grid behind them (GAN Lab's view).
+
+        Uses fixed noise and touches no random state, so watching a run never changes it.
+        """
         assert isinstance(self.dataset, ToyData)
         ext = TOY_EXTENT.get(self.config.data.name, 3.0)
         real = self.dataset.sample(n, np.random.default_rng(12345)).numpy()
-        G = self.sampler
+        if self._toy_z is None or self._toy_z.shape[0] != n:
+            gen = torch.Generator().manual_seed(self.config.train.seed + 11)
+            self._toy_z = torch.randn(n, self.config.model.latent_dim, generator=gen).to(self.device)
+        G, D = self.sampler, self.D
+        g_mode, d_mode = G.training, D.training
         G.eval()
-        fake = G(torch.randn(n, self.config.model.latent_dim, device=self.device,
-                             generator=None)).float().cpu().numpy()
-        xs = torch.linspace(-ext, ext, resolution, device=self.device)
-        gy, gx = torch.meshgrid(xs, xs, indexing="ij")
-        pts = torch.stack([gx.reshape(-1), gy.reshape(-1)], 1)
-        pack = self.config.model.pack
-        self.D.eval()
-        logits = self.D(pts.repeat_interleave(pack, 0)).float()
-        self.D.train()
+        D.eval()
+        try:
+            fake = G(self._toy_z).float().cpu().numpy()
+            xs = torch.linspace(-ext, ext, resolution, device=self.device)
+            gy, gx = torch.meshgrid(xs, xs, indexing="ij")
+            pts = torch.stack([gx.reshape(-1), gy.reshape(-1)], 1)
+            logits = D(pts.repeat_interleave(self.config.model.pack, 0)).float()
+        finally:
+            G.train(g_mode)
+            D.train(d_mode)
+        # BCE logits read as probabilities; other losses' scores are centred first.
         heat = torch.sigmoid(logits) if self.config.train.loss == "bce" else torch.sigmoid(logits - logits.mean())
         return {"real": real, "fake": fake, "heat": heat.reshape(resolution, resolution).cpu().numpy(),
                 "extent": (-ext, ext, -ext, ext)}
+
+    def set_sample_every(self, steps: int) -> None:
+        """Changes how often the fixed-noise grid is made, also while run() is looping."""
+        if not isinstance(steps, int) or steps < 1:
+            raise ConfigError("train.sample_every", steps, "a whole number >= 1")
+        self.config.train.sample_every = steps
 
     def loaded_generator(self) -> LoadedGenerator:
         """A CPU copy of the generator (EMA weights when on) for the explorer."""

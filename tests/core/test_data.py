@@ -87,3 +87,21 @@ def test_not_downloaded_dataset_says_how_to_get_it(tiny_config, tmp_path):
     cfg.data.name, cfg.data.root = "fashion-mnist", str(tmp_path)
     with pytest.raises(DataError, match="not downloaded"):
         build_dataset(cfg)
+
+
+def test_download_reports_progress_from_the_files_arriving(tmp_path, monkeypatch):
+    import time
+
+    from ganstudio.core import data
+
+    def fake_fetch(name, root, download):
+        for i in range(3):
+            (root / f"part{i}").write_bytes(b"x" * 1_000_000)
+            time.sleep(0.6)
+
+    monkeypatch.setattr(data, "_tv_dataset", fake_fetch)
+    seen = []
+    download("mnist", tmp_path, progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1][0] == seen[-1][1] == data._DOWNLOAD_BYTES["mnist"]
+    middle = [d for d, _ in seen[:-1]]
+    assert middle == sorted(middle) and 0 < max(middle) <= 3_000_000

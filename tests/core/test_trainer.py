@@ -95,3 +95,14 @@ def test_metrics_file_has_no_nan_tokens(tiny_config, tmp_path):
     w.log({"step": 1, "loss_D": float("nan")})
     w.close()
     assert json.loads((tmp_path / "metrics.jsonl").read_text()) == {"step": 1, "loss_D": None}
+
+
+def test_watching_a_toy_run_changes_neither_its_course_nor_its_points(tiny_config):
+    watched, unwatched = Trainer(tiny_config(arch="mlp", data="toy-ring")), Trainer(tiny_config(arch="mlp", data="toy-ring"))
+    watched.step()
+    unwatched.step()
+    first = watched.toy_view(resolution=8, n=50)
+    again = watched.toy_view(resolution=8, n=50)
+    assert np.array_equal(first["fake"], again["fake"])
+    assert watched.G.training
+    assert watched.step()["loss_D"] == unwatched.step()["loss_D"]
