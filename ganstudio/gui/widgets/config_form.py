@@ -17,12 +17,14 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
     QSpinBox,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -107,6 +109,8 @@ class ConfigForm(QWidget):
         self.ema_decay_spin = _dspin(0.0, 1.0, 5, 0.0005, "emaDecaySpin")
         self.device_combo = _combo("deviceCombo")
         self.seed_spin = _spin(0, 2**31 - 1, "seedSpin")
+        self.stability = StabilityGroup(self)
+        st = self.stability
 
         self.error_label = QLabel()
         self.error_label.setObjectName("configErrorLabel")
@@ -123,7 +127,12 @@ class ConfigForm(QWidget):
             "model.latent_dim": self.latent_spin,
             "model.resolution": self.resolution_combo,
             "train.batch_size": self.batch_spin,
-            "model.pack": self.batch_spin,
+            "model.pack": st.pack_spin,
+            "model.spectral_norm": st.spectral_norm_check,
+            "model.minibatch_std": st.minibatch_std_check,
+            "train.r1_gamma": st.r1_gamma_spin,
+            "train.diffaug": st.diffaug_widget,
+            "train.label_smoothing": st.label_smoothing_spin,
             "train.lr_g": self.lr_g_spin,
             "train.lr_d": self.lr_d_spin,
             "train.beta1": self.beta1_spin,
@@ -140,6 +149,7 @@ class ConfigForm(QWidget):
             self.steps_spin: "Generator updates to train for",
             self.seed_spin: "Seeds the weights, the data order and the fixed sample noise",
             self.ema_decay_spin: "Decay of the exponential moving average of G's weights",
+            **st.tooltips(),
         }
         for widget, tip in self._tooltips.items():
             widget.setToolTip(tip)
@@ -203,6 +213,7 @@ class ConfigForm(QWidget):
         layout.addWidget(data_box)
         layout.addWidget(model_box)
         layout.addWidget(train_box)
+        layout.addWidget(self.stability)
         layout.addWidget(self.error_label)
         layout.addStretch(1)
 
@@ -233,6 +244,8 @@ class ConfigForm(QWidget):
             if signal is not None:
                 signal.connect(self._on_field_changed)
         self.ema_check.toggled.connect(self._on_field_changed)
+        for check in self.stability.checkboxes():
+            check.toggled.connect(self._on_field_changed)
         self.preset_combo.activated.connect(self._on_preset_chosen)
         self.dataset_combo.activated.connect(self._on_dataset_chosen)
         self.folder_button.clicked.connect(self._on_browse_clicked)
@@ -264,6 +277,7 @@ class ConfigForm(QWidget):
         if _select(self.device_combo, t.device) < 0:
             self.device_combo.setCurrentIndex(0)
         self.seed_spin.setValue(t.seed)
+        self.stability.set_values(cfg)
         self.preset_combo.setCurrentIndex(_matching_preset(self.preset_combo, cfg))
         self._loading = False
         self._update_visibility()
@@ -284,6 +298,8 @@ class ConfigForm(QWidget):
             resolution=self.resolution_combo.currentData(),
             channels=channels or d["model"]["channels"],
         )
+        stability_model, stability_train = self.stability.values()
+        d["model"].update(stability_model)
         d["train"].update(
             loss=self.loss_combo.currentData(),
             batch_size=self.batch_spin.value(),
@@ -298,11 +314,14 @@ class ConfigForm(QWidget):
             device=self.device_combo.currentData() or "auto",
             seed=self.seed_spin.value(),
         )
+        d["train"].update(stability_train)
         return RunConfig.from_dict(d)
 
     def config(self) -> Any:
         """The validated RunConfig; raises ConfigError."""
         return self.raw_config().validate()
+
+    get_config = config
 
     @property
     def is_valid(self) -> bool:
@@ -390,6 +409,7 @@ class ConfigForm(QWidget):
         self._data_form.setRowVisible(self.folder_widget, is_folder)
         self._data_form.setRowVisible(self.colour_combo, is_folder)
         self.resolution_combo.setEnabled(not is_toy)
+        self.stability.diffaug_widget.setEnabled(not is_toy)  # DiffAugment is for images
         self.ema_decay_spin.setEnabled(self.ema_check.isChecked())
 
 
@@ -429,3 +449,103 @@ def _change_signal(widget: QWidget) -> Any:
     if isinstance(widget, QLineEdit):
         return widget.textChanged
     return None
+
+
+DIFFAUG_TITLES = {"translation": "Translation", "cutout": "Cutout", "color": "Colour"}
+STABILITY_TIPS = {
+    "spectralNormCheck": "Spectral normalisation of D's layers: bounds how fast D can change, steadying training",
+    "r1GammaSpin": "R1 penalty weight γ on D's gradient at real data (0 = off; 1-10 is typical)",
+    "diffaugWidget": "DiffAugment: the same random augmentation of real and fake images before D; helps with little data",
+    "minibatchStdCheck": "Minibatch standard deviation layer in D: lets D see a lack of variety, discouraging collapse",
+    "packSpin": "PacGAN: D judges this many samples at once, so collapse is easier to spot (batch must be a multiple)",
+    "labelSmoothingSpin": "One-sided label smoothing: D's target for real data becomes 1 - this (0 = off; 0.1 is typical)",
+}
+
+
+class StabilityGroup(QWidget):
+    """A collapsible group of the options that steady training or fight mode collapse."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("stabilityGroup")
+        self.toggle = QToolButton()
+        self.toggle.setObjectName("stabilityToggle")
+        self.toggle.setText("Stability")
+        self.toggle.setCheckable(True)
+        self.toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.toggle.setArrowType(Qt.ArrowType.RightArrow)
+        self.toggle.setAutoRaise(True)
+        self.toggle.setToolTip("Options that steady training and fight mode collapse")
+        self.toggle.toggled.connect(self._on_toggle_toggled)
+
+        self.spectral_norm_check = QCheckBox("Spectral norm in D")
+        self.r1_gamma_spin = _dspin(0.0, 1000.0, 2, 0.5, "r1GammaSpin")
+        self.diffaug_checks = {p: QCheckBox(title) for p, title in DIFFAUG_TITLES.items()}
+        self.diffaug_widget = QFrame()
+        row = QHBoxLayout(self.diffaug_widget)
+        row.setContentsMargins(0, 0, 0, 0)
+        for policy, check in self.diffaug_checks.items():
+            check.setObjectName(f"diffaug{policy.capitalize()}Check")
+            row.addWidget(check)
+        row.addStretch(1)
+        self.minibatch_std_check = QCheckBox("Minibatch std-dev in D")
+        self.pack_spin = _spin(0, 16, "packSpin")
+        self.label_smoothing_spin = _dspin(0.0, 0.9, 2, 0.05, "labelSmoothingSpin")
+        self.spectral_norm_check.setObjectName("spectralNormCheck")
+        self.diffaug_widget.setObjectName("diffaugWidget")
+        self.minibatch_std_check.setObjectName("minibatchStdCheck")
+
+        self.body = QGroupBox()
+        self.body.setObjectName("stabilityBody")
+        form = QFormLayout(self.body)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        form.addRow("Discriminator", self.spectral_norm_check)
+        form.addRow("", self.minibatch_std_check)
+        form.addRow("R1 penalty γ", self.r1_gamma_spin)
+        form.addRow("DiffAugment", self.diffaug_widget)
+        form.addRow("PacGAN packing", self.pack_spin)
+        form.addRow("Label smoothing", self.label_smoothing_spin)
+        self.body.hide()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.toggle)
+        layout.addWidget(self.body)
+
+    def tooltips(self) -> dict[QWidget, str]:
+        widgets = (self.spectral_norm_check, self.r1_gamma_spin, self.diffaug_widget,
+                   self.minibatch_std_check, self.pack_spin, self.label_smoothing_spin)
+        return {w: STABILITY_TIPS[w.objectName()] for w in widgets}
+
+    def checkboxes(self) -> list[QCheckBox]:
+        return [self.spectral_norm_check, self.minibatch_std_check, *self.diffaug_checks.values()]
+
+    def set_expanded(self, expanded: bool) -> None:
+        self.toggle.setChecked(expanded)
+
+    def set_values(self, cfg: Any) -> None:
+        m, t = cfg.model, cfg.train
+        self.spectral_norm_check.setChecked(m.spectral_norm)
+        self.minibatch_std_check.setChecked(m.minibatch_std)
+        self.pack_spin.setValue(m.pack)
+        self.r1_gamma_spin.setValue(t.r1_gamma)
+        self.label_smoothing_spin.setValue(t.label_smoothing)
+        policies = {p.strip() for p in t.diffaug.split(",") if p.strip()}
+        for policy, check in self.diffaug_checks.items():
+            check.setChecked(policy in policies)
+        if m.spectral_norm or m.minibatch_std or m.pack > 1 or t.r1_gamma or t.label_smoothing or policies:
+            self.set_expanded(True)
+
+    def values(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The (model, train) fields the group sets."""
+        diffaug = ",".join(p for p, check in self.diffaug_checks.items() if check.isChecked())
+        model = {"spectral_norm": self.spectral_norm_check.isChecked(),
+                 "minibatch_std": self.minibatch_std_check.isChecked(), "pack": self.pack_spin.value()}
+        train = {"r1_gamma": self.r1_gamma_spin.value(), "diffaug": diffaug,
+                 "label_smoothing": self.label_smoothing_spin.value()}
+        return model, train
+
+    def _on_toggle_toggled(self, expanded: bool) -> None:
+        self.toggle.setArrowType(Qt.ArrowType.DownArrow if expanded else Qt.ArrowType.RightArrow)
+        self.body.setVisible(expanded)
