@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication
 from ganstudio.gui import settings
 
 APP_VERSION_FALLBACK = "0.1.0"
+DESKTOP_FILE_NAME = "ganstudio"  # packaging/ganstudio.desktop
 
 
 def app_version() -> str:
@@ -89,6 +90,7 @@ def ensure_app(argv: list[str] | None = None) -> QApplication:
         if QCoreApplication.applicationName() in ("", "python", "python3"):
             QCoreApplication.setApplicationName(settings.APPLICATION)
         app.setApplicationDisplayName(settings.APPLICATION)
+        QGuiApplication.setDesktopFileName(DESKTOP_FILE_NAME)  # Wayland finds the icon through it
         app.setApplicationVersion(app_version())
         app.setWindowIcon(app_icon())
         apply_theme(app)
@@ -113,19 +115,12 @@ def create_main_window(argv: list[str] | None = None):  # -> MainWindow
     return window
 
 
-def self_test() -> int:
-    """The app's smoke test (window, explorer frame, a short training run); 0 when all works."""
-    from ganstudio.gui.self_test import run
-
-    return run()
-
-
 def main(argv: list[str] | None = None) -> int:
-    """Run the desktop app; ``argv`` may hold one checkpoint or run folder to open,
-    or ``--self-test`` to check the installation and exit."""
+    """Run the desktop app; ``argv`` may hold one checkpoint or run folder to open.
+
+    ``ganstudio --self-test`` never comes here: the command line runs
+    :mod:`ganstudio.gui.self_test` itself."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if "--self-test" in argv:
-        return self_test()
     app = ensure_app()
     window = create_main_window(argv)
     from ganstudio.gui import startup_trace

@@ -105,7 +105,7 @@ class ExplorerTab(ExplorerFeatures, ExplorerLayout):
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
         if autoload:
-            QTimer.singleShot(0, self.open_default)
+            QTimer.singleShot(0, self, self.open_default)  # self as context: none once it is gone
 
     # ================================================================ public API
     @property

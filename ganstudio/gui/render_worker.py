@@ -10,8 +10,6 @@ projection, an export) with progress and cancel.
 from __future__ import annotations
 
 import atexit
-import ctypes
-import sys
 import time
 import traceback
 import weakref
@@ -26,32 +24,8 @@ from PySide6.QtCore import (
     QThread,
     QWaitCondition,
     Signal,
+    Slot,
 )
-
-
-def guard_singleton_refcounts() -> bool:
-    """Make None, True and False immune to the reference leaks of PySide6 6.12.0.
-
-    That release drops a reference to None on every call of a void Qt method
-    (``update()``, ``setText()``, ``quit()``...) and to True on every
-    ``Signal.emit()``. On Python < 3.12 the count then reaches zero after a
-    few minutes of dragging and the interpreter aborts ("deallocating None").
-    Python 3.12 made these objects immortal with a huge reference count (PEP
-    683); this gives them one here. Returns True when it changed something.
-    """
-    if sys.version_info >= (3, 12):
-        return False
-    changed = False
-    for obj in (None, True, False):
-        refcount = ctypes.c_ssize_t.from_address(id(obj))  # ob_refcnt is the first field
-        if refcount.value < _IMMORTAL:
-            refcount.value += _IMMORTAL
-            changed = True
-    return changed
-
-
-_IMMORTAL = 1 << 40
-guard_singleton_refcounts()
 
 # Every worker alive, so that a script ending without shutdown() does not
 # abort in Qt's "QThread destroyed while still running".
@@ -231,6 +205,7 @@ class TaskWorker(QThread):
     succeeded = Signal(object)
     failed = Signal(str)
     cancelled = Signal()
+    ended = Signal(object)  # this worker, on the GUI thread, once its thread has ended
 
     def __init__(
         self,
@@ -244,7 +219,13 @@ class TaskWorker(QThread):
         self._job = job
         self._threads = threads
         self._last_progress = 0.0
+        self.finished.connect(self._on_finished)  # a slot of this object: runs on its (GUI) thread
         _LIVE.add(self)
+
+    @Slot()
+    def _on_finished(self) -> None:
+        self.wait()  # finished() comes just before the thread ends: let it end first
+        self.ended.emit(self)
 
     def cancel(self) -> None:
         self.requestInterruption()
@@ -309,7 +290,7 @@ class TaskRunner(QObject):
         worker.failed.connect(failed or self._on_error)
         if cancelled is not None:
             worker.cancelled.connect(cancelled)
-        worker.finished.connect(lambda: self._on_worker_finished(name, worker))
+        worker.ended.connect(self._on_worker_finished)
         worker.start()
         return worker
 
@@ -330,9 +311,12 @@ class TaskRunner(QObject):
         for worker in list(self._live):
             worker.wait(timeout_ms)
 
-    def _on_worker_finished(self, name: str, worker: TaskWorker) -> None:
-        if self._current.get(name) is worker:
-            del self._current[name]
+    @Slot(object)
+    def _on_worker_finished(self, worker: TaskWorker) -> None:
+        """Forget a task whose thread has ended; until then ``_live`` keeps it referenced."""
+        for name, current in list(self._current.items()):
+            if current is worker:
+                del self._current[name]
         self._live.discard(worker)
         worker.deleteLater()
 

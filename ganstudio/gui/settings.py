@@ -46,7 +46,19 @@ KEYS: dict[str, Key] = {k.name: k for k in _KEYS}
 
 
 def _settings() -> QSettings:
-    return QSettings(ORGANIZATION, APPLICATION)
+    # QSettings(organization, application) always uses the native format; this form follows
+    # QSettings.setDefaultFormat, so redirecting settings to an INI file works on every system.
+    return QSettings(QSettings.defaultFormat(), QSettings.Scope.UserScope, ORGANIZATION, APPLICATION)
+
+
+def is_set(name: str) -> bool:
+    """Whether ``name`` has a stored value (a default is not one)."""
+    return _settings().contains(KEYS[name].name)
+
+
+def clear() -> None:
+    """Forget every stored preference."""
+    _settings().clear()
 
 
 def get(name: str) -> Any:

@@ -28,11 +28,11 @@ def _settings_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> None:
 
 @pytest.fixture(autouse=True)
 def _fresh_settings(tmp_path: Path) -> Iterator[Path]:
-    QSettings(settings.ORGANIZATION, settings.APPLICATION).clear()
+    settings.clear()
     runs = tmp_path / "runs"
     settings.set_value("training/runs_root", str(runs))
     yield runs
-    QSettings(settings.ORGANIZATION, settings.APPLICATION).clear()
+    settings.clear()
 
 
 @pytest.fixture

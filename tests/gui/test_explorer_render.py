@@ -70,3 +70,38 @@ def test_grid_requests_render_a_batch(qtbot):
     rid, tiles, z = blocker.args
     assert rid == request_id and tiles.shape == (5, 2, 2, 1) and z.shape == (5, 4)
     assert np.all(tiles == 128)  # tanh(0) = 0 is mid grey
+
+
+def test_task_threads_are_released_on_the_gui_thread_once_finished(qtbot):
+    from PySide6.QtCore import QObject, QThread
+
+    from ganstudio.gui.render_worker import TaskRunner
+
+    released: list[tuple[bool, bool]] = []  # (on the GUI thread, the task's thread ended)
+
+    class Runner(TaskRunner):
+        def _on_worker_finished(self, *args) -> None:
+            worker = args[-1]
+            super()._on_worker_finished(*args)
+            released.append((QThread.currentThread() is gui_thread, worker.isFinished()))
+
+    gui_thread = QThread.currentThread()
+    owner = QObject()
+    runner = Runner(owner, on_error=lambda message: None)
+    results: list[int] = []
+    runner.start("load", lambda _progress, _stop: 7, results.append)
+    qtbot.waitUntil(lambda: bool(released), timeout=10_000)
+    assert results == [7]
+    assert released == [(True, True)]
+    assert not runner.running("load") and not runner.busy()
+
+
+def test_an_explorer_deleted_before_its_first_load_is_left_alone(qtbot, tmp_path):
+    import shiboken6
+
+    from ganstudio.gui.explorer_tab import ExplorerTab
+
+    tab = ExplorerTab(autoload=True, cache_dir=tmp_path / "cache")
+    tab.shutdown()
+    shiboken6.delete(tab)  # before its queued look for a generator runs
+    qtbot.wait(50)  # an error in that call would fail the test here
