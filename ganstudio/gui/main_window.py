@@ -313,7 +313,17 @@ class MainWindow(QMainWindow):
         state = settings.get("window/state")
         if not state.isEmpty():
             self.restoreState(state)
-        self.tabs.setCurrentIndex(max(0, min(settings.get("window/current_tab"), self.tabs.count() - 1)))
+        self.tabs.setCurrentIndex(self._first_tab())
+
+    def _first_tab(self) -> int:
+        """The tab shown last; on a first launch the Explorer when a generator ships with the
+        app, so that the first thing a person sees is sliders over a real model."""
+        if settings.is_set("window/current_tab"):
+            return max(0, min(settings.get("window/current_tab"), self.tabs.count() - 1))
+        from ganstudio.resources import default_generator_path
+
+        first = self.explorer_tab if default_generator_path() is not None else self.training_tab
+        return self.tabs.indexOf(first)
 
     def _save_settings(self) -> None:
         settings.set_value("window/geometry", self.saveGeometry())

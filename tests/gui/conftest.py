@@ -80,6 +80,7 @@ def main_window(qtbot, no_questions):  # noqa: ANN001, ANN201
 
 @pytest.fixture
 def training_tab(main_window):  # noqa: ANN001, ANN201
+    main_window.tabs.setCurrentWidget(main_window.training_tab)  # a first launch shows the Explorer
     return main_window.training_tab
 
 
@@ -89,6 +90,9 @@ def tiny_run(tiny_config):  # noqa: ANN001, ANN201
     from PySide6.QtWidgets import QComboBox, QSpinBox
 
     def setup(tab, data: str = "toy-ring", steps: int = 12, batch: int = 8, arch: str = "mlp") -> None:  # noqa: ANN001
+        tabs = getattr(tab.window(), "tabs", None)
+        if tabs is not None:  # a person fills the form on the Training tab
+            tabs.setCurrentWidget(tab)
         tab.form.set_config(tiny_config(arch, data))
         tab.findChild(QSpinBox, "stepsSpin").setValue(steps)
         tab.findChild(QSpinBox, "batchSizeSpin").setValue(batch)

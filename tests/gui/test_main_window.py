@@ -122,7 +122,7 @@ def test_settings_are_restored(qtbot, main_window, tiny_run) -> None:  # noqa: A
     size = main_window.size()
     tab.splitter.setSizes([400, size.width() - 400])
     sizes = tab.splitter.sizes()
-    main_window.tabs.setCurrentIndex(1)
+    main_window.tabs.setCurrentWidget(tab)  # not the tab a first launch shows
     main_window.close()
     from ganstudio.gui import settings
 
@@ -134,10 +134,32 @@ def test_settings_are_restored(qtbot, main_window, tiny_run) -> None:  # noqa: A
     qtbot.waitUntil(lambda: again.is_core_loaded, timeout=RUN_TIMEOUT_MS)
     assert again.size() == size
     assert again.training_tab.splitter.sizes() == sizes
-    assert again.tabs.currentIndex() == 1
+    assert again.tabs.currentWidget() is again.training_tab
     assert again.training_tab.findChild(QSpinBox, "stepsSpin").value() == 1234
     assert again.training_tab.form.dataset_combo.currentData() == "toy-ring"
     _dispose(qtbot, again)
+
+
+def test_a_first_launch_opens_on_the_explorer(qtbot, main_window) -> None:  # noqa: ANN001
+    from ganstudio.resources import default_generator_path
+
+    assert default_generator_path() is not None, "this checkout ships no generator"
+    assert main_window.tabs.currentWidget() is main_window.explorer_tab
+    explorer = main_window.explorer_tab
+    qtbot.waitUntil(lambda: explorer.loaded is not None, timeout=RUN_TIMEOUT_MS)
+    assert explorer.loaded.source == default_generator_path()
+
+
+def test_without_a_shipped_generator_a_first_launch_opens_on_training(qtbot, monkeypatch,
+                                                                      no_questions) -> None:  # noqa: ANN001
+    import ganstudio.resources
+    from ganstudio.gui.app import create_main_window
+
+    monkeypatch.setattr(ganstudio.resources, "default_generator_path", lambda: None)
+    window = create_main_window()
+    qtbot.addWidget(window)
+    assert window.tabs.currentWidget() is window.training_tab
+    _dispose(qtbot, window)
 
 
 def test_open_run_folder_follows_a_run_being_written(qtbot, main_window, tiny_config, tmp_path) -> None:  # noqa: ANN001
@@ -221,6 +243,7 @@ def test_missing_dataset_offers_download_and_explains_offline(qtbot, main_window
 
     monkeypatch.setattr(data, "download", offline)
     tab = main_window.training_tab
+    main_window.tabs.setCurrentWidget(tab)
     combo = tab.form.dataset_combo
     combo.setCurrentIndex(combo.findData("mnist"))
     combo.activated.emit(combo.currentIndex())
@@ -240,6 +263,7 @@ def test_a_restored_missing_dataset_waits_for_the_download_button(qtbot, main_wi
 
     monkeypatch.setattr(data, "is_available", lambda name, root=None: False)
     tab = main_window.training_tab
+    main_window.tabs.setCurrentWidget(tab)
     cfg = tiny_config("dcgan", "mnist-embedded")
     cfg.data.name = "fashion-mnist"
     tab.form.set_config(cfg)
