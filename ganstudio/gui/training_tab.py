@@ -29,6 +29,8 @@ from ganstudio.gui.widgets import dialogs
 from ganstudio.gui.widgets.config_form import ConfigForm
 from ganstudio.gui.widgets.image_view import SampleHistory
 from ganstudio.gui.widgets.live_plots import LivePlots
+from ganstudio.gui.widgets.metrics_plot import CollapseBanner, MetricsPanel
+from ganstudio.gui.widgets.metrics_probe import is_metrics_row
 from ganstudio.gui.widgets.run_follower import RunFollower, history
 from ganstudio.gui.widgets.toy_view import ToyView
 from ganstudio.gui.workers import (
@@ -160,6 +162,16 @@ class TrainingTab(QWidget):
         self.run_label.linkActivated.connect(lambda link: QDesktopServices.openUrl(QUrl(link)))
 
         self.plots = LivePlots(self)
+        self.metrics_panel = MetricsPanel(self)
+        self.metrics_panel.every_changed.connect(self._on_metrics_every_changed)
+        self.collapse_banner = CollapseBanner(self)
+        plots_column = QSplitter(Qt.Orientation.Vertical)
+        plots_column.setObjectName("plotsColumn")
+        plots_column.setChildrenCollapsible(False)
+        plots_column.addWidget(self.plots)
+        plots_column.addWidget(self.metrics_panel)
+        plots_column.setStretchFactor(0, 3)
+        plots_column.setStretchFactor(1, 2)
         self.samples = SampleHistory(self)
         self.toy_view = ToyView(self)
         self.view_stack = QStackedWidget()
@@ -185,7 +197,7 @@ class TrainingTab(QWidget):
 
         self.live_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.live_splitter.setObjectName("liveSplitter")
-        self.live_splitter.addWidget(self.plots)
+        self.live_splitter.addWidget(plots_column)
         self.live_splitter.addWidget(view_panel)
         self.live_splitter.setStretchFactor(0, 3)
         self.live_splitter.setStretchFactor(1, 2)
@@ -196,6 +208,7 @@ class TrainingTab(QWidget):
         live_layout.addLayout(controls)
         live_layout.addWidget(self.progress_bar)
         live_layout.addWidget(self.run_label)
+        live_layout.addWidget(self.collapse_banner)
         live_layout.addWidget(self.live_splitter, 1)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -344,6 +357,7 @@ class TrainingTab(QWidget):
             self._total_steps = config.train.steps
             self._is_toy = config.is_toy
             self.view_stack.setCurrentWidget(self.toy_view if config.is_toy else self.samples)
+            self.metrics_panel.set_config(config)
         self._set_run_label(Path(run_dir), "Following")
         settings.set_value("training/last_run_dir", str(run_dir))
         self._update_buttons()
@@ -384,6 +398,8 @@ class TrainingTab(QWidget):
         self.follower.close()
         self._reset_view()
         job.sample_every = self.sample_every_spin.value()
+        if job.config is not None:
+            job.metrics_every = self.metrics_panel.every_for(job.config)
         self._run_dir = job.run_dir
         worker = TrainingWorker(job)
         worker.run_started.connect(self._on_run_started)
@@ -391,6 +407,7 @@ class TrainingTab(QWidget):
         worker.progressed.connect(self._on_progressed)
         worker.samples_ready.connect(self._on_samples_ready)
         worker.toy_view_ready.connect(self._on_toy_view_ready)
+        worker.metrics_evaluated.connect(self._on_metrics_evaluated)
         worker.checkpoint_saved.connect(self._on_checkpoint_saved)
         worker.generator_ready.connect(self._on_generator_ready)
         worker.paused_changed.connect(self._on_paused_changed)
@@ -407,6 +424,8 @@ class TrainingTab(QWidget):
 
     def _reset_view(self) -> None:
         self.plots.clear()
+        self.metrics_panel.clear()
+        self.collapse_banner.clear_warning()
         self.samples.clear()
         self.toy_view.clear()
         self._rate = None
@@ -432,14 +451,16 @@ class TrainingTab(QWidget):
             self._set_run_label(self._run_dir, "Writing")
         if len(self.plots.buffer) and self.plots.buffer.x()[-1] > step:  # rolled back
             self.plots.truncate_after(step)
+            self.metrics_panel.truncate_after(step)
             self.samples.truncate_after(step)
         elif step > 0 and len(self.plots.buffer) == 0 and self._run_dir is not None:
             rows, grids = history(self._run_dir, step)  # a resumed run: show its past too
-            self.plots.append(rows)
+            self.plots.append(self._take_metric_rows(rows))
             for grid_step, grid in grids:
                 self.samples.add(grid_step, grid)
         self._is_toy = bool(info["is_toy"])
         self.view_stack.setCurrentWidget(self.toy_view if info["is_toy"] else self.samples)
+        self.metrics_panel.set_config(info.get("config"))
         self.progress_bar.setRange(0, max(1, self._total_steps))
         self.progress_bar.setValue(self._step)
         self._update_progress_text()
@@ -447,6 +468,7 @@ class TrainingTab(QWidget):
         self.stats_changed.emit(self._device, self._step, 0.0)
 
     def _on_progressed(self, rows: list) -> None:
+        rows = self._take_metric_rows(rows)
         if not rows:
             return
         self.plots.append(rows)
@@ -541,6 +563,22 @@ class TrainingTab(QWidget):
 
     def _on_start_clicked(self) -> None:
         self.start()
+
+    def _take_metric_rows(self, rows: list) -> list:
+        """Quality figures go to their plot and the collapse banner; the rest is returned."""
+        figures = [r for r in rows if is_metrics_row(r)]
+        if not figures:
+            return rows
+        self.metrics_panel.append(figures)
+        self.collapse_banner.show_row(figures[-1])
+        return [r for r in rows if not is_metrics_row(r)]
+
+    def _on_metrics_evaluated(self, row: dict) -> None:
+        self._take_metric_rows([row])
+
+    def _on_metrics_every_changed(self, steps: int) -> None:
+        if self.worker is not None:
+            self.worker.set_metrics_every(steps)
 
     def _on_sample_every_changed(self, steps: int) -> None:
         if self.worker is not None:

@@ -23,6 +23,8 @@ from PySide6.QtCore import QObject, Qt, QThread, Signal
 EMIT_INTERVAL_S = 0.1
 TOY_VIEW_INTERVAL_S = 0.25  # the 2-D view also refreshes on time, so it moves as it trains
 PAUSE_POLL_S = 0.05
+METRICS_MAX_INTERVAL_S = 20.0  # quality figures at least 3 times a minute, even on a slow CPU
+METRICS_MIN_STEPS = 10  # ... but never more often than every 10 steps
 
 
 @dataclass
@@ -34,6 +36,7 @@ class TrainingJob:
     resume_from: Path | None = None  # a run folder or checkpoint to continue
     extra_steps: int = 0  # used when the resumed run had already finished
     sample_every: int = 100
+    metrics_every: int = 0  # steps between quality figures; 0: 250 for 2-D data, 200 for images
     torch_threads: int | None = None  # None: default_torch_threads(); 0: torch's own default
 
 
@@ -65,6 +68,7 @@ class TrainingWorker(QObject):
     samples_ready = Signal(int, object)  # step, uint8 (H, W, C)
     toy_view_ready = Signal(int, object)  # step, Trainer.toy_view() dict
     checkpoint_saved = Signal(str)
+    metrics_evaluated = Signal(dict)  # a metrics_probe row with "collapse_message" and "metrics_s"
     generator_ready = Signal(object)  # LoadedGenerator
     paused_changed = Signal(bool)
     diverged = Signal(int, str, str)  # step, message, last checkpoint ("" when none)
@@ -82,6 +86,10 @@ class TrainingWorker(QObject):
         self._last_emit = 0.0
         self._last_view = 0.0
         self._trainer: Any = None
+        self._metrics_every = max(0, job.metrics_every)
+        self._probe: Any = None  # a MetricsProbe, built at the first evaluation
+        self._metrics_off = False  # the probe failed once: training goes on without figures
+        self._last_metrics = (0.0, 0)  # (time, step) of the last evaluation
 
     # ----------------------------------------------------------------- called from the GUI thread
     def pause(self) -> None:
@@ -113,6 +121,9 @@ class TrainingWorker(QObject):
 
     def set_sample_every(self, steps: int) -> None:
         self._commands.put(("sample_every", max(1, int(steps))))
+
+    def set_metrics_every(self, steps: int) -> None:
+        self._commands.put(("metrics_every", max(1, int(steps))))
 
     # ----------------------------------------------------------------- the worker thread
     def run(self) -> None:
@@ -167,7 +178,10 @@ class TrainingWorker(QObject):
         else:
             trainer = trainer_class(job.config, job.run_dir)
         trainer.config.train.sample_every = self._sample_every
+        if not self._metrics_every:
+            self._metrics_every = 250 if trainer.config.is_toy else 200
         self._trainer = trainer
+        self._last_metrics = (time.monotonic(), trainer.step_count)
         return trainer
 
     def _announce(self, trainer: Any) -> None:
@@ -225,6 +239,8 @@ class TrainingWorker(QObject):
             self._emit_view(trainer)
         self._run_commands()
         self._flush()
+        if trainer is not None and self._metrics_due(step):
+            self._evaluate_metrics(trainer, step)
 
     def _on_samples(self, step: int, grid: Any) -> None:
         self.samples_ready.emit(int(step), grid)
@@ -274,6 +290,38 @@ class TrainingWorker(QObject):
             elif command == "sample_every":
                 self._sample_every = arg
                 trainer.config.train.sample_every = arg
+            elif command == "metrics_every":
+                self._metrics_every = arg
+
+    def _metrics_due(self, step: int) -> bool:
+        if self._metrics_off or step <= 0:
+            return False
+        last_time, last_step = self._last_metrics
+        if step % self._metrics_every == 0:
+            return True
+        return (step - last_step >= METRICS_MIN_STEPS
+                and time.monotonic() - last_time >= METRICS_MAX_INTERVAL_S)
+
+    def _evaluate_metrics(self, trainer: Any, step: int) -> None:
+        """Quality figures of the generator the explorer would get (EMA when on), in this thread."""
+        from ganstudio.gui.widgets.metrics_probe import MetricsProbe
+
+        t0 = time.perf_counter()
+        try:
+            if self._probe is None:
+                self._probe = MetricsProbe(trainer.config, trainer.dataset)
+            row, message = self._probe.evaluate(trainer.sampler, step)
+        except Exception as exc:  # figures are a help: their failure must not stop training
+            self._metrics_off = True
+            self.status.emit(f"Quality figures are off for this run: {exc}")
+            return
+        row["metrics_s"] = time.perf_counter() - t0
+        row["collapse_message"] = message
+        self._last_metrics = (time.monotonic(), step)
+        if trainer.writer is not None:
+            trainer.writer.log(row)
+        self._flush(force=True)  # the step's curves first, then its figures
+        self.metrics_evaluated.emit(row)
 
 
 def _latest_checkpoint(run_dir: Path | str) -> Path | None:
