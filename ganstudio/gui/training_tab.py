@@ -231,10 +231,12 @@ class TrainingTab(QWidget):
 
     # ----------------------------------------------------------------- core loading
     def on_core_loaded(self) -> None:
-        """Called once torch and the core are imported: fill the form."""
+        """Called once torch and the core are imported: fill the form, build the plots."""
         from ganstudio.core.config import ConfigError, RunConfig, preset
         from ganstudio.core.trainer import available_devices, resolve_device
 
+        self.plots.build()  # pyqtgraph: imported now that the window is on screen
+        self.toy_view.build()
         devices = [(d, f"auto ({resolve_device('auto')})" if d == "auto" else d)
                    for d in available_devices()]
         self.form.populate(devices)

@@ -33,15 +33,19 @@ def _start_long_toy_run(qtbot, window, tiny_run) -> None:  # noqa: ANN001
     qtbot.waitUntil(lambda: tab._step >= 2, timeout=RUN_TIMEOUT_MS)
 
 
-def test_window_is_created_before_torch_is_imported() -> None:
+def test_window_is_created_before_torch_and_pyqtgraph_are_imported() -> None:
     code = ("import os, sys; os.environ['QT_QPA_PLATFORM'] = 'offscreen';"
+            "from PySide6.QtWidgets import QWidget;"
             "from ganstudio.gui.app import create_main_window;"
             "w = create_main_window(); w.show();"
-            "print(w.findChild(__import__('PySide6.QtWidgets').QtWidgets.QWidget, 'trainingTab') is not None,"
-            " 'torch' in sys.modules)")
+            "print(w.findChild(QWidget, 'trainingTab') is not None,"
+            " 'torch' in sys.modules, 'pyqtgraph' in sys.modules);"
+            "w.load_core();"
+            "print(*(w.findChild(QWidget, n) is not None for n in ('lossPlot', 'toyPlot')));"
+            "w.close()")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["True", "False"]
+    assert out.stdout.split() == ["True", "False", "False", "True", "True"]
 
 
 def test_tabs_menus_shortcuts_and_status_bar(main_window) -> None:  # noqa: ANN001

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtWidgets import QStackedLayout, QWidget
 
-from ganstudio.gui.widgets import theme
 from ganstudio.gui.widgets.image_view import ImageView
-from ganstudio.gui.widgets.toy_view import REAL_COLOR
+
+if TYPE_CHECKING:
+    import pyqtgraph as pg
 
 
 def image_strip(images: np.ndarray, gap: int = 2) -> np.ndarray:
@@ -26,6 +28,20 @@ class DataPreview(QWidget):
         self.setObjectName("dataPreview")
         self.images = ImageView(self, "")
         self.images.setMinimumSize(64, 40)
+        self.scatter_plot: pg.PlotWidget | None = None  # built for the first toy (pyqtgraph)
+        self._stack = QStackedLayout(self)
+        self._stack.setContentsMargins(0, 0, 0, 0)
+        self._stack.addWidget(self.images)
+        self.setFixedHeight(84)
+
+    def _build_scatter(self) -> pg.PlotWidget:
+        if self.scatter_plot is not None:
+            return self.scatter_plot
+        import pyqtgraph as pg
+
+        from ganstudio.gui.widgets import theme
+        from ganstudio.gui.widgets.toy_view import REAL_COLOR
+
         self.scatter_plot = pg.PlotWidget(parent=self)
         self.scatter_plot.setObjectName("dataPreviewScatter")
         item = self.scatter_plot.getPlotItem()
@@ -37,11 +53,8 @@ class DataPreview(QWidget):
         self.scatter = pg.ScatterPlotItem(size=3, pen=None, brush=pg.mkBrush(*REAL_COLOR, 160))
         item.addItem(self.scatter)
         theme.style_plot(self.scatter_plot)
-        self._stack = QStackedLayout(self)
-        self._stack.setContentsMargins(0, 0, 0, 0)
-        self._stack.addWidget(self.images)
         self._stack.addWidget(self.scatter_plot)
-        self.setFixedHeight(84)
+        return self.scatter_plot
 
     def show_message(self, text: str) -> None:
         self.images.set_array(None)
@@ -54,6 +67,7 @@ class DataPreview(QWidget):
 
     def show_points(self, points: np.ndarray) -> None:
         points = np.asarray(points, dtype=float).reshape(-1, 2)
+        plot = self._build_scatter()
         self.scatter.setData(points[:, 0], points[:, 1])
-        self.scatter_plot.getPlotItem().autoRange()
-        self._stack.setCurrentWidget(self.scatter_plot)
+        plot.getPlotItem().autoRange()
+        self._stack.setCurrentWidget(plot)

@@ -1,16 +1,23 @@
-"""Loss, discriminator-output and throughput curves against the training step."""
+"""Loss, discriminator-output and throughput curves against the training step.
+
+The plots are built (and pyqtgraph imported, most of a second) by :meth:`LivePlots.build`,
+which the Training tab calls once the window is up; rows appended before wait in the buffer.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
-import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from ganstudio.gui.widgets import theme
 from ganstudio.gui.widgets.metric_buffer import MetricBuffer, Smoother
+
+if TYPE_CHECKING:
+    import pyqtgraph as pg
 
 # Curves redraw at most twice a second. pyqtgraph's setData and paint are Python: on a
 # 2-core machine, redrawing 4 times a second cost the training thread a fifth of its speed.
@@ -29,6 +36,8 @@ LABELS = {
 
 
 def _make_plot(name: str, title: str, y_label: str, parent: QWidget) -> pg.PlotWidget:
+    import pyqtgraph as pg
+
     plot = pg.PlotWidget(parent=parent)
     plot.setObjectName(name)
     item = plot.getPlotItem()
@@ -57,7 +66,19 @@ class LivePlots(QWidget):
         self._redraw_timer.setSingleShot(True)
         self._redraw_timer.setInterval(REDRAW_MS)
         self._redraw_timer.timeout.connect(self._on_redraw_due)
+        self.splitter: QSplitter | None = None
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
 
+    @property
+    def is_built(self) -> bool:
+        return self.splitter is not None
+
+    def build(self) -> None:
+        """Create the plots (imports pyqtgraph); does nothing the second time."""
+        if self.splitter is not None:
+            return
         splitter = QSplitter(Qt.Orientation.Vertical, self)
         splitter.setObjectName("plotSplitter")
         splitter.setChildrenCollapsible(False)
@@ -73,7 +94,6 @@ class LivePlots(QWidget):
         splitter.setSizes([300, 200, 120])
         self.splitter = splitter
 
-        self.curves: dict[str, pg.PlotDataItem] = {}
         for plot, names in ((self.loss_plot, ("loss_D", "loss_G")),
                             (self.d_plot, ("D_real", "D_fake")),
                             (self.speed_plot, ("images_per_s",))):
@@ -85,11 +105,10 @@ class LivePlots(QWidget):
             curve.setDownsampling(auto=True, method="peak")
             curve.setClipToView(True)
             curve.setSkipFiniteCheck(False)
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(splitter)
+        self.layout().addWidget(splitter)
         self._apply_theme()
+        if len(self.buffer):
+            self.redraw()
 
     def clear(self) -> None:
         self._dirty = False
@@ -105,14 +124,14 @@ class LivePlots(QWidget):
         if not rows:
             return
         self.buffer.append_rows(rows)
-        if self._redraw_timer.isActive() or not self.isVisible():
+        if self._redraw_timer.isActive() or not self.isVisible() or not self.is_built:
             self._dirty = True
         else:
             self.redraw()
             self._redraw_timer.start()
 
     def _on_redraw_due(self) -> None:
-        if self._dirty and self.isVisible():  # a hidden tab catches up when shown
+        if self._dirty and self.isVisible() and self.is_built:  # a hidden tab catches up when shown
             self.redraw()
             self._redraw_timer.start()
 
@@ -123,7 +142,7 @@ class LivePlots(QWidget):
 
     def flush(self) -> None:
         """Draw whatever is pending now (a run ended)."""
-        if self._dirty:
+        if self._dirty and self.is_built:
             self.redraw()
 
     def truncate_after(self, step: int) -> None:
@@ -138,6 +157,8 @@ class LivePlots(QWidget):
 
     def point_count(self, name: str = "loss_D_smooth") -> int:
         """How many points the named curve shows (what a person sees on the plot)."""
+        if name not in self.curves:
+            return 0
         data = self.curves[name].getData()[1]
         return 0 if data is None else int((data == data).sum())
 
@@ -147,5 +168,7 @@ class LivePlots(QWidget):
         super().changeEvent(event)
 
     def _apply_theme(self) -> None:
+        if not self.is_built:
+            return
         for plot in (self.loss_plot, self.d_plot, self.speed_plot):
             theme.style_plot(plot)

@@ -1,10 +1,18 @@
-"""Plot colours that follow the application palette (light or dark)."""
+"""Plot colours that follow the application palette (light or dark).
+
+pyqtgraph is imported by the functions that need it, not with this module: the plots are
+built after the window is on screen.
+"""
 
 from __future__ import annotations
 
-import pyqtgraph as pg
-from PySide6.QtGui import QColor, QPalette
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QColor, QPalette, QPen
 from PySide6.QtWidgets import QApplication
+
+if TYPE_CHECKING:
+    import pyqtgraph as pg
 
 # Colour-blind friendly pairs: (raw, smoothed) per series.
 SERIES_COLORS = {
@@ -23,6 +31,8 @@ def palette_colors() -> tuple[QColor, QColor]:
 
 
 def style_plot(plot: pg.PlotWidget) -> None:
+    import pyqtgraph as pg
+
     background, foreground = palette_colors()
     plot.setBackground(background)
     item = plot.getPlotItem()
@@ -41,7 +51,9 @@ def style_plot(plot: pg.PlotWidget) -> None:
     # painting alone slowed training in the worker thread by a tenth
 
 
-def pen(name: str, smoothed: bool = False) -> pg.QtGui.QPen:
+def pen(name: str, smoothed: bool = False) -> QPen:
+    import pyqtgraph as pg
+
     color = QColor(SERIES_COLORS.get(name, "#888888"))
     if smoothed:
         return pg.mkPen(color, width=2)
