@@ -25,6 +25,7 @@ TOY_VIEW_INTERVAL_S = 0.25  # the 2-D view also refreshes on time, so it moves a
 PAUSE_POLL_S = 0.05
 METRICS_MAX_INTERVAL_S = 20.0  # quality figures at least 3 times a minute, even on a slow CPU
 METRICS_MIN_STEPS = 10  # ... but never more often than every 10 steps
+METRICS_COST_SHARE = 0.03  # and a fast run skips evaluations to keep their cost under 3%; 0: never
 
 
 @dataclass
@@ -90,6 +91,7 @@ class TrainingWorker(QObject):
         self._probe: Any = None  # a MetricsProbe, built at the first evaluation
         self._metrics_off = False  # the probe failed once: training goes on without figures
         self._last_metrics = (0.0, 0)  # (time, step) of the last evaluation
+        self._metrics_cost = 0.0  # seconds the last evaluation took (the reference aside)
 
     # ----------------------------------------------------------------- called from the GUI thread
     def pause(self) -> None:
@@ -297,25 +299,27 @@ class TrainingWorker(QObject):
         if self._metrics_off or step <= 0:
             return False
         last_time, last_step = self._last_metrics
+        elapsed = time.monotonic() - last_time
+        if METRICS_COST_SHARE and elapsed * METRICS_COST_SHARE < self._metrics_cost:
+            return False
         if step % self._metrics_every == 0:
             return True
-        return (step - last_step >= METRICS_MIN_STEPS
-                and time.monotonic() - last_time >= METRICS_MAX_INTERVAL_S)
+        return step - last_step >= METRICS_MIN_STEPS and elapsed >= METRICS_MAX_INTERVAL_S
 
     def _evaluate_metrics(self, trainer: Any, step: int) -> None:
         """Quality figures of the generator the explorer would get (EMA when on), in this thread."""
         from ganstudio.gui.widgets.metrics_probe import MetricsProbe
 
-        t0 = time.perf_counter()
         try:
             if self._probe is None:
                 self._probe = MetricsProbe(trainer.config, trainer.dataset)
+            t0 = time.perf_counter()
             row, message = self._probe.evaluate(trainer.sampler, step)
         except Exception as exc:  # figures are a help: their failure must not stop training
             self._metrics_off = True
             self.status.emit(f"Quality figures are off for this run: {exc}")
             return
-        row["metrics_s"] = time.perf_counter() - t0
+        row["metrics_s"] = self._metrics_cost = time.perf_counter() - t0
         row["collapse_message"] = message
         self._last_metrics = (time.monotonic(), step)
         if trainer.writer is not None:

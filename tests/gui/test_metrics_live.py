@@ -66,7 +66,9 @@ def test_toy_probe_counts_modes() -> None:
 
 def _run_with_generator(qtbot, tab, tiny_run, monkeypatch, collapsed: bool) -> None:  # noqa: ANN001
     from ganstudio.core.trainer import Trainer
+    from ganstudio.gui import workers
 
+    monkeypatch.setattr(workers, "METRICS_COST_SHARE", 0.0)  # every 2nd step, however fast the steps
     fake = _Digits(collapsed)
     monkeypatch.setattr(Trainer, "sampler", property(lambda self: fake))
     tiny_run(tab, "mnist-embedded", steps=6, batch=8)
@@ -120,3 +122,16 @@ def test_banner_clears_when_diversity_recovers(qtbot) -> None:  # noqa: ANN001
     assert banner.isVisible() and "step 400" in banner.text()
     banner.show_row({"step": 600, "collapsed": False, "collapse_message": "no sign of mode collapse"})
     assert not banner.isVisible()
+
+
+def test_a_fast_run_skips_evaluations_that_would_cost_too_much(qtbot) -> None:  # noqa: ANN001
+    import time
+
+    from ganstudio.gui.workers import METRICS_COST_SHARE, TrainingJob, TrainingWorker
+
+    worker = TrainingWorker(TrainingJob(metrics_every=2))
+    worker._last_metrics = (time.monotonic(), 10)
+    worker._metrics_cost = 0.0
+    assert worker._metrics_due(12) and not worker._metrics_due(13)
+    worker._metrics_cost = 3600.0 * METRICS_COST_SHARE  # would need an hour of training to pay off
+    assert not worker._metrics_due(12)

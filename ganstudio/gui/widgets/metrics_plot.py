@@ -10,7 +10,7 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
 from ganstudio.gui.widgets.metrics_probe import (
@@ -40,6 +40,7 @@ LAYOUTS: dict[str, tuple[str, str, list[tuple[str, str, str, bool, str]]]] = {
         ("real_diversity", "real data", "#1f77b4", True, "left"),
     ]),
 }  # fmt: skip
+RIGHT_RANGE = {KIND_CLASSIFIER: (0.0, 10.5), KIND_MODES: (0.0, 102.0)}  # digits and class KL; %
 BANNER_STYLE = ("QLabel#collapseWarning { background: #fff3cd; color: #664d03; border: 1px solid #e0b000;"
                 " border-radius: 4px; padding: 6px 8px; }")
 
@@ -171,6 +172,9 @@ class MetricsPanel(QWidget):
         for key, curve in self._curves.items():
             xs, ys = self.series(key)
             curve.setData(xs, ys, connect="finite")
+        if self.kind == KIND_MODES and self.rows:  # a count: the axis runs from none to all modes
+            n_modes = int(self.rows[-1].get("n_modes") or 1)
+            self.plot.getPlotItem().setYRange(0, n_modes + 0.5, padding=0)
 
     # ----------------------------------------------------------------- the plot (built lazily)
     def _ensure_plot(self) -> None:
@@ -178,7 +182,6 @@ class MetricsPanel(QWidget):
             return
         import pyqtgraph as pg
 
-        from ganstudio.gui.widgets import theme
 
         self.plot = pg.PlotWidget(parent=self)
         self.plot.setObjectName("metricsPlot")
@@ -193,7 +196,7 @@ class MetricsPanel(QWidget):
         item.getAxis("right").linkToView(self._right)
         self._right.setXLink(item)
         item.vb.sigResized.connect(self._on_view_resized)
-        theme.style_plot(self.plot)
+        self._apply_theme()
         self._layout.insertWidget(0, self.plot, 1)
         self._build_curves()
 
@@ -228,7 +231,10 @@ class MetricsPanel(QWidget):
             else:
                 item.addItem(curve)
             self._curves[key] = curve
-        self._right.enableAutoRange(axis="y")
+        if self.kind in RIGHT_RANGE:
+            self._right.setYRange(*RIGHT_RANGE[self.kind], padding=0)
+        else:
+            self._right.enableAutoRange(axis="y")
         self._on_view_resized()
         self.redraw()
 
@@ -236,6 +242,22 @@ class MetricsPanel(QWidget):
         item = self.plot.getPlotItem()
         self._right.setGeometry(item.vb.sceneBoundingRect())
         self._right.linkedViewChanged(item.vb, self._right.XAxis)
+
+    def _apply_theme(self) -> None:
+        import pyqtgraph as pg
+
+        from ganstudio.gui.widgets import theme
+
+        theme.style_plot(self.plot)
+        _background, foreground = theme.palette_colors()
+        axis = self.plot.getPlotItem().getAxis("right")
+        axis.setPen(pg.mkPen(foreground))
+        axis.setTextPen(pg.mkPen(foreground))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        if event.type() == QEvent.Type.PaletteChange and self.plot is not None:
+            self._apply_theme()
+        super().changeEvent(event)
 
     def _on_every_changed(self, steps: int) -> None:
         self._every[self._family] = steps
