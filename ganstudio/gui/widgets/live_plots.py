@@ -89,9 +89,11 @@ class LivePlots(QWidget):
         self.speed_plot.setXLink(self.loss_plot)
         for plot in (self.loss_plot, self.d_plot):  # the step axis is drawn once, at the bottom
             plot.getPlotItem().hideAxis("bottom")
+            plot.getPlotItem().setContentsMargins(0, 0, 0, 8)  # room for the lowest tick's text
+        self.speed_plot.setMinimumHeight(150)  # it holds the step axis too
         for plot in (self.loss_plot, self.d_plot, self.speed_plot):
             splitter.addWidget(plot)
-        splitter.setSizes([300, 200, 120])
+        splitter.setSizes([300, 200, 170])
         self.splitter = splitter
 
         for plot, names in ((self.loss_plot, ("loss_D", "loss_G")),
