@@ -427,7 +427,7 @@ class TrainingTab(QWidget):
     def _reset_view(self) -> None:
         self.plots.clear()
         self.metrics_panel.clear()
-        self.collapse_banner.clear_warning()
+        self.collapse_banner.reset()
         self.samples.clear()
         self.toy_view.clear()
         self._rate = None

@@ -67,8 +67,10 @@ def test_toy_probe_counts_modes() -> None:
 def _run_with_generator(qtbot, tab, tiny_run, monkeypatch, collapsed: bool) -> None:  # noqa: ANN001
     from ganstudio.core.trainer import Trainer
     from ganstudio.gui import workers
+    from ganstudio.gui.widgets import metrics_plot
 
     monkeypatch.setattr(workers, "METRICS_COST_SHARE", 0.0)  # every 2nd step, however fast the steps
+    monkeypatch.setattr(metrics_plot, "WARMUP_STEPS", 0)  # a 6-step run: no warm-up
     fake = _Digits(collapsed)
     monkeypatch.setattr(Trainer, "sampler", property(lambda self: fake))
     tiny_run(tab, "mnist-embedded", steps=6, batch=8)
@@ -97,7 +99,6 @@ def test_collapsing_generator_shows_the_banner_and_logs_figures(
     figures = [r for r in rows if "diversity_ratio" in r]
     assert [r["step"] for r in figures] == [2, 4, 6] and all(r["collapsed"] for r in figures)
 
-    monkeypatch.undo()
     assert tab.open_run(run_dir)  # an opened run folder shows the figures and the warning again
     assert len(tab.metrics_panel.rows) == 3
     assert tab.findChild(QLabel, "collapseWarning").isVisible()
@@ -118,10 +119,19 @@ def test_banner_clears_when_diversity_recovers(qtbot) -> None:  # noqa: ANN001
     qtbot.addWidget(parent)
     banner = CollapseBanner(parent)
     parent.show()
-    banner.show_row({"step": 400, "collapsed": True, "collapse_message": "Possible mode collapse: few digits"})
-    assert banner.isVisible() and "step 400" in banner.text()
+    collapsed = {"collapsed": True, "collapse_message": "Possible mode collapse: few digits"}
+    banner.show_row({"step": 100, **collapsed})
+    assert not banner.isVisible(), "a generator that has not learnt yet is not a collapse"
+    banner.show_row({"step": 200, "collapsed": False, "collapse_message": "no sign of mode collapse"})
+    banner.show_row({"step": 400, **collapsed})
+    assert banner.isVisible() and "step 400" in banner.text(), "varied, then not: that is a collapse"
     banner.show_row({"step": 600, "collapsed": False, "collapse_message": "no sign of mode collapse"})
     assert not banner.isVisible()
+    banner.reset()
+    banner.show_row({"step": 100, **collapsed})
+    assert not banner.isVisible()
+    banner.show_row({"step": 800, **collapsed})
+    assert banner.isVisible(), "still one digit after the warm-up"
 
 
 def test_a_fast_run_skips_evaluations_that_would_cost_too_much(qtbot) -> None:  # noqa: ANN001

@@ -40,13 +40,17 @@ LAYOUTS: dict[str, tuple[str, str, list[tuple[str, str, str, bool, str]]]] = {
         ("real_diversity", "real data", "#1f77b4", True, "left"),
     ]),
 }  # fmt: skip
+# Every generator starts out producing near-identical blobs: before this step the banner
+# waits unless the samples were varied once and then fell back (a collapse, not a start).
+WARMUP_STEPS = 500
 RIGHT_RANGE = {KIND_CLASSIFIER: (0.0, 10.5), KIND_MODES: (0.0, 102.0)}  # digits and class KL; %
 BANNER_STYLE = ("QLabel#collapseWarning { background: #fff3cd; color: #664d03; border: 1px solid #e0b000;"
                 " border-radius: 4px; padding: 6px 8px; }")
 
 
 class CollapseBanner(QLabel):
-    """A warning strip above the live view; shown while the last check says collapse."""
+    """A warning strip above the live view; shown while the last check says collapse
+    (after the warm-up, or at once when the samples had been varied before)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -54,11 +58,20 @@ class CollapseBanner(QLabel):
         self.setWordWrap(True)
         self.setStyleSheet(BANNER_STYLE)
         self.setTextFormat(Qt.TextFormat.RichText)
+        self._seen_varied = False
         self.hide()
+
+    def reset(self) -> None:
+        """A new run: forget whether the samples were ever varied."""
+        self._seen_varied = False
+        self.clear_warning()
 
     def show_row(self, row: Mapping[str, Any]) -> None:
         if not row.get("collapsed"):
+            self._seen_varied = True
             self.clear_warning()
+            return
+        if not self._seen_varied and int(row.get("step", 0)) < WARMUP_STEPS:
             return
         message = str(row.get("collapse_message") or "Possible mode collapse: the samples vary far less "
                       "than the real data.")
@@ -172,9 +185,14 @@ class MetricsPanel(QWidget):
         for key, curve in self._curves.items():
             xs, ys = self.series(key)
             curve.setData(xs, ys, connect="finite")
+        item = self.plot.getPlotItem()
+        if len(self.rows) == 1:  # one point: show it against the run so far, not a 1-step-wide axis
+            item.setXRange(0, float(self.rows[0]["step"]), padding=0.02)
+        elif len(self.rows) == 2:
+            item.enableAutoRange(x=True)
         if self.kind == KIND_MODES and self.rows:  # a count: the axis runs from none to all modes
             n_modes = int(self.rows[-1].get("n_modes") or 1)
-            self.plot.getPlotItem().setYRange(0, n_modes + 0.5, padding=0)
+            item.setYRange(0, n_modes + 0.5, padding=0)
 
     # ----------------------------------------------------------------- the plot (built lazily)
     def _ensure_plot(self) -> None:
