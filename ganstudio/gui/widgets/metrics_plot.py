@@ -208,7 +208,7 @@ class MetricsPanel(QWidget):
         item.setLabel("bottom", "step")
         for axis in ("left", "bottom", "right"):
             item.getAxis(axis).enableAutoSIPrefix(False)
-        item.addLegend(offset=(-10, 10), labelTextSize="9pt")
+        item.addLegend(offset=(-10, 10), labelTextSize="9pt", colCount=2)  # short: less over the curves
         self._right = pg.ViewBox()
         item.scene().addItem(self._right)
         item.getAxis("right").linkToView(self._right)
