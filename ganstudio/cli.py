@@ -20,7 +20,10 @@ class UserError(Exception):
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="ganstudio", description="Train GANs and explore their latent space.")
+    p = argparse.ArgumentParser(
+        prog="ganstudio", description="Train GANs and explore their latent space.",
+        epilog="With no command, or with a checkpoint, run folder or image path, the app opens. "
+               "`ganstudio --self-test` checks an installation and exits 0 when all is well.")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     t = sub.add_parser("train", help="train headless, writing a run folder")
@@ -280,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return run()
     if not argv or argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help"):
-        from .gui.app import main as gui_main  # the app: no argument, a path, or --self-test
+        from .gui.app import main as gui_main  # the app: no argument, or a path to open
 
         return gui_main(argv)
     args = _parser().parse_args(argv)
