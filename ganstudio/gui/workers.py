@@ -24,7 +24,7 @@ EMIT_INTERVAL_S = 0.1
 TOY_VIEW_INTERVAL_S = 0.25  # the 2-D view also refreshes on time, so it moves as it trains
 PAUSE_POLL_S = 0.05
 METRICS_MAX_INTERVAL_S = 20.0  # quality figures at least 3 times a minute, even on a slow CPU
-METRICS_MIN_STEPS = 10  # ... but never more often than every 10 steps
+METRICS_MIN_STEPS = 50  # ... once 50 steps have passed (a 20-step smoke run gets no figures)
 METRICS_COST_SHARE = 0.03  # and a fast run skips evaluations to keep their cost under 3%; 0: never
 
 
