@@ -219,12 +219,16 @@ def _mnist_mlp() -> RunConfig:
 
 
 def _toy(name: str) -> RunConfig:
-    # PacGAN's toy set-up (Lin et al., 2018): MLPs with 4 hidden layers of 400 units, latent 2.
+    # PacGAN's toy set-up (Lin et al., 2018): MLPs with 4 hidden layers, latent 2, packing.
+    # Width 200, lr 1e-3, beta2 0.99 and EMA 0.99 measured best in bench/toy2d_modes.py: the ring
+    # gets all 8 modes on 5 of 5 seeds (reverse KL 0.015). The grid still spreads its samples
+    # between modes with every setting tried; packing 4 follows PacGAN4.
     return RunConfig(
-        ModelConfig(arch="mlp", latent_dim=2, mlp_hidden=400, mlp_layers=4, pack=2),
+        ModelConfig(arch="mlp", latent_dim=2, mlp_hidden=200, mlp_layers=4,
+                    pack=2 if name == "toy-ring" else 4),
         DataConfig(name=name),
-        TrainConfig(steps=4000, batch_size=100, lr_g=1e-4, lr_d=1e-4, beta1=0.5, beta2=0.999,
-                    loss="bce", ema=False, sample_every=50, checkpoint_every=1000),
+        TrainConfig(steps=12000, batch_size=100, lr_g=1e-3, lr_d=1e-3, beta1=0.5, beta2=0.99,
+                    loss="bce", ema=True, ema_decay=0.99, sample_every=100, checkpoint_every=2000),
     )
 
 
