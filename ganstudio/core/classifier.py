@@ -12,7 +12,6 @@ Recreate the shipped weights with:
 from __future__ import annotations
 
 import argparse
-import gzip
 import math
 import time
 from functools import lru_cache
@@ -32,8 +31,6 @@ SPLIT_SEED = 0
 FEATURE_DIM = 128
 IMAGE_SIZE = 28
 WEIGHTS_NAME = "models/mnist_classifier.safetensors"
-_IMAGES = "datasets/mnist/t10k-images-idx3-ubyte.gz"
-_LABELS = "datasets/mnist/t10k-labels-idx1-ubyte.gz"
 
 
 class ClassifierError(RuntimeError):
@@ -44,29 +41,15 @@ def _resource(relative: str) -> Path:
     return resource_path(*relative.split("/"))
 
 
-def _read_idx(path: Path, magic: int) -> np.ndarray:
-    try:
-        raw = gzip.decompress(path.read_bytes())
-    except (OSError, EOFError) as exc:
-        raise ClassifierError(f"Could not read {path}: {exc}") from exc
-    # IDX: big-endian int32 magic, then one int32 per dimension, then uint8 data.
-    found = int.from_bytes(raw[:4], "big")
-    if found != magic:
-        raise ClassifierError(f"{path} is not an IDX file of the expected kind (magic {found:#x}).")
-    ndim = magic & 0xFF
-    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
-    data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
-    if data.size != math.prod(shape):
-        raise ClassifierError(f"{path} is truncated: expected {math.prod(shape)} values.")
-    return data.reshape(shape)
-
-
 @lru_cache(maxsize=1)
 def load_embedded_mnist() -> tuple[np.ndarray, np.ndarray]:
     """The embedded MNIST: images uint8 (10000, 28, 28) and labels uint8 (10000,)."""
-    images = _read_idx(_resource(_IMAGES), 0x00000803)
-    labels = _read_idx(_resource(_LABELS), 0x00000801)
-    return images, labels
+    from .data import DataError, embedded_mnist
+
+    try:
+        return embedded_mnist()
+    except DataError as exc:
+        raise ClassifierError(str(exc)) from None
 
 
 def split_indices() -> tuple[np.ndarray, np.ndarray]:

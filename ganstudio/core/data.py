@@ -82,10 +82,11 @@ def _read_idx(path: Path, magic: int) -> np.ndarray:
     got, count = struct.unpack(">II", raw[:8])
     if got != magic:
         raise DataError(f"{path.name} is not an IDX file (magic {got:#x}); reinstall GAN Studio.")
-    if magic == 0x803:
-        rows, cols = struct.unpack(">II", raw[8:16])
-        return np.frombuffer(raw, np.uint8, count * rows * cols, 16).reshape(count, rows, cols)
-    return np.frombuffer(raw, np.uint8, count, 8)
+    shape = (count, *struct.unpack(">II", raw[8:16])) if magic == 0x803 else (count,)
+    offset = 16 if magic == 0x803 else 8
+    if len(raw) - offset < int(np.prod(shape)):
+        raise DataError(f"{path.name} is truncated; reinstall GAN Studio.")
+    return np.frombuffer(raw, np.uint8, int(np.prod(shape)), offset).reshape(shape)
 
 
 def embedded_mnist() -> tuple[np.ndarray, np.ndarray]:
