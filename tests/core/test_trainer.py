@@ -109,3 +109,13 @@ def test_watching_a_toy_run_changes_neither_its_course_nor_its_points(tiny_confi
     assert np.array_equal(first["fake"], again["fake"])
     assert watched.G.training
     assert got == expected
+
+
+def test_bf16_autocast_trains_and_checkpoints_load_in_fp32(tiny_config, tmp_path):
+    from ganstudio.core.checkpoint import load_generator
+
+    trainer = Trainer(tiny_config(precision="bf16", steps=2), tmp_path / "r")
+    trainer.run()
+    loaded = load_generator(tmp_path / "r")
+    assert next(loaded.generator.parameters()).dtype == torch.float32
+    assert torch.isfinite(loaded.generator(torch.randn(2, loaded.config.model.latent_dim))).all()
