@@ -688,9 +688,12 @@ class TrainingTab(QWidget):
         worker.failed.connect(self._on_download_failed)
         self._run_helper(worker, self._on_download_finished, None, done_signal="finished")
 
-    def _on_download_progressed(self, nbytes: int) -> None:
-        self.download_bar.setFormat(f"{nbytes / 1e6:.1f} MB")
-        self.download_label.setText(self.download_label.text().split(" (")[0] + f" ({nbytes / 1e6:.1f} MB)")
+    def _on_download_progressed(self, done: int, total: int) -> None:
+        self.download_bar.setRange(0, 1000)
+        self.download_bar.setValue(int(1000 * done / max(total, 1)))
+        self.download_bar.setFormat(f"{done / 1e6:.1f} of {total / 1e6:.1f} MB")
+        self.download_label.setText(self.download_label.text().split(" (")[0]
+                                    + f" ({done / 1e6:.1f} of {total / 1e6:.1f} MB)")
 
     def _on_download_failed(self, message: str, details: str) -> None:
         dialogs.show_error(self, "Download failed", message, details)

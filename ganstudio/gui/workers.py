@@ -335,9 +335,9 @@ def _latest_checkpoint(run_dir: Path | str) -> Path | None:
 
 
 class DownloadWorker(QObject):
-    """Downloads a torchvision dataset; reports the bytes on disk as progress."""
+    """Downloads a torchvision dataset; reports (bytes so far, expected bytes) as progress."""
 
-    progressed = Signal(int)  # bytes in the dataset folder so far
+    progressed = Signal(int, int)
     failed = Signal(str, str)
     finished = Signal(bool)
 
@@ -349,35 +349,15 @@ class DownloadWorker(QObject):
     def run(self) -> None:
         from ganstudio.core import data
 
-        root = Path(self.root) if self.root else data.default_data_root()
-        done = threading.Event()
-        watcher = threading.Thread(target=self._watch, args=(root, done), daemon=True)
-        watcher.start()
         ok = False
         try:
-            data.download(self.name, root)
+            data.download(self.name, self.root, progress=self.progressed.emit)
             ok = True
         except Exception as exc:
             self.failed.emit(friendly_message(exc) if type(exc).__name__ == "DataError"
                              else f"The download failed: {exc}", traceback.format_exc())
         finally:
-            done.set()
             self.finished.emit(ok)
-
-    def _watch(self, root: Path, done: threading.Event) -> None:
-        while not done.wait(0.25):
-            self.progressed.emit(_folder_bytes(root))
-
-
-def _folder_bytes(root: Path) -> int:
-    total = 0
-    for dirpath, _dirs, files in os.walk(root):
-        for f in files:
-            try:
-                total += os.path.getsize(os.path.join(dirpath, f))
-            except OSError:
-                pass
-    return total
 
 
 class FunctionWorker(QObject):

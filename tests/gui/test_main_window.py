@@ -242,10 +242,12 @@ def test_missing_dataset_offers_download_and_explains_offline(qtbot, main_window
 
     monkeypatch.setattr(data, "is_available", lambda name, root=None: False)
 
-    def offline(name, root=None):  # noqa: ANN001, ANN202
-        raise data.DataError("Could not download MNIST (no network). Check the internet connection.")
+    def offline(name, root, download):  # noqa: ANN001, ANN202  (torchvision's dataset, offline)
+        import urllib.error
 
-    monkeypatch.setattr(data, "download", offline)
+        raise urllib.error.URLError("Name or service not known")
+
+    monkeypatch.setattr(data, "_tv_dataset", offline)
     tab = main_window.training_tab
     main_window.tabs.setCurrentWidget(tab)
     combo = tab.form.dataset_combo
@@ -377,3 +379,25 @@ def test_resume_after_divergence_rolls_back(qtbot, main_window, tiny_run, monkey
         qtbot.mouseClick(pause, Qt.MouseButton.LeftButton)
     assert finished.args == ["completed"]
     assert tab._step == 10
+
+
+def test_download_worker_reports_bytes_of_the_expected_total(monkeypatch, tmp_path) -> None:  # noqa: ANN001
+    from ganstudio.core import data
+    from ganstudio.gui.workers import DownloadWorker
+
+    def fetch(name, root, download):  # noqa: ANN001, ANN202  (torchvision's dataset, online)
+        import time
+
+        (root / "MNIST").mkdir(exist_ok=True)
+        (root / "MNIST" / "part").write_bytes(b"x" * 2_000_000)
+        time.sleep(0.7)
+
+    monkeypatch.setattr(data, "_tv_dataset", fetch)
+    worker = DownloadWorker("mnist", str(tmp_path))
+    seen, ended = [], []
+    worker.progressed.connect(lambda done, total: seen.append((done, total)))
+    worker.finished.connect(ended.append)
+    worker.run()
+    assert ended == [True]
+    assert (2_000_000, data._DOWNLOAD_BYTES["mnist"]) in seen
+    assert seen[-1] == (data._DOWNLOAD_BYTES["mnist"],) * 2
