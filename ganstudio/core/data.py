@@ -217,8 +217,10 @@ def download(name: str, root: str | Path | None = None, progress: Progress | Non
     root = Path(root) if root else default_data_root()
     done = threading.Event()
 
+    root.mkdir(parents=True, exist_ok=True)
+    start = _folder_bytes(root)
+
     def watch() -> None:
-        start = _folder_bytes(root)
         while not done.wait(0.5):
             got = max(0, _folder_bytes(root) - start)
             progress(min(got, _DOWNLOAD_BYTES[name]), _DOWNLOAD_BYTES[name])

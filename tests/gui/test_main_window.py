@@ -381,7 +381,7 @@ def test_resume_after_divergence_rolls_back(qtbot, main_window, tiny_run, monkey
     assert tab._step == 10
 
 
-def test_download_worker_reports_bytes_of_the_expected_total(monkeypatch, tmp_path) -> None:  # noqa: ANN001
+def test_download_worker_reports_bytes_of_the_expected_total(qtbot, monkeypatch, tmp_path) -> None:  # noqa: ANN001
     from ganstudio.core import data
     from ganstudio.gui.workers import DownloadWorker
 
@@ -398,6 +398,7 @@ def test_download_worker_reports_bytes_of_the_expected_total(monkeypatch, tmp_pa
     worker.progressed.connect(lambda done, total: seen.append((done, total)))
     worker.finished.connect(ended.append)
     worker.run()
+    qtbot.wait(50)  # progress from the watcher thread arrives through the event loop
     assert ended == [True]
     assert (2_000_000, data._DOWNLOAD_BYTES["mnist"]) in seen
-    assert seen[-1] == (data._DOWNLOAD_BYTES["mnist"],) * 2
+    assert max(seen) == (data._DOWNLOAD_BYTES["mnist"],) * 2
