@@ -248,13 +248,13 @@ class Trainer:
     @torch.no_grad()
     def sample_grid(self, n: int = 64) -> np.ndarray:
         """The fixed-noise grid as uint8 (H, W, C); toys get a scatter in toy_view instead."""
+        if self.config.is_toy:
+            raise ValueError("2-D toy runs have no image grid; use toy_view()")
         G = self.sampler
         was_training = G.training
         G.eval()
         images = G(self.fixed_z[:n]).float()
         G.train(was_training)
-        if self.config.is_toy:
-            raise ValueError("2-D toy runs have no image grid; use toy_view()")
         return make_grid(images.cpu(), nrow=int(math.ceil(math.sqrt(n))))
 
     @torch.no_grad()
@@ -296,7 +296,6 @@ class Trainer:
     def loaded_generator(self) -> LoadedGenerator:
         """A CPU copy of the generator (EMA weights when on) for the explorer."""
         G = copy.deepcopy(self.sampler).to("cpu").float().eval().requires_grad_(False)
-        G = G.to(memory_format=torch.contiguous_format) if not self.config.is_toy else G
         return LoadedGenerator(G, self.config, self.step_count, None, "generator")
 
     # --- checkpoints --------------------------------------------------------------------
