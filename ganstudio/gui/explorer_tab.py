@@ -13,7 +13,14 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QStandardPaths, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QImage,
+    QKeySequence,
+)
 from PySide6.QtWidgets import QApplication, QFileDialog, QProgressDialog, QWidget
 
 from ganstudio.core import export, latent
@@ -284,11 +291,11 @@ class ExplorerTab(ExplorerFeatures, ExplorerLayout):
         if self._state is not None and self._loaded is not None:
             self._last_request = self._renderer.request(self._state)
 
-    def _on_frame_ready(self, request_id: int, frame: np.ndarray) -> None:
+    def _on_frame_ready(self, request_id: int, frame: np.ndarray, image: QImage) -> None:
         if request_id < self._floor_id or request_id <= self._shown_id:
             return  # a frame of an older generator, or older than the one shown
         self._shown_id = request_id
-        self.image.set_frame(frame, request_id)
+        self.image.set_frame(frame, request_id, image)
 
     def _on_render_failed(self, message: str) -> None:
         self.caption.setText(message)

@@ -27,6 +27,8 @@ from PySide6.QtCore import (
     Slot,
 )
 
+from ganstudio.gui.widgets.explorer_image import to_display_image
+
 # Every worker alive, so that a script ending without shutdown() does not
 # abort in Qt's "QThread destroyed while still running".
 _LIVE: weakref.WeakSet[QThread] = weakref.WeakSet()
@@ -64,7 +66,9 @@ class RenderWorker(QThread):
     one it shows.
     """
 
-    frame_ready = Signal(int, object)  # request id, uint8 (H, W, C)
+    # request id, uint8 (H, W, C), and that frame as a display QImage built here, so
+    # the GUI thread only paints it (a QImage, unlike a QPixmap, may be made off it).
+    frame_ready = Signal(int, object, object)
     grid_ready = Signal(int, object, object)  # request id, uint8 (N, H, W, C), z (N, dim)
     failed = Signal(str)
 
@@ -160,13 +164,19 @@ class RenderWorker(QThread):
         with torch.inference_mode():
             image = generator(torch.from_numpy(np.ascontiguousarray(z, np.float32))[None])
             frame = _to_uint8(image)[0]
+        if self._stale():
+            return
+        self.frame_ready.emit(request_id, frame, to_display_image(frame))
+
+    def _stale(self) -> bool:
+        """True when a newer frame waits and one was shown recently: this one is dropped."""
         with QMutexLocker(self._mutex):
             newer_waiting = "frame" in self._pending
         now = time.perf_counter()
         if newer_waiting and now - self._last_emit < STALE_GRACE_S:
-            return
+            return True
         self._last_emit = now
-        self.frame_ready.emit(request_id, frame)
+        return False
 
     def _render_grid(self, generator: Any, request_id: int, z: np.ndarray) -> None:
         import torch

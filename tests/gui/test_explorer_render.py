@@ -39,7 +39,7 @@ def test_newest_request_wins_and_requests_never_queue(qtbot):
     worker = RenderWorker()
     worker.set_generator(gen)
     frames: list[tuple[int, np.ndarray]] = []
-    worker.frame_ready.connect(lambda rid, frame: frames.append((rid, frame)))
+    worker.frame_ready.connect(lambda rid, frame, _image: frames.append((rid, frame)))
     try:
         first = worker.request(LatentState(np.full(4, 0.1, np.float32)))
         assert gen.entered.wait(10)  # the worker is inside the first forward, held by the gate
