@@ -13,6 +13,12 @@ The best ring settings found so far (about 2 CPU minutes a seed):
     python bench/toy2d_modes.py --toys ring --jobs 2 --set train.steps=12000 \
         --set model.mlp_hidden=200 --set train.ema=true --set train.ema_decay=0.99 \
         --set train.lr_g=1e-3 --set train.lr_d=1e-3 --set train.beta2=0.99
+
+and on the grid (now the toy-grid preset; Fourier features in D plus R1, 9000 steps):
+
+    python bench/toy2d_modes.py --toys grid --jobs 2 --set model.toy_features=64 \
+        --set model.toy_feature_scale=0.5 --set train.r1_gamma=1.0 --set train.ema_decay=0.999 \
+        --set train.steps=9000
 """
 
 from __future__ import annotations

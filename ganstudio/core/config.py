@@ -42,6 +42,10 @@ class ModelConfig:
     spectral_norm: bool = False
     minibatch_std: bool = False
     pack: int = 1  # PacGAN: samples per discriminator input
+    # 2-D toys: fixed random Fourier features in front of the MLP discriminator (Tancik et al.,
+    # 2020); the number of frequencies (0 = off) and the std of their scale in cycles per unit.
+    toy_features: int = 0
+    toy_feature_scale: float = 1.0
 
 
 @dataclass
@@ -122,6 +126,10 @@ class RunConfig:
         _check(_is_int(m.mlp_layers) and 1 <= m.mlp_layers <= 8, "model.mlp_layers",
                m.mlp_layers, "a whole number from 1 to 8")
         _check(_is_int(m.pack) and 1 <= m.pack <= 8, "model.pack", m.pack, "a whole number from 1 to 8")
+        _check(_is_int(m.toy_features) and 0 <= m.toy_features <= 1024, "model.toy_features",
+               m.toy_features, "a whole number from 0 (off) to 1024")
+        _check(_is_num(m.toy_feature_scale) and 0 < m.toy_feature_scale <= 100,
+               "model.toy_feature_scale", m.toy_feature_scale, "a number above 0 and at most 100")
         _check(d.name in DATASET_NAMES, "data.name", d.name, f"one of {', '.join(DATASET_NAMES)}")
         if d.name == "folder":
             _check(bool(d.path), "data.path", d.path, "the folder of images to train on")
@@ -221,15 +229,25 @@ def _mnist_mlp() -> RunConfig:
 def _toy(name: str) -> RunConfig:
     # PacGAN's toy set-up (Lin et al., 2018): MLPs with 4 hidden layers, latent 2, packing.
     # Width 200, lr 1e-3, beta2 0.99 and EMA 0.99 measured best in bench/toy2d_modes.py: the ring
-    # gets all 8 modes on 5 of 5 seeds (reverse KL 0.015). The grid still spreads its samples
-    # between modes with every setting tried; packing 4 follows PacGAN4.
-    return RunConfig(
+    # gets all 8 modes on 5 of 5 seeds (91.9% high quality, reverse KL 0.015). Packing 4 on the
+    # grid follows PacGAN4.
+    cfg = RunConfig(
         ModelConfig(arch="mlp", latent_dim=2, mlp_hidden=200, mlp_layers=4,
                     pack=2 if name == "toy-ring" else 4),
         DataConfig(name=name),
         TrainConfig(steps=12000, batch_size=100, lr_g=1e-3, lr_d=1e-3, beta1=0.5, beta2=0.99,
                     loss="bce", ema=True, ema_decay=0.99, sample_every=100, checkpoint_every=2000),
     )
+    if name == "toy-grid":
+        # A plain MLP D cannot resolve 25 narrow modes from raw coordinates (spectral bias), so
+        # samples stayed a diffuse cloud (8 modes, 2% high quality). Fourier features (Tancik et
+        # al., 2020) let D see them; R1 (Mescheder et al., 2018) keeps that sharper D from
+        # trapping G in one mode. Over 5 seeds: 21.2 +- 1.9 modes, 60.6 +- 8.9%
+        # high quality, reverse KL 0.54 +- 0.17 (mean +- s.e.), still short of PacGAN4's 24.8 /
+        # 93.6% / 0.04. 9000 steps keep a seed under 2 CPU minutes despite R1's double backward.
+        cfg.model.toy_features, cfg.model.toy_feature_scale = 64, 0.5
+        cfg.train.steps, cfg.train.r1_gamma, cfg.train.ema_decay = 9000, 1.0, 0.999
+    return cfg
 
 
 _PRESET_FACTORIES = {

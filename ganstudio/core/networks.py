@@ -122,14 +122,40 @@ class MLPGenerator(nn.Module):
         return self.main(z).reshape(z.shape[0], *self.sample_shape)
 
 
+class FourierFeatures(nn.Module):
+    """x -> [x, sin(2 pi B x), cos(2 pi B x)] with a fixed random B (Tancik et al., 2020).
+
+    A plain ReLU/LeakyReLU MLP on raw 2-D coordinates is biased towards smooth functions
+    (the spectral bias of Rahaman et al., 2019), so the toy discriminator cannot draw the
+    fine bumps of 25 narrow Gaussians. Random Fourier features of scale `scale` (the std of
+    B, in cycles per data unit) let it. B is a buffer, so checkpoints carry it and a loaded
+    discriminator sees the same features it was trained with.
+    """
+
+    def __init__(self, in_dim: int, n: int, scale: float) -> None:
+        super().__init__()
+        self.register_buffer("B", torch.randn(n, in_dim) * scale)
+        self.out_dim = in_dim + 2 * n
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        proj = 2 * torch.pi * x @ self.B.t()
+        return torch.cat([x, torch.sin(proj), torch.cos(proj)], dim=-1)
+
+
 class MLPDiscriminator(nn.Module):
     def __init__(self, sample_shape: tuple[int, ...], hidden: int, layers: int, *, sn: bool,
-                 minibatch_std: bool, pack: int) -> None:
+                 minibatch_std: bool, pack: int, features: int = 0,
+                 feature_scale: float = 1.0) -> None:
         super().__init__()
         self.pack = pack
         self.minibatch_std = minibatch_std
         wrap: Callable[[nn.Module], nn.Module] = _sn if sn else (lambda m: m)
-        dim = int(torch.tensor(sample_shape).prod()) * pack
+        dim = int(torch.tensor(sample_shape).prod())
+        # Only for 2-D toy points: images already have thousands of inputs per sample.
+        self.features = FourierFeatures(dim, features, feature_scale) if features else None
+        if self.features is not None:
+            dim = self.features.out_dim
+        dim *= pack
         mods: list[nn.Module] = []
         for _ in range(layers):
             mods += [wrap(nn.Linear(dim, hidden)), nn.LeakyReLU(0.2, True)]
@@ -138,6 +164,8 @@ class MLPDiscriminator(nn.Module):
         self.head = wrap(nn.Linear(dim + int(minibatch_std), 1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.features is not None:  # per sample, before packing
+            x = self.features(x.reshape(x.shape[0], -1))
         x = x.reshape(x.shape[0] // self.pack, -1)
         h = self.body(x)
         if self.minibatch_std:
@@ -173,7 +201,9 @@ def build_discriminator(cfg: ModelConfig | RunConfig, toy: bool = False, loss: s
                                   sn=cfg.spectral_norm, minibatch_std=cfg.minibatch_std, pack=cfg.pack)
     if cfg.arch == "mlp":
         return MLPDiscriminator(_sample_shape(cfg, toy), cfg.mlp_hidden, cfg.mlp_layers,
-                                sn=cfg.spectral_norm, minibatch_std=cfg.minibatch_std, pack=cfg.pack)
+                                sn=cfg.spectral_norm, minibatch_std=cfg.minibatch_std, pack=cfg.pack,
+                                features=cfg.toy_features if toy else 0,
+                                feature_scale=cfg.toy_feature_scale)
     raise ValueError(f"unknown architecture {cfg.arch!r}")
 
 

@@ -35,6 +35,8 @@ def test_toy_presets_match_the_published_setups():
         ("model", "channels", 2, "colour"),
         ("data", "name", "imagenet", "mnist-embedded"),
         ("train", "device", "tpu", "cpu"),
+        ("model", "toy_features", -1, "0 (off)"),
+        ("model", "toy_feature_scale", 0.0, "above 0"),
     ],
 )
 def test_invalid_values_name_the_field_value_and_what_is_allowed(section, field, value, words):

@@ -47,3 +47,35 @@ def test_toy_networks_make_points():
     pts = G(torch.randn(10, 2))
     assert pts.shape == (10, 2)
     assert D(pts).shape == (5,)
+
+
+def test_toy_fourier_features_shape_and_checkpoint_round_trip(tmp_path):
+    from ganstudio.core.checkpoint import _strip, load_into, read_checkpoint, save_checkpoint
+    from ganstudio.core.config import DataConfig, RunConfig
+    from ganstudio.core.networks import FourierFeatures
+
+    feats = FourierFeatures(2, 8, 0.5)
+    assert feats(torch.randn(5, 2)).shape == (5, 2 + 2 * 8)
+    model = ModelConfig(arch="mlp", latent_dim=2, mlp_hidden=16, mlp_layers=2, pack=2,
+                        toy_features=8, toy_feature_scale=0.5)
+    config = RunConfig(model, DataConfig(name="toy-grid")).validate()
+    G, D = build_generator(config), build_discriminator(config)
+    assert D.body[0].in_features == (2 + 2 * 8) * 2  # features per sample, then packing
+    pts = G(torch.randn(10, 2))
+    assert D(pts).shape == (5,)
+    assert "features.B" in D.state_dict()  # a buffer: the checkpoint carries the fixed B
+
+    path = save_checkpoint(tmp_path / "ckpt.safetensors", config=config, step=1, G=G, D=D)
+    tensors, _ = read_checkpoint(path)
+    torch.manual_seed(123)  # a fresh D draws another B; loading must restore the saved one
+    D2 = build_discriminator(config)
+    assert not torch.equal(D2.features.B, D.features.B)
+    load_into(D2, _strip(tensors, "D."), "discriminator", path)
+    assert torch.equal(D2.features.B, D.features.B)
+    assert torch.equal(D2(pts), D(pts))
+
+
+def test_toy_features_are_off_for_images_and_by_default():
+    assert build_discriminator(ModelConfig(arch="mlp", mlp_hidden=16)).features is None
+    cfg = ModelConfig(arch="mlp", mlp_hidden=16, toy_features=8)
+    assert build_discriminator(cfg, toy=False).features is None
