@@ -71,6 +71,80 @@ def bare_forward(generator, dim: int, runs: int) -> list[float]:
     return times
 
 
+# Stages of one paced change, in the order they happen; times from the change.
+STAGES = (
+    "state built, request submitting",
+    "request submitted",
+    "GUI thread done with the change",
+    "worker woke",
+    "forward done",
+    "frame converted to uint8",
+    "QImage built, frame emitted",
+    "GUI slot entered (set_frame)",
+    "frame painted",
+)
+
+
+def timed(marks: dict[str, int], fn, before: str | None, after: str | None):
+    """``fn`` that notes the first time it is entered and left in ``marks``."""
+
+    def wrapper(*args, **kwargs):
+        if before:
+            marks.setdefault(before, time.perf_counter_ns())
+        result = fn(*args, **kwargs)
+        if after:
+            marks.setdefault(after, time.perf_counter_ns())
+        return result
+
+    return wrapper
+
+
+def instrument(tab, marks: dict[str, int]) -> None:
+    """Wrap the steps of a frame's way so each notes its time (instance attributes and
+    the worker module's helpers; a separate pass, the figures above stay unwrapped)."""
+    from ganstudio.gui import render_worker
+
+    r = tab._renderer
+    r.request = timed(marks, r.request, STAGES[0], STAGES[1])
+    r._render_frame = timed(marks, r._render_frame, STAGES[3], None)
+    render_worker._to_uint8 = timed(marks, render_worker._to_uint8, STAGES[4], STAGES[5])
+    render_worker.to_display_image = timed(marks, render_worker.to_display_image, None, STAGES[6])
+    tab.image.set_frame = timed(marks, tab.image.set_frame, STAGES[7], None)
+    tab.image.frame_painted.connect(
+        lambda _fid: marks.setdefault(STAGES[8], time.perf_counter_ns())
+    )
+
+
+def print_breakdown(rows: list[dict[str, int]]) -> None:
+    print(f"breakdown of {len(rows)} paced changes (ms from the value change; separate pass):")
+    print(f"  {'stage':34s} {'p50':>7s} {'p95':>7s} {'step p50':>9s}")
+    previous = np.zeros(len(rows))
+    for stage in STAGES:
+        cum = np.array([row[stage] for row in rows]) / 1e6
+        step = np.percentile(cum - previous, 50)
+        print(
+            f"  {stage:34s} {np.percentile(cum, 50):7.3f} {np.percentile(cum, 95):7.3f} {step:9.3f}"
+        )
+        previous = cum
+
+
+def breakdown(tab, sliders, wait_for, changes: int) -> None:
+    marks: dict[str, int] = {}
+    instrument(tab, marks)
+    rng = np.random.default_rng(1)
+    rows: list[dict[str, int]] = []
+    for i in range(changes + 20):
+        slider = sliders[i % len(sliders)]
+        marks.clear()
+        t0 = time.perf_counter_ns()
+        slider.setValue(int(rng.integers(-300, 301)) or 1)
+        marks.setdefault(STAGES[2], time.perf_counter_ns())
+        wait_for(tab.last_request_id)
+        if i >= 20 and len(marks) == len(STAGES):
+            rows.append({k: v - t0 for k, v in marks.items()})
+    print_breakdown(rows)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--changes", type=int, default=300, help="paced slider changes to time")
@@ -174,7 +248,7 @@ def main() -> int:
     d50, d95 = percentiles(drag)
     settle = (painted.get(last_id, float("nan")) - asked[last_id]) * 1000
 
-    tab.shutdown()
+    breakdown_args = (tab, sliders, wait_for, args.changes)
 
     print(f"bare forward, 1 image, 1 thread:   p50 {f50:6.2f} ms   p95 {f95:6.2f} ms")
     print(
@@ -194,6 +268,8 @@ def main() -> int:
         f"p95 / bare forward p50 = {l95 / f50:.2f}x;  "
         f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs"
     )
+    breakdown(*breakdown_args)
+    tab.shutdown()
     return 0
 
 

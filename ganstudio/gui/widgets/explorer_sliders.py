@@ -122,8 +122,10 @@ class _SliderRows(QWidget):
 
     def _on_slider_value_changed(self, index: int, tick: int) -> None:
         value = tick / TICKS_PER_UNIT
-        self.value_changed.emit(index, value)  # first: the frame request leaves sooner
+        # First: the frame request leaves last in value_changed, and Python work after
+        # it here would take the GIL from the render worker's forward.
         self._readouts[index].setText(self._format(value))
+        self.value_changed.emit(index, value)
 
 
 def _header(title: str, *buttons: QPushButton) -> QHBoxLayout:
