@@ -73,7 +73,7 @@ def bare_forward(generator, dim: int, runs: int) -> list[float]:
 
 # Stages of one paced change, in the order they happen; times from the change.
 STAGES = (
-    "state built, request submitting",
+    "state and widgets updated, submitting",
     "request submitted",
     "GUI thread done with the change",
     "worker woke",
