@@ -214,7 +214,8 @@ def test_open_in_explorer_is_off_for_2d_runs(qtbot, main_window, tiny_run) -> No
     assert not main_window.training_tab.findChild(QPushButton, "openInExplorerButton").isEnabled()
 
 
-def test_divergence_pauses_and_rolls_back(qtbot, main_window, tiny_run, monkeypatch, no_questions) -> None:  # noqa: ANN001
+def _diverge_once_after_step_7(monkeypatch) -> dict:  # noqa: ANN001
+    """The trainer's 8th step reports a NaN loss, once; the dict says when it has."""
     from ganstudio.core.trainer import Trainer, TrainingDiverged
 
     real_step = Trainer.step
@@ -227,6 +228,11 @@ def test_divergence_pauses_and_rolls_back(qtbot, main_window, tiny_run, monkeypa
         return real_step(self)
 
     monkeypatch.setattr(Trainer, "step", step)
+    return state
+
+
+def test_divergence_pauses_and_rolls_back(qtbot, main_window, tiny_run, monkeypatch, no_questions) -> None:  # noqa: ANN001
+    _diverge_once_after_step_7(monkeypatch)
     tab = main_window.training_tab
     tiny_run(tab, "toy-ring", steps=10, batch=8)  # checkpoints every 3 steps
     with qtbot.waitSignal(tab.training_finished, timeout=RUN_TIMEOUT_MS) as finished:
@@ -356,19 +362,9 @@ def test_keyboard_shortcuts_are_listed(main_window, monkeypatch) -> None:  # noq
 
 
 def test_resume_after_divergence_rolls_back(qtbot, main_window, tiny_run, monkeypatch) -> None:  # noqa: ANN001
-    from ganstudio.core.trainer import Trainer, TrainingDiverged
     from ganstudio.gui.widgets import dialogs
 
-    real_step = Trainer.step
-    state = {"raised": False}
-
-    def step(self):  # noqa: ANN001, ANN202
-        if self.step_count == 7 and not state["raised"]:
-            state["raised"] = True
-            raise TrainingDiverged(8, {"loss_D": float("nan"), "loss_G": float("nan")})
-        return real_step(self)
-
-    monkeypatch.setattr(Trainer, "step", step)
+    state = _diverge_once_after_step_7(monkeypatch)
     monkeypatch.setattr(dialogs, "ask", lambda *a, **k: False)  # "Stay paused"
     tab = main_window.training_tab
     tiny_run(tab, "toy-ring", steps=10, batch=8)
