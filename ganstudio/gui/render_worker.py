@@ -84,6 +84,7 @@ class RenderWorker(QThread):
         self._abort = False
         self._threads = threads
         self._last_emit = 0.0
+        self._plan: Any = None  # core.inference.RenderPlan of the current generator
         _LIVE.add(self)
 
     # ------------------------------------------------------------ GUI thread API
@@ -109,6 +110,11 @@ class RenderWorker(QThread):
     def request_grid(self, z: np.ndarray) -> int:
         """Render a batch of latents (N, dim) for the sample grid."""
         return self._submit("grid", np.asarray(z, np.float32))
+
+    def render_plan(self) -> Any:
+        """How frames of the current generator are rendered (a RenderPlan), once one was."""
+        with QMutexLocker(self._mutex):
+            return self._plan
 
     def stop(self) -> None:
         with QMutexLocker(self._mutex):
@@ -156,13 +162,25 @@ class RenderWorker(QThread):
             except Exception as exc:  # a generator that fails on some input
                 self.failed.emit(f"The generator failed to render: {exc}")
 
+    def _frame_module(self, generator: Any) -> Any:
+        """The generator prepared for one-image frames, made once per generator, here."""
+        plan = self._plan
+        if plan is None or plan.source is not generator:
+            from ganstudio.core.inference import for_rendering
+
+            plan = for_rendering(generator)
+            with QMutexLocker(self._mutex):
+                self._plan = plan
+        return plan.module
+
     def _render_frame(self, generator: Any, directions: Any, request_id: int, payload: Any) -> None:
         import torch
 
         what, value = payload
         z = value.effective_z(directions) if what == "state" else value
+        module = self._frame_module(generator)
         with torch.inference_mode():
-            image = generator(torch.from_numpy(np.ascontiguousarray(z, np.float32))[None])
+            image = module(torch.from_numpy(np.ascontiguousarray(z, np.float32))[None])
             frame = _to_uint8(image)[0]
         if self._stale():
             return
