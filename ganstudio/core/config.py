@@ -70,6 +70,8 @@ class TrainConfig:
     label_smoothing: float = 0.0  # one-sided: real targets become 1 - label_smoothing
     ema: bool = True
     ema_decay: float = 0.999
+    # The last share of the run over which both learning rates fall linearly to 0 (0 = off).
+    lr_decay: float = 0.0
     diffaug: str = ""
     device: str = "auto"
     precision: str = "fp32"
@@ -145,6 +147,8 @@ class RunConfig:
         for name in ("beta1", "beta2"):
             v = getattr(t, name)
             _check(_is_num(v) and 0 <= v < 1, f"train.{name}", v, "a number from 0 up to (not including) 1")
+        _check(_is_num(t.lr_decay) and 0 <= t.lr_decay <= 1, "train.lr_decay", t.lr_decay,
+               "a share of the run from 0 (off) to 1 (the whole run)")
         _check(_is_int(t.n_critic) and 1 <= t.n_critic <= 20, "train.n_critic", t.n_critic,
                "a whole number from 1 to 20")
         _check(t.loss in LOSSES, "train.loss", t.loss, f"one of {', '.join(LOSSES)}")

@@ -177,9 +177,27 @@ class Trainer:
             opt.step()
 
     # --- one step -----------------------------------------------------------------------
+    def lr_scale(self, step: int | None = None) -> float:
+        """The share of the configured learning rates used at ``step`` (0-based; default: the
+        next one): 1, then falling linearly towards 0 over the last ``train.lr_decay`` of the run."""
+        t = self.config.train
+        i = self.step_count if step is None else step
+        start = t.steps * (1.0 - t.lr_decay)
+        if t.lr_decay <= 0 or i < start:
+            return 1.0
+        return max(0.0, (t.steps - i) / max(t.steps - start, 1e-9))
+
+    def _set_learning_rates(self) -> None:
+        t = self.config.train
+        scale = self.lr_scale()
+        for opt, lr in ((self.opt_G, t.lr_g), (self.opt_D, t.lr_d)):
+            for group in opt.param_groups:
+                group["lr"] = lr * scale
+
     def step(self) -> dict[str, float]:
         t = self.config.train
         t0 = time.perf_counter()
+        self._set_learning_rates()
         self.G.train()
         self.D.train()
         b, nz = t.batch_size, self.config.model.latent_dim

@@ -119,3 +119,25 @@ def test_bf16_autocast_trains_and_checkpoints_load_in_fp32(tiny_config, tmp_path
     loaded = load_generator(tmp_path / "r")
     assert next(loaded.generator.parameters()).dtype == torch.float32
     assert torch.isfinite(loaded.generator(torch.randn(2, loaded.config.model.latent_dim))).all()
+
+
+def test_lr_decay_brings_both_learning_rates_down_to_zero_by_the_last_step(tiny_config):
+    trainer = Trainer(tiny_config(steps=8, lr_decay=0.5))
+    seen = []
+    for _ in range(8):
+        trainer.step()
+        seen.append((trainer.opt_G.param_groups[0]["lr"], trainer.opt_D.param_groups[0]["lr"]))
+    t = trainer.config.train
+    assert seen[0] == (t.lr_g, t.lr_d) and seen[3] == (t.lr_g, t.lr_d)  # the first half: constant
+    g_rates = [g for g, _ in seen[4:]]
+    assert g_rates == sorted(g_rates, reverse=True) and len(set(g_rates)) == 4  # then falling
+    assert seen[-1][0] == pytest.approx(t.lr_g / 4) and seen[-1][1] == pytest.approx(t.lr_d / 4)
+    assert trainer.lr_scale(8) == 0.0
+    trainer.close()
+
+
+def test_lr_decay_outside_zero_to_one_is_refused(tiny_config):
+    from ganstudio.core.config import ConfigError
+
+    with pytest.raises(ConfigError, match="train.lr_decay"):
+        tiny_config(lr_decay=1.5)

@@ -25,7 +25,8 @@ def _stable(name: str):  # noqa: ANN202
 
     return preset(name).replace(
         model={"spectral_norm": True, "minibatch_std": True, "pack": 4},
-        train={"r1_gamma": 10.0, "diffaug": "translation,color", "label_smoothing": 0.1},
+        train={"r1_gamma": 10.0, "diffaug": "translation,color", "label_smoothing": 0.1,
+               "lr_decay": 0.25},
     )
 
 
@@ -48,6 +49,7 @@ def test_stability_options_round_trip_and_show_in_the_widgets(form) -> None:  # 
     assert form.findChild(QSpinBox, "packSpin").value() == 4
     assert form.findChild(QDoubleSpinBox, "r1GammaSpin").value() == 10.0
     assert form.findChild(QDoubleSpinBox, "labelSmoothingSpin").value() == pytest.approx(0.1)
+    assert form.findChild(QDoubleSpinBox, "lrDecaySpin").value() == pytest.approx(0.25)
     checked = {c.objectName() for c in form.findChildren(QCheckBox) if c.objectName().startswith("diffaug")
                and c.isChecked()}
     assert checked == {"diffaugTranslationCheck", "diffaugColorCheck"}

@@ -104,6 +104,7 @@ class ConfigForm(QWidget):
         self.beta2_spin = _dspin(0.0, 1.0, 4, 0.001, "beta2Spin")
         self.n_critic_spin = _spin(0, 50, "nCriticSpin")
         self.steps_spin = _spin(0, 10_000_000, "stepsSpin", 100)
+        self.lr_decay_spin = _dspin(0.0, 1.0, 2, 0.05, "lrDecaySpin")
         self.ema_check = QCheckBox("Average G's weights (EMA)")
         self.ema_check.setObjectName("emaCheck")
         self.ema_decay_spin = _dspin(0.0, 1.0, 5, 0.0005, "emaDecaySpin")
@@ -139,6 +140,7 @@ class ConfigForm(QWidget):
             "train.beta2": self.beta2_spin,
             "train.n_critic": self.n_critic_spin,
             "train.steps": self.steps_spin,
+            "train.lr_decay": self.lr_decay_spin,
             "train.ema_decay": self.ema_decay_spin,
             "train.device": self.device_combo,
             "train.seed": self.seed_spin,
@@ -147,6 +149,8 @@ class ConfigForm(QWidget):
             self.latent_spin: "Size of the noise vector z the generator maps to a sample",
             self.n_critic_spin: "Discriminator updates per generator update",
             self.steps_spin: "Generator updates to train for",
+            self.lr_decay_spin: "Share of the run, at its end, over which both learning rates "
+            "fall linearly to 0 (0 = constant); sharpens the last samples",
             self.seed_spin: "Seeds the weights, the data order and the fixed sample noise",
             self.ema_decay_spin: "Decay of the exponential moving average of G's weights",
             **st.tooltips(),
@@ -193,6 +197,7 @@ class ConfigForm(QWidget):
         betas_widget.setLayout(betas)
         train_form.addRow("Adam β₁, β₂", betas_widget)
         train_form.addRow("n_critic", self.n_critic_spin)
+        train_form.addRow("LR decay (share)", self.lr_decay_spin)
         ema_row = QHBoxLayout()
         ema_row.setContentsMargins(0, 0, 0, 0)
         ema_row.addWidget(self.ema_check)
@@ -272,6 +277,7 @@ class ConfigForm(QWidget):
         self.beta2_spin.setValue(t.beta2)
         self.n_critic_spin.setValue(t.n_critic)
         self.steps_spin.setValue(t.steps)
+        self.lr_decay_spin.setValue(t.lr_decay)
         self.ema_check.setChecked(t.ema)
         self.ema_decay_spin.setValue(t.ema_decay)
         if _select(self.device_combo, t.device) < 0:
@@ -309,6 +315,7 @@ class ConfigForm(QWidget):
             beta2=self.beta2_spin.value(),
             n_critic=self.n_critic_spin.value(),
             steps=self.steps_spin.value(),
+            lr_decay=self.lr_decay_spin.value(),
             ema=self.ema_check.isChecked(),
             ema_decay=self.ema_decay_spin.value(),
             device=self.device_combo.currentData() or "auto",
