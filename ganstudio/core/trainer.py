@@ -108,7 +108,10 @@ class Trainer:
         dist.broadcast_module(self.D)
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False) if t.ema else None
         adam: dict[str, Any] = {"betas": (t.beta1, t.beta2)}
-        if cuda:
+        if self.device.type in ("cuda", "cpu"):
+            # One fused kernel per optimizer step instead of a loop over the parameters. On a
+            # 2-core CPU a toy-grid step fell from about 12.5 to 8.5 ms (the small MLPs' time
+            # was a third Adam); a 28x28 DCGAN step, dominated by convolutions, is unchanged.
             adam["fused"] = True
         self.opt_G = torch.optim.Adam(self.G.parameters(), lr=t.lr_g, **adam)
         self.opt_D = torch.optim.Adam(self.D.parameters(), lr=t.lr_d, **adam)
