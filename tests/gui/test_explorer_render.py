@@ -105,3 +105,28 @@ def test_an_explorer_deleted_before_its_first_load_is_left_alone(qtbot, tmp_path
     tab.shutdown()
     shiboken6.delete(tab)  # before its queued look for a generator runs
     qtbot.wait(50)  # an error in that call would fail the test here
+
+
+def test_frames_of_a_convolutional_generator_match_the_generator_itself(qtbot, tiny_config):
+    from ganstudio.core.networks import build_generator
+    from ganstudio.gui.render_worker import _to_uint8
+
+    torch.manual_seed(0)
+    gen = build_generator(tiny_config()).eval().requires_grad_(False)
+    worker = RenderWorker()
+    worker.set_generator(gen)
+    z = np.random.default_rng(3).standard_normal(gen.latent_dim).astype(np.float32)
+    try:
+        with qtbot.waitSignal(worker.frame_ready, timeout=10000) as blocker:
+            worker.request_z(z)
+    finally:
+        worker.stop()
+    _rid, frame, image = blocker.args
+    with torch.inference_mode():
+        expected = _to_uint8(gen(torch.from_numpy(z)[None]))[0]
+    plan = worker.render_plan()
+    assert plan is not None and plan.source is gen  # made once, for this generator
+    # The same picture (a channels-last copy may round a pixel by one level).
+    assert frame.shape == expected.shape
+    assert np.abs(frame.astype(int) - expected.astype(int)).max() <= 1
+    assert image.width() == expected.shape[1] and image.height() == expected.shape[0]
