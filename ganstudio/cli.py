@@ -35,6 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", type=int)
     t.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
     t.add_argument("--batch-size", type=int)
+    t.add_argument("--lr-g", type=float, help="generator learning rate")
+    t.add_argument("--lr-d", type=float, help="discriminator learning rate")
     t.add_argument("--data", help="dataset name (mnist-embedded, mnist, fashion-mnist, cifar10, folder, toy-*)")
     t.add_argument("--data-path", help="image folder for --data folder")
     t.add_argument("--precision", choices=("fp32", "bf16", "fp16"))
@@ -118,7 +120,8 @@ def _train_config(a: argparse.Namespace):
         config = preset(a.preset or DEFAULT_PRESET)
     t = config.train
     for attr, field in (("steps", "steps"), ("seed", "seed"), ("device", "device"),
-                        ("batch_size", "batch_size"), ("precision", "precision"),
+                        ("batch_size", "batch_size"), ("lr_g", "lr_g"), ("lr_d", "lr_d"),
+                        ("precision", "precision"),
                         ("sample_every", "sample_every"), ("checkpoint_every", "checkpoint_every")):
         value = getattr(a, attr)
         if value is not None:

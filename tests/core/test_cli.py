@@ -55,3 +55,14 @@ def test_user_errors_are_one_line_and_exit_2(tmp_path, capsys):
 def test_module_entry_point_prints_help():
     out = subprocess.run([sys.executable, "-m", "ganstudio", "--help"], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and "train" in out.stdout and "interpolate" in out.stdout
+
+
+def test_learning_rates_from_the_command_line_reach_the_run(tmp_path, tiny_config):
+    from ganstudio.core.runs import RunReader
+
+    cfg = tiny_config(steps=2)
+    (tmp_path / "cfg.json").write_text(cfg.to_json())
+    assert main(["train", "--config", str(tmp_path / "cfg.json"), "--lr-g", "3e-4", "--lr-d", "5e-4",
+                 "--out", str(tmp_path / "run"), "--quiet"]) == 0
+    saved = RunReader(tmp_path / "run").config.train
+    assert (saved.lr_g, saved.lr_d) == (3e-4, 5e-4)
