@@ -88,6 +88,14 @@ def available_devices() -> list[str]:
     return ["auto", *found]
 
 
+def _adam(module: nn.Module, lr: float, options: dict[str, Any]) -> torch.optim.Optimizer:
+    try:
+        return torch.optim.Adam(module.parameters(), lr=lr, **options)
+    except (RuntimeError, ValueError):  # a torch without the fused kernel for this device
+        plain = {k: v for k, v in options.items() if k != "fused"}
+        return torch.optim.Adam(module.parameters(), lr=lr, **plain)
+
+
 class Trainer:
     def __init__(self, config: RunConfig, run_dir: str | Path | None = None, *,
                  dataset: ImageData | ToyData | None = None,
@@ -113,8 +121,8 @@ class Trainer:
             # 2-core CPU a toy-grid step fell from about 12.5 to 8.5 ms (the small MLPs' time
             # was a third Adam); a 28x28 DCGAN step, dominated by convolutions, is unchanged.
             adam["fused"] = True
-        self.opt_G = torch.optim.Adam(self.G.parameters(), lr=t.lr_g, **adam)
-        self.opt_D = torch.optim.Adam(self.D.parameters(), lr=t.lr_d, **adam)
+        self.opt_G = _adam(self.G, t.lr_g, adam)
+        self.opt_D = _adam(self.D, t.lr_d, adam)
         self.amp_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(t.precision)
         self.scaler = torch.amp.GradScaler("cuda") if (t.precision == "fp16" and cuda) else None
         self._G_fwd: nn.Module = torch.compile(self.G) if t.compile else self.G

@@ -141,3 +141,18 @@ def test_lr_decay_outside_zero_to_one_is_refused(tiny_config):
 
     with pytest.raises(ConfigError, match="train.lr_decay"):
         tiny_config(lr_decay=1.5)
+
+
+def test_adam_falls_back_to_the_loop_where_torch_has_no_fused_kernel(monkeypatch):
+    from ganstudio.core.trainer import _adam
+
+    real = torch.optim.Adam
+
+    def without_fused(params, **kwargs):
+        if kwargs.get("fused"):
+            raise RuntimeError("`fused=True` requires all the params to be on a supported device")
+        return real(params, **kwargs)
+
+    monkeypatch.setattr(torch.optim, "Adam", without_fused)
+    opt = _adam(torch.nn.Linear(2, 2), 1e-3, {"betas": (0.5, 0.99), "fused": True})
+    assert not opt.defaults.get("fused") and opt.defaults["betas"] == (0.5, 0.99)
