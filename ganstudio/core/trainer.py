@@ -193,10 +193,9 @@ class Trainer:
         next one): 1, then falling linearly towards 0 over the last ``train.lr_decay`` of the run."""
         t = self.config.train
         i = self.step_count if step is None else step
-        start = t.steps * (1.0 - t.lr_decay)
-        if t.lr_decay <= 0 or i < start:
+        if t.lr_decay <= 0 or i < t.steps * (1.0 - t.lr_decay):
             return 1.0
-        return max(0.0, (t.steps - i) / max(t.steps - start, 1e-9))
+        return max(0.0, (t.steps - i) / (t.steps * t.lr_decay))
 
     def _set_learning_rates(self) -> None:
         t = self.config.train
