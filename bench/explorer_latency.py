@@ -188,22 +188,23 @@ def main() -> int:
     painted: dict[int, float] = {}
     tab.image.frame_painted.connect(lambda fid: painted.__setitem__(fid, time.perf_counter()))
 
+    # One event loop, timer and connection made once: the wait itself runs no Python
+    # beside the renderer's forward (it would compete with it for the GIL).
+    waiting = {"id": 0}
+    wait_loop = QEventLoop()
+    wait_timer = QTimer(singleShot=True)
+    wait_timer.timeout.connect(wait_loop.quit)
+    tab.image.frame_painted.connect(
+        lambda fid: wait_loop.quit() if fid >= waiting["id"] else None
+    )
+
     def wait_for(request_id: int, timeout_ms: int = 2000) -> None:
         if tab.image.painted_id >= request_id:
             return
-        loop = QEventLoop()
-        timer = QTimer(singleShot=True)
-        timer.timeout.connect(loop.quit)
-
-        def on_painted(fid: int) -> None:
-            if fid >= request_id:
-                loop.quit()
-
-        tab.image.frame_painted.connect(on_painted)
-        timer.start(timeout_ms)
-        loop.exec()
-        timer.stop()
-        tab.image.frame_painted.disconnect(on_painted)
+        waiting["id"] = request_id
+        wait_timer.start(timeout_ms)
+        wait_loop.exec()
+        wait_timer.stop()
 
     wait_for(tab.last_request_id, 10000)
     sliders = [tab.findChild(QSlider, f"latentSlider_{i}") for i in range(gen.latent_dim)]

@@ -250,6 +250,9 @@ class ExplorerTab(ExplorerFeatures, ExplorerLayout):
         if record is not None and self._state is not None:
             self._record(record)
         self._state = state
+        # First: the rest is Python work the worker's forward overlaps (torch releases
+        # the GIL inside each operation).
+        self._request_frame()
         if refresh_widgets:
             self.controls.show_state(state.seed, state.psi, state.z)
             count = self.direction_panel.count()
@@ -259,9 +262,6 @@ class ExplorerTab(ExplorerFeatures, ExplorerLayout):
         self._update_caption()
         self._update_undo_actions()
         self.state_changed.emit()
-        # Last: Python work on this thread after the request would take the GIL from
-        # the worker's forward (a waiting thread can hold it up for a switch interval).
-        self._request_frame()
 
     def replace_state(self, state: LatentState, key: str) -> None:
         """A new state from outside the controls (grid, keyframe, file): one undo step."""
