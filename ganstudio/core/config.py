@@ -67,6 +67,8 @@ class TrainConfig:
     loss: str = "bce"
     gp_weight: float = 10.0
     r1_gamma: float = 0.0
+    # Lazy R1 (Karras et al., 2020): the penalty on every k-th D step only, weighted by k.
+    r1_every: int = 1
     label_smoothing: float = 0.0  # one-sided: real targets become 1 - label_smoothing
     ema: bool = True
     ema_decay: float = 0.999
@@ -154,6 +156,8 @@ class RunConfig:
         _check(t.loss in LOSSES, "train.loss", t.loss, f"one of {', '.join(LOSSES)}")
         _check(_is_num(t.gp_weight) and t.gp_weight >= 0, "train.gp_weight", t.gp_weight, "a number >= 0")
         _check(_is_num(t.r1_gamma) and t.r1_gamma >= 0, "train.r1_gamma", t.r1_gamma, "a number >= 0")
+        _check(_is_int(t.r1_every) and 1 <= t.r1_every <= 64, "train.r1_every", t.r1_every,
+               "a whole number from 1 (every step) to 64")
         _check(_is_num(t.label_smoothing) and 0 <= t.label_smoothing < 0.5, "train.label_smoothing",
                t.label_smoothing, "a number from 0 up to 0.5")
         _check(_is_num(t.ema_decay) and 0 < t.ema_decay < 1, "train.ema_decay", t.ema_decay,

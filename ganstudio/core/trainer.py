@@ -211,6 +211,7 @@ class Trainer:
         self.G.train()
         self.D.train()
         b, nz = t.batch_size, self.config.model.latent_dim
+        r1 = t.r1_gamma > 0 and self.step_count % t.r1_every == 0
         for i in range(t.n_critic):
             real = self._next_real()
             z = torch.randn(b, nz, device=self.device)
@@ -221,15 +222,19 @@ class Trainer:
                 else:
                     with torch.no_grad():
                         fake = self._G_fwd(z)
-                if t.r1_gamma > 0:
+                if r1:
                     real.requires_grad_(True)
                 real_logits = self._D_fwd(self._aug(real))
                 fake_logits = self._D_fwd(self._aug(fake.detach()))
                 loss_D = losses.d_loss(t.loss, real_logits, fake_logits, t.label_smoothing)
                 if t.loss == "wgan-gp":
                     loss_D = loss_D + t.gp_weight * losses.gradient_penalty(self._D_fwd, real, fake.detach().float())
-                if t.r1_gamma > 0:
-                    loss_D = loss_D + 0.5 * t.r1_gamma * losses.r1_penalty(real_logits, real)
+                shown_D = loss_D  # lazy R1 would make the plotted loss jump every k-th step
+                if r1:
+                    weight = 0.5 * t.r1_gamma * t.r1_every
+                    loss_D = loss_D + weight * losses.r1_penalty(real_logits, real)
+                if t.r1_every == 1:
+                    shown_D = loss_D
             self.opt_D.zero_grad(set_to_none=True)
             self._backward_step(loss_D, self.opt_D, self.D)
         self.D.requires_grad_(False)  # no D gradients in the generator update
@@ -242,8 +247,9 @@ class Trainer:
         self.step_count += 1
         self._update_ema()
         with torch.no_grad():
-            figures = torch.stack([loss_D.detach().float(), loss_G.detach().float(),
-                                   self._real_score(real_logits), self._real_score(fake_logits)]).tolist()
+            figures = torch.stack([shown_D.detach().float(), loss_G.detach().float(),
+                                   self._real_score(real_logits), self._real_score(fake_logits),
+                                   loss_D.detach().float()]).tolist()
         dt = time.perf_counter() - t0
         out = {"step": self.step_count, "loss_D": figures[0], "loss_G": figures[1],
                "D_real": figures[2], "D_fake": figures[3],

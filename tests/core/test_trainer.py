@@ -156,3 +156,27 @@ def test_adam_falls_back_to_the_loop_where_torch_has_no_fused_kernel(monkeypatch
     monkeypatch.setattr(torch.optim, "Adam", without_fused)
     opt = _adam(torch.nn.Linear(2, 2), 1e-3, {"betas": (0.5, 0.99), "fused": True})
     assert not opt.defaults.get("fused") and opt.defaults["betas"] == (0.5, 0.99)
+
+
+def test_lazy_r1_applies_the_penalty_on_every_kth_step_only(tiny_config, monkeypatch):
+    from ganstudio.core import losses
+
+    calls = []
+    real_penalty = losses.r1_penalty
+
+    def recording(real_logits, real):
+        value = real_penalty(real_logits, real)
+        calls.append(trainer.step_count)
+        return value
+
+    monkeypatch.setattr(losses, "r1_penalty", recording)
+    trainer = Trainer(tiny_config(steps=8, r1_gamma=2.0, r1_every=4))
+    shown = [trainer.step()["loss_D"] for _ in range(8)]
+    assert calls == [0, 4]  # steps 0 and 4 of 8
+    assert all(np.isfinite(shown))
+    trainer.close()
+    from ganstudio.core.config import ConfigError
+
+    with pytest.raises(ConfigError, match="train.r1_every"):
+        tiny_config(r1_every=0)
+
