@@ -11,12 +11,13 @@ VEEGAN/PacGAN definitions in ganstudio.core.metrics.
 
 Both presets carry the best settings measured so far, with a learning rate falling
 linearly to 0 over the second half (train.lr_decay=0.5). The ring (toy-ring): R1 0.1, 10000
-steps. The grid (toy-grid): 64 Fourier features of scale 0.15 in front of D, R1 0.5, 11000
-steps. Earlier candidates can be replayed with --set, e.g. the ring before R1 and the decay,
-or the grid's first Fourier set-up:
+steps. The grid (toy-grid): 64 Fourier features of scale 0.15 in front of D, R1 0.5 applied
+lazily every 8th step, 16000 steps. Earlier candidates can be replayed with --set, e.g. the
+ring before R1 and the decay, the grid before lazy R1, or the grid's first Fourier set-up:
 
     python bench/toy2d_modes.py --toys ring --jobs 2 --set train.r1_gamma=0 \
         --set train.lr_decay=0 --set train.steps=12000
+    python bench/toy2d_modes.py --toys grid --jobs 2 --set train.r1_every=1 --set train.steps=11000
     python bench/toy2d_modes.py --toys grid --jobs 2 --set model.toy_feature_scale=0.5 \
         --set train.r1_gamma=1.0 --set train.steps=9000
 """
