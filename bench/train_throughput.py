@@ -87,6 +87,7 @@ def main() -> None:
     cfg = preset(a.preset)
     cfg.train.device, cfg.train.batch_size, cfg.train.precision = a.device, a.batch_size, a.precision
     cfg.train.compile = a.compile
+    cfg.train.r1_gamma = 0.0  # the plain loop has no R1 penalty: compare the same work
     if a.resolution:
         cfg.model.resolution = a.resolution
     trainer = Trainer(cfg.validate())

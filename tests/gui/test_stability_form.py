@@ -57,6 +57,10 @@ def test_stability_options_round_trip_and_show_in_the_widgets(form) -> None:  # 
 
 
 def test_the_widgets_set_the_config_fields(qtbot, form) -> None:  # noqa: ANN001
+    from ganstudio.core.config import preset
+
+    form.set_config(preset("mnist-mlp"))  # a preset that uses no stability option
+    form.findChild(QToolButton, "stabilityToggle").setChecked(False)
     toggle = form.findChild(QToolButton, "stabilityToggle")
     body = form.findChild(QWidget, "stabilityBody")
     assert not body.isVisible()
