@@ -490,9 +490,10 @@ class StabilityGroup(QWidget):
 
         self.spectral_norm_check = QCheckBox("Spectral norm in D")
         self.r1_gamma_spin = _dspin(0.0, 1000.0, 2, 0.5, "r1GammaSpin")
-        self.r1_every_spin = _spin(0, 64, "r1EverySpin")
+        self.r1_every_spin = _spin(1, 64, "r1EverySpin")
         self.r1_every_spin.setPrefix("every ")
         self.r1_every_spin.setSuffix(" steps")
+        self.r1_every_spin.setSpecialValueText("every step")  # shown for 1, the minimum
         self.r1_widget = QFrame()
         r1_row = QHBoxLayout(self.r1_widget)
         r1_row.setContentsMargins(0, 0, 0, 0)
