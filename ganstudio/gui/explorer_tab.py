@@ -41,6 +41,7 @@ from ganstudio.gui.widgets.explorer_layout import ExplorerLayout
 LATENT_SUFFIXES = (".npy", ".json")
 UNDO_LIMIT = 200
 GROUP_IDLE_MS = 800  # edits of one control closer than this are one undo step
+STATUS_FALLBACK_MS = 100  # the caption follows an edit by at most this when no frame comes
 
 
 def show_error(parent: QWidget | None, title: str, text: str) -> None:
@@ -87,6 +88,12 @@ class ExplorerTab(ExplorerFeatures, ExplorerLayout):
         self._group: str | None = None
         self._group_timer = QTimer(self, singleShot=True, interval=GROUP_IDLE_MS)
         self._group_timer.timeout.connect(self._on_edit_group_timeout)
+        # The caption and the undo actions follow an edit once its frame is on screen (or
+        # after this timer, should no frame come): while the worker renders, this thread
+        # runs no Python that would keep the GIL from it.
+        self._status_stale = False
+        self._status_timer = QTimer(self, singleShot=True, interval=STATUS_FALLBACK_MS)
+        self._status_timer.timeout.connect(self._refresh_status)
         self._renderer = RenderWorker(self)
         self._renderer.frame_ready.connect(self._on_frame_ready)
         self._renderer.grid_ready.connect(self._on_grid_ready)
@@ -250,15 +257,25 @@ class ExplorerTab(ExplorerFeatures, ExplorerLayout):
         if record is not None and self._state is not None:
             self._record(record)
         self._state = state
-        # First: the rest is Python work the worker's forward overlaps (torch releases
-        # the GIL inside each operation).
-        self._request_frame()
+        requested = self._request_frame()
         if refresh_widgets:
             self.controls.show_state(state.seed, state.psi, state.z)
             count = self.direction_panel.count()
             self.direction_panel.set_values(
                 list(state.offsets) + [0.0] * max(0, count - len(state.offsets))
             )
+        self._status_stale = True
+        if requested:
+            self._status_timer.start()
+        else:
+            self._refresh_status()
+
+    def _refresh_status(self) -> None:
+        """Bring the caption and the undo actions up to the current state."""
+        if not self._status_stale or self._state is None:
+            return
+        self._status_stale = False
+        self._status_timer.stop()
         self._update_caption()
         self._update_undo_actions()
         self.state_changed.emit()
@@ -289,17 +306,21 @@ class ExplorerTab(ExplorerFeatures, ExplorerLayout):
         vectors = self._directions.vectors if self._directions is not None else None
         return self._state.effective_z(vectors)
 
-    def _request_frame(self) -> None:
-        if self._state is not None and self._loaded is not None:
-            self._last_request = self._renderer.request(self._state)
+    def _request_frame(self) -> bool:
+        if self._state is None or self._loaded is None:
+            return False
+        self._last_request = self._renderer.request(self._state)
+        return True
 
     def _on_frame_ready(self, request_id: int, frame: np.ndarray, image: QImage) -> None:
         if request_id < self._floor_id or request_id <= self._shown_id:
             return  # a frame of an older generator, or older than the one shown
         self._shown_id = request_id
         self.image.set_frame(frame, request_id, image)
+        self._refresh_status()
 
     def _on_render_failed(self, message: str) -> None:
+        self._refresh_status()  # now, so that it does not cover the message later
         self.caption.setText(message)
 
     def undo(self) -> None:

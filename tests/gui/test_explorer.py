@@ -153,6 +153,28 @@ def test_undo_and_redo_of_latent_edits(qtbot, tab):
     assert tab.findChild(QSpinBox, "seedSpin").value() == 11
 
 
+def test_caption_and_undo_follow_each_edit_once_its_frame_is_shown(qtbot, tab):
+    assert not tab.undo_action.isEnabled()
+    tab.findChild(QSpinBox, "seedSpin").setValue(12)
+    wait_frame(qtbot, tab)
+    assert "Seed 12" in tab.caption.text()
+    assert tab.undo_action.isEnabled()
+
+
+def test_a_render_failure_stays_in_the_caption(qtbot, tab):
+    broken = tiny_loaded().generator
+
+    def fail(_z):
+        raise RuntimeError("weights went missing")
+
+    broken.forward = fail
+    tab._renderer.set_generator(broken)
+    tab.findChild(QSpinBox, "seedSpin").setValue(3)
+    qtbot.waitUntil(lambda: "weights went missing" in tab.caption.text(), timeout=5000)
+    qtbot.wait(3 * explorer_tab.STATUS_FALLBACK_MS)
+    assert "weights went missing" in tab.caption.text()
+
+
 def test_directions_are_found_labelled_cached_and_move_the_image(qtbot, tab, tmp_path):
     panel = tab.findChild(object, "directionSliders")
     panel.findChild(QPushButton, "findDirectionsButton").click()
