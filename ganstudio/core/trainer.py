@@ -231,10 +231,9 @@ class Trainer:
                     loss_D = loss_D + t.gp_weight * losses.gradient_penalty(self._D_fwd, real, fake.detach().float())
                 shown_D = loss_D  # lazy R1 would make the plotted loss jump every k-th step
                 if r1:
-                    weight = 0.5 * t.r1_gamma * t.r1_every
-                    loss_D = loss_D + weight * losses.r1_penalty(real_logits, real)
-                if t.r1_every == 1:
-                    shown_D = loss_D
+                    loss_D = loss_D + 0.5 * t.r1_gamma * t.r1_every * losses.r1_penalty(real_logits, real)
+                    if t.r1_every == 1:
+                        shown_D = loss_D
             self.opt_D.zero_grad(set_to_none=True)
             self._backward_step(loss_D, self.opt_D, self.D)
         self.D.requires_grad_(False)  # no D gradients in the generator update

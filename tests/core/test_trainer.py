@@ -160,6 +160,7 @@ def test_adam_falls_back_to_the_loop_where_torch_has_no_fused_kernel(monkeypatch
 
 def test_lazy_r1_applies_the_penalty_on_every_kth_step_only(tiny_config, monkeypatch):
     from ganstudio.core import losses
+    from ganstudio.core.config import ConfigError
 
     calls = []
     real_penalty = losses.r1_penalty
@@ -175,8 +176,5 @@ def test_lazy_r1_applies_the_penalty_on_every_kth_step_only(tiny_config, monkeyp
     assert calls == [0, 4]  # steps 0 and 4 of 8
     assert all(np.isfinite(shown))
     trainer.close()
-    from ganstudio.core.config import ConfigError
-
     with pytest.raises(ConfigError, match="train.r1_every"):
         tiny_config(r1_every=0)
-

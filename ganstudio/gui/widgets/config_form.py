@@ -563,8 +563,7 @@ class StabilityGroup(QWidget):
         model = {"spectral_norm": self.spectral_norm_check.isChecked(),
                  "minibatch_std": self.minibatch_std_check.isChecked(), "pack": self.pack_spin.value()}
         train = {"r1_gamma": self.r1_gamma_spin.value(), "r1_every": self.r1_every_spin.value(),
-                 "diffaug": diffaug,
-                 "label_smoothing": self.label_smoothing_spin.value()}
+                 "diffaug": diffaug, "label_smoothing": self.label_smoothing_spin.value()}
         return model, train
 
     def _on_toggle_toggled(self, expanded: bool) -> None:
