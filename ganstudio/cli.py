@@ -19,11 +19,26 @@ class UserError(Exception):
     """Reported as one line on stderr, exit status 2."""
 
 
+def version() -> str:
+    """The installed distribution's version; a checkout run without installing falls back to
+    the package's own __version__. Neither reads more than package metadata (no torch, no Qt)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("ganstudio")
+    except PackageNotFoundError:
+        from . import __version__
+
+        return __version__
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="ganstudio", description="Train GANs and explore their latent space.",
         epilog="With no command, or with a checkpoint, run folder or image path, the app opens. "
                "`ganstudio --self-test` checks an installation and exits 0 when all is well.")
+    p.add_argument("--version", action="version", version=f"ganstudio {version()}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     t = sub.add_parser("train", help="train headless, writing a run folder")
@@ -279,17 +294,27 @@ COMMANDS = {"train": cmd_train, "sample": cmd_sample, "eval": cmd_eval,
             "interpolate": cmd_interpolate, "import": cmd_import, "export": cmd_export, "download": cmd_download}
 
 
+def _opens_the_app(argv: list[str]) -> bool:
+    """No argument, or a single path that is not a command: the app. Anything with a flag goes
+    to argparse (--version, --help, and a usage error for an unknown flag, never the app)."""
+    return not argv or (len(argv) == 1 and argv[0] not in SUBCOMMANDS and not argv[0].startswith("-"))
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "--self-test":
         from .gui.self_test import run
 
         return run()
-    if not argv or argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help"):
+    if _opens_the_app(argv):
         from .gui.app import main as gui_main  # the app: no argument, or a path to open
 
         return gui_main(argv)
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    if argv[0] not in SUBCOMMANDS and not argv[0].startswith("-"):
+        parser.error(f"the app opens one file or folder at a time; got {len(argv)} arguments "
+                     f"({' '.join(argv)}). Commands: {', '.join(SUBCOMMANDS)}")
+    args = parser.parse_args(argv)
     from .core.checkpoint import CheckpointError
     from .core.data import DataError
     from .core.trainer import TrainingDiverged
