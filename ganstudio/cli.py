@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 USER_ERROR = 2
+MODEL_HELP = "checkpoint, generator export, run folder, or `default` (the generator GAN Studio ships)"
 SUBCOMMANDS = ("train", "sample", "eval", "interpolate", "import", "export", "download")
 
 
@@ -36,7 +37,8 @@ def version() -> str:
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="ganstudio", description="Train GANs and explore their latent space.",
-        epilog="With no command, or with a checkpoint, run folder or image path, the app opens. "
+        epilog="With no command, or with a checkpoint, run folder or image path (or `default`, the "
+               "shipped generator), the app opens. "
                "`ganstudio --self-test` checks an installation and exits 0 when all is well.")
     p.add_argument("--version", action="version", version=f"ganstudio {version()}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
@@ -61,20 +63,20 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--quiet", action="store_true", help="no progress bar")
 
     s = sub.add_parser("sample", help="write a grid of samples as PNG")
-    s.add_argument("checkpoint", type=Path, help="checkpoint, generator export or run folder")
+    s.add_argument("checkpoint", type=Path, help=MODEL_HELP)
     s.add_argument("-n", type=int, default=64, help="number of samples (default 64)")
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--truncation", type=float, default=1.0)
     s.add_argument("-o", "--out", type=Path, default=Path("samples.png"))
 
     e = sub.add_parser("eval", help="quality and mode-coverage figures of a generator")
-    e.add_argument("checkpoint", type=Path)
+    e.add_argument("checkpoint", type=Path, help=MODEL_HELP)
     e.add_argument("--json", action="store_true", help="one JSON object on stdout")
     e.add_argument("-n", type=int, default=None, help="number of samples")
     e.add_argument("--seed", type=int, default=0)
 
     i = sub.add_parser("interpolate", help="an animation through the latents of some seeds")
-    i.add_argument("checkpoint", type=Path)
+    i.add_argument("checkpoint", type=Path, help=MODEL_HELP)
     i.add_argument("--seeds", type=int, nargs="+", required=True)
     i.add_argument("--frames", type=int, default=30, help="frames per segment")
     i.add_argument("--slerp", action="store_true", help="spherical instead of linear interpolation")
@@ -88,7 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("-o", "--out", type=Path, required=True)
 
     x = sub.add_parser("export", help="a generator-only file for sharing (EMA weights where EMA is on)")
-    x.add_argument("checkpoint", type=Path, help="checkpoint or run folder")
+    x.add_argument("checkpoint", type=Path, help=MODEL_HELP)
     x.add_argument("-o", "--out", type=Path, required=True)
 
     d = sub.add_parser("download", help="download a torchvision dataset (needs internet)")
@@ -155,12 +157,33 @@ def _train_config(a: argparse.Namespace):
     return config.validate()
 
 
+def _refuse_a_locked_run(a: argparse.Namespace) -> None:
+    """A run folder another process is writing: one line before any other check (the Trainer
+    refuses it too, this only picks the advice that fits the flags)."""
+    from .core import dist
+    from .core.runlock import RunLocked, lock_owner
+
+    if dist.rank() != 0:  # rank 0 alone writes, and holds the lock once it starts
+        return
+    if a.resume:
+        run = a.resume if a.resume.is_dir() else a.resume.parent.parent
+        advice = "Wait for that run to finish (or stop it) before continuing it."
+    elif a.out:
+        run, advice = a.out, "Choose another --out folder, or wait for that run to finish."
+    else:
+        return
+    owner = lock_owner(run)
+    if owner is not None:
+        raise UserError(str(RunLocked(run, owner, advice)))
+
+
 def cmd_train(a: argparse.Namespace) -> int:
     from .core import dist
     from .core.trainer import Trainer, TrainHooks
 
     stop = {"flag": False}
     dist.init_from_env(a.device or "auto")
+    _refuse_a_locked_run(a)
     if a.resume:
         trainer = Trainer.resume(a.resume, steps=a.steps)
     else:
@@ -172,6 +195,10 @@ def cmd_train(a: argparse.Namespace) -> int:
         trainer = Trainer(config, out)
     total = trainer.config.train.steps
     main_rank = trainer.rank == 0
+    if main_rank and trainer.took_over_from is not None:
+        from .core.runlock import takeover_note
+
+        print(f"note: {takeover_note(trainer.took_over_from)}", file=sys.stderr)
     if main_rank:
         n = trainer.config.train.batch_size * trainer.world
         print(f"Training {trainer.config.model.arch} on {trainer.config.data.name}, {trainer.device}, "
@@ -307,6 +334,13 @@ def main(argv: list[str] | None = None) -> int:
 
         return run()
     if _opens_the_app(argv):
+        from .core.names import ModelNameError, resolve_model_name
+
+        try:  # `ganstudio default` opens the shipped generator (a file named default wins)
+            argv = [str(resolve_model_name(a)) for a in argv]
+        except ModelNameError as e:
+            print(f"ganstudio: error: {e}", file=sys.stderr)
+            return USER_ERROR
         from .gui.app import main as gui_main  # the app: no argument, or a path to open
 
         return gui_main(argv)
@@ -317,11 +351,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from .core.checkpoint import CheckpointError
     from .core.data import DataError
+    from .core.runlock import RunLocked
     from .core.trainer import TrainingDiverged
 
     try:
         return COMMANDS[args.command](args)
-    except (UserError, CheckpointError, DataError, TrainingDiverged, ValueError, OSError) as e:
+    except (UserError, CheckpointError, DataError, TrainingDiverged, RunLocked, ValueError,
+            OSError) as e:
         # ConfigError is a ValueError; OSError covers unwritable output paths and full disks.
         text = f"{e.strerror}: {e.filename}" if isinstance(e, OSError) and e.strerror else str(e)
         print(f"ganstudio {args.command}: error: {text}", file=sys.stderr)

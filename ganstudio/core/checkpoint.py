@@ -174,8 +174,14 @@ def load_into(module: nn.Module, state: dict[str, torch.Tensor], what: str, path
 
 
 def resolve_checkpoint(path: str | Path) -> Path:
-    """A run folder becomes its newest checkpoint; a file stays itself."""
-    path = Path(path)
+    """A run folder becomes its newest checkpoint, a model name (`default`) its file when no
+    file of that name exists (core.names); a file stays itself."""
+    from .names import ModelNameError, resolve_model_name
+
+    try:
+        path = resolve_model_name(path)
+    except ModelNameError as e:
+        raise CheckpointError(str(e)) from None
     if path.is_dir():
         from .runs import latest_checkpoint
 
@@ -189,7 +195,8 @@ def resolve_checkpoint(path: str | Path) -> Path:
 
 
 def load_generator(path: str | Path, prefer_ema: bool = True) -> LoadedGenerator:
-    """A generator from a checkpoint, a generator export, a run folder or a DCGAN .pth."""
+    """A generator from a checkpoint, a generator export, a run folder, a DCGAN .pth or a
+    model name (`default`: the shipped generator)."""
     path = resolve_checkpoint(path)
     if path.suffix.lower() in (".pt", ".pth"):
         return import_state_dict(path)

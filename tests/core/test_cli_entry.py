@@ -59,3 +59,59 @@ def test_a_single_path_still_opens_the_app_with_that_path(monkeypatch, tmp_path)
     assert cli.main([str(target)]) == 0
     assert cli.main([]) == 0
     assert seen == [[str(target)], []]
+
+
+# --- `default`: the shipped generator by name ----------------------------------------------
+
+def test_default_names_the_shipped_generator_in_every_command(tmp_path, monkeypatch, capsys):
+    import json
+
+    import imageio.v3 as iio
+    from PIL import Image
+
+    from ganstudio import cli
+    from ganstudio.core.checkpoint import load_generator
+    from ganstudio.core.names import shipped_generator_file
+
+    monkeypatch.chdir(tmp_path)  # no file called default here
+    assert cli.main(["sample", "default", "-n", "4", "-o", "s.png"]) == 0
+    assert Image.open(tmp_path / "s.png").size == (2 * 28 + 3 * 2, 2 * 28 + 3 * 2)  # 2x2 tiles
+    assert "default_generator.safetensors" in capsys.readouterr().out
+    assert cli.main(["interpolate", "default", "--seeds", "1", "2", "--frames", "3", "--scale", "1",
+                     "-o", "w.gif"]) == 0
+    assert iio.imread(tmp_path / "w.gif", index=None).shape[:3] == (3 + 1, 28, 28)  # one segment and its end
+    assert cli.main(["export", "default", "-o", "g.safetensors"]) == 0
+    assert load_generator(tmp_path / "g.safetensors").config.data.name == "mnist-embedded"
+    capsys.readouterr()
+    assert cli.main(["eval", "default", "-n", "64", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["data"] == "mnist-embedded"
+    seen = _fake_app(monkeypatch)
+    assert cli.main(["default"]) == 0
+    assert seen == [[str(shipped_generator_file())]]
+
+
+def test_a_file_named_default_in_the_current_folder_wins(tmp_path, monkeypatch, tiny_config):
+    from ganstudio import cli
+    from ganstudio.core.checkpoint import export_generator, load_generator
+    from ganstudio.core.names import resolve_model_name
+    from ganstudio.core.networks import build_generator
+
+    monkeypatch.chdir(tmp_path)
+    cfg = tiny_config()
+    export_generator(build_generator(cfg), cfg, tmp_path / "default")
+    assert resolve_model_name("default") == tmp_path.joinpath("default").relative_to(tmp_path)
+    assert load_generator("default").config.model.g_width == 8  # the tiny one, not the shipped one
+    seen = _fake_app(monkeypatch)
+    assert cli.main(["default"]) == 0 and seen == [["default"]]
+
+
+def test_default_without_a_shipped_generator_is_one_clear_line(tmp_path, monkeypatch, capsys):
+    from ganstudio import cli
+    from ganstudio.core import names
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(names, "shipped_generator_file", lambda: tmp_path / "missing.safetensors")
+    for argv in (["sample", "default"], ["default"]):
+        assert cli.main(argv) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and "ships with GAN Studio" in err and "missing" in err
