@@ -16,7 +16,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from .config import ConfigError, ModelConfig, RunConfig
+from .config import IMPORTED, ConfigError, DataConfig, ModelConfig, RunConfig
 from .fsutil import atomic_write_bytes
 from .networks import build_generator
 
@@ -258,15 +258,18 @@ def import_state_dict(path: str | Path, out_path: str | Path | None = None) -> L
     """A PyTorch DCGAN example generator (`torch.save(netG.state_dict(), ...)`) as our generator;
     written as a generator export to out_path when given."""
     path = Path(path)
+def imported_config(model: ModelConfig, source: Path) -> RunConfig:
+    """The config of a generator made by another program: its training data are unknown, so
+    the data label says `imported` (with the file's name), never a dataset it may not have seen;
+    the metrics then score only what applies, and training refuses it."""
+    return RunConfig(model=model, data=DataConfig(name=IMPORTED, path=source.name))
+
+
     if not path.is_file():
         raise CheckpointError(f"{path} does not exist.")
     state = _load_state_dict_safely(path)
     model = infer_dcgan_config(state, path.name)
-    data_name = "mnist-embedded" if model.channels == 1 else "folder"
-    config = RunConfig(model=model)
-    config.data.name = data_name
-    if data_name == "folder":
-        config.data.path = "(imported)"
+    config = imported_config(model, path)
     G = build_generator(config)
     load_into(G, state, "generator", path)
     G.eval().requires_grad_(False)

@@ -15,7 +15,10 @@ DEVICES = ("auto", "cpu", "cuda", "mps")
 DIFFAUG_POLICIES = ("translation", "cutout", "color")
 IMAGE_DATASETS = ("mnist-embedded", "mnist", "fashion-mnist", "cifar10", "folder")
 TOY_DATASETS = ("toy-ring", "toy-grid", "toy-spiral")
-DATASET_NAMES = IMAGE_DATASETS + TOY_DATASETS
+# The data label of a generator imported from another program: its training data are unknown
+# (data.path holds the file it came from). Valid in a generator's config, never trainable.
+IMPORTED = "imported"
+DATASET_NAMES = IMAGE_DATASETS + TOY_DATASETS + (IMPORTED,)
 RESOLUTIONS = (28, 32, 64)
 
 
@@ -51,7 +54,7 @@ class ModelConfig:
 @dataclass
 class DataConfig:
     name: str = "mnist-embedded"
-    path: str | None = None  # image folder, for name == "folder"
+    path: str | None = None  # image folder for "folder"; the source file's name for "imported"
     root: str | None = None  # download folder for torchvision datasets
 
 

@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 
 from . import toys
-from .config import DataConfig, ModelConfig, RunConfig
+from .config import IMPORTED, DataConfig, ModelConfig, RunConfig
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
 Progress = Callable[[int, int], None]  # (done, total)
@@ -296,6 +296,10 @@ def build_dataset(cfg: RunConfig, progress: Progress | None = None) -> ImageData
     if d.name in _TV_CLASSES:
         root = Path(d.root) if d.root else default_data_root()
         return ImageData(fit_images(_torchvision_images(d.name, root), m.resolution, m.channels))
+    if d.name == IMPORTED:
+        raise DataError(f"This generator was imported from {d.path or 'another program'}; its "
+                        "training data are unknown, so there is nothing to train it on. Choose a "
+                        "dataset (or an image folder) to train a model of its size.")
     raise DataError(f"Unknown dataset {d.name!r}; choose one of {', '.join(DATASETS)}.")
 
 

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from ganstudio.core import classifier as clf
+from ganstudio.core.config import IMPORTED
 from ganstudio.core.toys import has_modes, sample_toy, toy_modes
 
 TOY_SAMPLES = 2500  # the VEEGAN / PacGAN evaluation size
@@ -290,17 +291,35 @@ def generate(
     return out
 
 
+CLASSIFIER_KEYS = ("frechet_distance", "precision", "recall", "class_kl")
+_LABELS = {"frechet_distance": "Frechet distance", "class_kl": "class KL",
+           "modes_covered": "modes covered"}  # fmt: skip
+
+
+def classifier_mismatch(config: Any) -> str | None:
+    """Why the metric classifier's figures do not apply to a RunConfig's generator, or None.
+
+    They apply to grey generators trained on MNIST digits, at any of the model sizes: the
+    classifier resamples 32 and 64 px images to its 28 px by area, the same way the digits
+    were resampled for training. Anything else (other data, colour, an imported generator
+    whose training data are unknown) would be scored against digits it never tried to make.
+    """
+    known = "GAN Studio's metric classifier is trained on MNIST digits"
+    if config.is_toy:
+        return f"{config.data.name} is 2-D data, not images"
+    if config.data.name == IMPORTED:
+        source = config.data.path or "another program"
+        return f"this generator was imported from {source} and its training data are unknown; {known}"
+    if config.data.name not in DIGIT_DATASETS:
+        return f"it was trained on {config.data.name}, not on digits; {known}"
+    if config.model.channels != 1:
+        return f"it makes colour images; {known} in grey"
+    return None
+
+
 def uses_classifier(config: Any) -> bool:
-    """Whether a RunConfig's data are the grey digits the metric classifier knows."""
-    return not config.is_toy and config.data.name in DIGIT_DATASETS and config.model.channels == 1
-
-
-def _not_applicable_images(name: str) -> dict[str, str]:
-    reason = (
-        f"the metric classifier knows only MNIST digits (28x28, grey); {name} is other data, "
-        "so class coverage, Frechet distance and precision/recall do not apply"
-    )
-    return {key: reason for key in ("class_kl", "frechet_distance", "precision", "recall")}
+    """Whether a RunConfig's generator makes the grey digits the metric classifier knows."""
+    return classifier_mismatch(config) is None
 
 
 def evaluate(loaded_generator: Any, n: int | None = None, seed: int = 0) -> dict[str, Any]:
@@ -312,6 +331,8 @@ def evaluate(loaded_generator: Any, n: int | None = None, seed: int = 0) -> dict
     result: dict[str, Any] = {
         "data": name, "step": int(loaded_generator.step), "n": n, "seed": seed, "not_applicable": {},
     }  # fmt: skip
+    if name == IMPORTED:
+        result["source"] = cfg.data.path
     if cfg.is_toy:
         result["kind"] = "toy"
         real = sample_toy(name, n, np.random.default_rng(seed + 1))
@@ -329,16 +350,18 @@ def evaluate(loaded_generator: Any, n: int | None = None, seed: int = 0) -> dict
         result["floor"] = real_floor()
         result["n_real"] = clf.N_HELDOUT // 2
     else:
-        result["not_applicable"] = _not_applicable_images(name)
+        reason = classifier_mismatch(cfg)
+        result["not_applicable"] = {key: reason for key in CLASSIFIER_KEYS}
         result["pixel_diversity"] = diversity(samples)
     return result
 
 
 def format_report(result: dict[str, Any]) -> str:
     """A few aligned lines a person reads in a terminal."""
-    lines = [
-        f"{result['data']} at step {result['step']}: {result['n']} samples, seed {result['seed']}"
-    ]
+    data = result["data"]
+    if data == IMPORTED:
+        data = f"generator imported from {result.get('source') or 'another program'}"
+    lines = [f"{data} at step {result['step']}: {result['n']} samples, seed {result['seed']}"]
     if "modes_covered" in result:
         lines += [
             f"  modes covered      {result['modes_covered']} of {result['n_modes']}",
@@ -367,5 +390,6 @@ def format_report(result: dict[str, Any]) -> str:
     for key, reason in result["not_applicable"].items():
         by_reason.setdefault(reason, []).append(key)
     for reason, keys in by_reason.items():
-        lines.append(f"  not applicable: {', '.join(keys)} ({reason})")
+        names = ", ".join(_LABELS.get(k, k.replace("_", " ")) for k in keys)
+        lines.append(f"  not computed: {names} ({reason})")
     return "\n".join(lines)

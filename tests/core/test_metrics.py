@@ -254,4 +254,6 @@ def test_evaluate_says_which_figures_do_not_apply() -> None:
     assert "frechet_distance" not in result
     assert set(result["not_applicable"]) >= {"frechet_distance", "class_kl", "precision", "recall"}
     assert not metrics.uses_classifier(cfg)
-    assert "do not apply" in metrics.format_report(result)
+    report = metrics.format_report(result)
+    assert "not computed: Frechet distance, precision, recall, class KL" in report
+    assert "trained on cifar10, not on digits" in report
