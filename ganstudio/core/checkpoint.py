@@ -254,10 +254,6 @@ def infer_dcgan_config(state: dict[str, torch.Tensor], source: str = "file") -> 
                        g_width=ngf, d_width=ngf)
 
 
-def import_state_dict(path: str | Path, out_path: str | Path | None = None) -> LoadedGenerator:
-    """A PyTorch DCGAN example generator (`torch.save(netG.state_dict(), ...)`) as our generator;
-    written as a generator export to out_path when given."""
-    path = Path(path)
 def imported_config(model: ModelConfig, source: Path) -> RunConfig:
     """The config of a generator made by another program: its training data are unknown, so
     the data label says `imported` (with the file's name), never a dataset it may not have seen;
@@ -265,6 +261,10 @@ def imported_config(model: ModelConfig, source: Path) -> RunConfig:
     return RunConfig(model=model, data=DataConfig(name=IMPORTED, path=source.name))
 
 
+def import_state_dict(path: str | Path, out_path: str | Path | None = None) -> LoadedGenerator:
+    """A PyTorch DCGAN example generator (`torch.save(netG.state_dict(), ...)`) as our generator;
+    written as a generator export to out_path when given."""
+    path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"{path} does not exist.")
     state = _load_state_dict_safely(path)
