@@ -8,7 +8,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-ARCHS = ("dcgan", "mlp")
+ARCHS = ("dcgan", "mlp", "stylegan2")
 LOSSES = ("bce", "hinge", "wgan-gp", "lsgan")
 PRECISIONS = ("fp32", "bf16", "fp16")
 DEVICES = ("auto", "cpu", "cuda", "mps")
@@ -20,6 +20,8 @@ TOY_DATASETS = ("toy-ring", "toy-grid", "toy-spiral")
 IMPORTED = "imported"
 DATASET_NAMES = IMAGE_DATASETS + TOY_DATASETS + (IMPORTED,)
 RESOLUTIONS = (28, 32, 64)
+STYLEGAN2_RESOLUTIONS = tuple(2**i for i in range(3, 11))  # 8 .. 1024
+STYLEGAN2_ARCHITECTURES = ("skip", "orig")
 
 
 class ConfigError(ValueError):
@@ -49,6 +51,17 @@ class ModelConfig:
     # 2020); the number of frequencies (0 = off) and the std of their scale in cycles per unit.
     toy_features: int = 0
     toy_feature_scale: float = 1.0
+    # StyleGAN2 (arch "stylegan2"; latent_dim is its z_dim): W size, mapping depth, feature maps
+    # per resolution min(channel_base / res, channel_max), class-label size (0 = unconditional),
+    # the clamp of every conv output (None = off), and the output architecture: "skip" (each
+    # resolution adds its RGB, the paper's config F) or "orig" (RGB from the last block only).
+    w_dim: int = 512
+    mapping_layers: int = 8
+    channel_base: int = 16384
+    channel_max: int = 512
+    c_dim: int = 0
+    conv_clamp: float | None = None
+    architecture: str = "skip"
 
 
 @dataclass
@@ -121,9 +134,14 @@ class RunConfig:
         _check(m.arch in ARCHS, "model.arch", m.arch, f"one of {', '.join(ARCHS)}")
         _check(_is_int(m.latent_dim) and 1 <= m.latent_dim <= 4096, "model.latent_dim",
                m.latent_dim, "a whole number from 1 to 4096")
-        if not self.is_toy:
+        if not self.is_toy and m.arch == "stylegan2":
+            _check(m.resolution in STYLEGAN2_RESOLUTIONS, "model.resolution", m.resolution,
+                   "a power of two from 8 to 1024 pixels for stylegan2")
+            self._validate_stylegan2()
+        elif not self.is_toy:
             _check(m.resolution in RESOLUTIONS, "model.resolution", m.resolution,
                    f"one of {', '.join(map(str, RESOLUTIONS))} pixels")
+        if not self.is_toy:
             _check(m.channels in (1, 3), "model.channels", m.channels, "1 (grey) or 3 (colour)")
         else:
             _check(m.arch == "mlp", "model.arch", m.arch, "2-D toy data needs the mlp model")
@@ -179,6 +197,24 @@ class RunConfig:
             _check(_is_int(v) and v >= 1, f"train.{name}", v, "a whole number >= 1")
         _check(_is_int(t.seed) and 0 <= t.seed < 2**63, "train.seed", t.seed, "a whole number >= 0")
         return self
+
+    def _validate_stylegan2(self) -> None:
+        m = self.model
+        _check(_is_int(m.w_dim) and 1 <= m.w_dim <= 4096, "model.w_dim", m.w_dim,
+               "a whole number from 1 to 4096")
+        _check(_is_int(m.mapping_layers) and 1 <= m.mapping_layers <= 16, "model.mapping_layers",
+               m.mapping_layers, "a whole number from 1 to 16")
+        _check(_is_int(m.channel_max) and 1 <= m.channel_max <= 4096, "model.channel_max",
+               m.channel_max, "a whole number from 1 to 4096")
+        _check(_is_int(m.channel_base) and m.resolution <= m.channel_base <= 2**20, "model.channel_base",
+               m.channel_base, f"a whole number from the resolution ({m.resolution}) to 1048576, "
+               "so that every resolution has at least one feature map")
+        _check(_is_int(m.c_dim) and 0 <= m.c_dim <= 100_000, "model.c_dim", m.c_dim,
+               "a whole number from 0 (unconditional) to 100000 classes")
+        _check(m.conv_clamp is None or (_is_num(m.conv_clamp) and m.conv_clamp > 0), "model.conv_clamp",
+               m.conv_clamp, "a number above 0, or null for no clamp")
+        _check(m.architecture in STYLEGAN2_ARCHITECTURES, "model.architecture", m.architecture,
+               f"one of {', '.join(STYLEGAN2_ARCHITECTURES)}")
 
     # JSON -----------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

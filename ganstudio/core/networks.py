@@ -187,6 +187,14 @@ def build_generator(cfg: ModelConfig | RunConfig, toy: bool = False) -> nn.Modul
     if cfg.arch == "mlp":
         return MLPGenerator(cfg.latent_dim, _sample_shape(cfg, toy), cfg.mlp_hidden, cfg.mlp_layers,
                             image=not toy)
+    if cfg.arch == "stylegan2":
+        from .stylegan2 import StyleGAN2Generator
+
+        return StyleGAN2Generator(z_dim=cfg.latent_dim, c_dim=cfg.c_dim, w_dim=cfg.w_dim,
+                                  img_resolution=cfg.resolution, img_channels=cfg.channels,
+                                  mapping_layers=cfg.mapping_layers, channel_base=cfg.channel_base,
+                                  channel_max=cfg.channel_max, conv_clamp=cfg.conv_clamp,
+                                  architecture=cfg.architecture)
     raise ValueError(f"unknown architecture {cfg.arch!r}")
 
 
