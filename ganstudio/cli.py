@@ -157,7 +157,29 @@ def _train_config(a: argparse.Namespace):
     return config.validate()
 
 
+def _refuse_a_locked_run(a: argparse.Namespace) -> None:
+    """A run folder another process is writing: one line before any other check (the Trainer
+    refuses it too, this only picks the advice that fits the flags)."""
+    import os
+
+    from .core.runlock import RunLocked, lock_owner
+
+    if os.environ.get("RANK", "0") != "0":  # under torchrun rank 0 alone writes and locks
+        return
+    if a.resume:
+        run = a.resume if a.resume.is_dir() else a.resume.parent.parent
+        advice = "Wait for that run to finish (or stop it) before continuing it."
+    elif a.out:
+        run, advice = a.out, "Choose another --out folder, or wait for that run to finish."
+    else:
+        return
+    owner = lock_owner(run)
+    if owner is not None:
+        raise UserError(str(RunLocked(run, owner, advice)))
+
+
 def cmd_train(a: argparse.Namespace) -> int:
+    _refuse_a_locked_run(a)  # before torch is imported: a refusal takes a fraction of a second
     from .core import dist
     from .core.trainer import Trainer, TrainHooks
 
@@ -174,6 +196,10 @@ def cmd_train(a: argparse.Namespace) -> int:
         trainer = Trainer(config, out)
     total = trainer.config.train.steps
     main_rank = trainer.rank == 0
+    if main_rank and trainer.took_over_from is not None:
+        from .core.runlock import takeover_note
+
+        print(f"note: {takeover_note(trainer.took_over_from)}", file=sys.stderr)
     if main_rank:
         n = trainer.config.train.batch_size * trainer.world
         print(f"Training {trainer.config.model.arch} on {trainer.config.data.name}, {trainer.device}, "
@@ -326,11 +352,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from .core.checkpoint import CheckpointError
     from .core.data import DataError
+    from .core.runlock import RunLocked
     from .core.trainer import TrainingDiverged
 
     try:
         return COMMANDS[args.command](args)
-    except (UserError, CheckpointError, DataError, TrainingDiverged, ValueError, OSError) as e:
+    except (UserError, CheckpointError, DataError, TrainingDiverged, RunLocked, ValueError,
+            OSError) as e:
         # ConfigError is a ValueError; OSError covers unwritable output paths and full disks.
         text = f"{e.strerror}: {e.filename}" if isinstance(e, OSError) and e.strerror else str(e)
         print(f"ganstudio {args.command}: error: {text}", file=sys.stderr)

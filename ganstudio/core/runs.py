@@ -2,7 +2,8 @@
 
 The writer appends whole lines to metrics.jsonl and writes everything else atomically, so a
 reader in another process (the app following a terminal run, or a folder synced from a
-server) only ever sees complete files and complete lines.
+server) only ever sees complete files and complete lines. One writer at a time: it holds the
+folder's lock (runlock.py) from before its first write until close().
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 
 from .config import ConfigError, RunConfig
 from .fsutil import atomic_path, atomic_write_text
+from .runlock import LockOwner, RunLock, lock_owner
 
 CONFIG = "config.json"
 METRICS = "metrics.jsonl"
@@ -63,13 +65,25 @@ def _clean(value: Any) -> Any:
 
 
 class RunWriter:
-    def __init__(self, run_dir: str | Path, config: RunConfig) -> None:
+    """Writes a run folder. Takes the folder's lock first (or is handed one already held) and
+    raises runlock.RunLocked when another process is writing it; close() releases it."""
+
+    def __init__(self, run_dir: str | Path, config: RunConfig, lock: RunLock | None = None) -> None:
         self.dir = Path(run_dir)
-        self.dir.mkdir(parents=True, exist_ok=True)
-        (self.dir / SAMPLES).mkdir(exist_ok=True)
-        (self.dir / CHECKPOINTS).mkdir(exist_ok=True)
-        atomic_write_text(self.dir / CONFIG, config.to_json() + "\n")
-        self._metrics = open(self.dir / METRICS, "a", encoding="utf-8")  # noqa: SIM115
+        self.lock = lock if lock is not None else RunLock(self.dir).acquire()
+        try:
+            (self.dir / SAMPLES).mkdir(exist_ok=True)
+            (self.dir / CHECKPOINTS).mkdir(exist_ok=True)
+            atomic_write_text(self.dir / CONFIG, config.to_json() + "\n")
+            self._metrics = open(self.dir / METRICS, "a", encoding="utf-8")  # noqa: SIM115
+        except BaseException:
+            self.lock.release()
+            raise
+
+    @property
+    def took_over_from(self) -> LockOwner | None:
+        """The earlier writer that stopped without closing this run, if there was one."""
+        return self.lock.previous
 
     @property
     def checkpoint_dir(self) -> Path:
@@ -99,6 +113,7 @@ class RunWriter:
     def close(self) -> None:
         if not self._metrics.closed:
             self._metrics.close()
+        self.lock.release()
 
 
 class RunReader:
@@ -150,6 +165,13 @@ class RunReader:
 
     def metrics(self) -> list[dict[str, Any]]:
         return RunReader(self.dir).poll()
+
+    def lock_owner(self) -> LockOwner | None:
+        """The process writing this run now, or None; a reader only probes, never holds, the lock."""
+        return lock_owner(self.dir)
+
+    def is_locked(self) -> bool:
+        return self.lock_owner() is not None
 
     def samples(self) -> list[tuple[int, Path]]:
         return _stepped(self.dir / SAMPLES, ".png")

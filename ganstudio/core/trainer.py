@@ -39,6 +39,7 @@ from .config import ConfigError, RunConfig
 from .data import ImageData, ToyData, build_dataset
 from .export import make_grid
 from .networks import build_discriminator, build_generator
+from .runlock import LockOwner, RunLock
 from .runs import LATEST, RunWriter, step_name
 
 TOY_EXTENT = {"toy-ring": 1.6, "toy-grid": 5.5, "toy-spiral": 2.6}
@@ -101,6 +102,19 @@ class Trainer:
                  dataset: ImageData | ToyData | None = None,
                  data_progress: Callable[[int, int], None] | None = None) -> None:
         self.config = config.validate()
+        # One writer per run folder (runlock.py): taken before anything is built or written, so
+        # a second writer is refused at once; under torchrun rank 0 alone writes, and locks.
+        self._lock = RunLock(run_dir).acquire() if (run_dir and dist.rank() == 0) else None
+        try:
+            self._build(self.config, run_dir, dataset, data_progress)
+        except BaseException:
+            if self._lock is not None:
+                self._lock.discard()
+            raise
+
+    def _build(self, config: RunConfig, run_dir: str | Path | None,
+               dataset: ImageData | ToyData | None,
+               data_progress: Callable[[int, int], None] | None) -> None:
         t = config.train
         self.rank, self.world = dist.rank(), dist.world_size()
         self.device = dist.device_for_rank(resolve_device(t.device))
@@ -145,9 +159,14 @@ class Trainer:
                                    generator=torch.Generator().manual_seed(t.seed + 7)).to(self.device)
         self.step_count = 0
         self.run_dir = Path(run_dir) if run_dir else None
-        self.writer = RunWriter(self.run_dir, config) if (self.run_dir and self.rank == 0) else None
+        self.writer = RunWriter(self.run_dir, config, self._lock) if self._lock is not None else None
         self._last: dict[str, float] = {}
         self._toy_z: torch.Tensor | None = None
+
+    @property
+    def took_over_from(self) -> LockOwner | None:
+        """The earlier writer of this run folder that stopped without closing it, if any."""
+        return self._lock.previous if self._lock is not None else None
 
     # --- data ---------------------------------------------------------------------------
     def _next_real(self) -> torch.Tensor:
@@ -410,7 +429,11 @@ class Trainer:
             setattr(config.train, key, value)
         run_dir = Path(source) if Path(source).is_dir() else path.parent.parent
         trainer = cls(config, run_dir if (run_dir / "config.json").exists() else None)
-        trainer.load_state(path)
+        try:
+            trainer.load_state(path)
+        except BaseException:
+            trainer.close()  # frees the run folder again
+            raise
         return trainer
 
     # --- the loop -----------------------------------------------------------------------
