@@ -85,7 +85,8 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("--scale", type=int, default=4, help="pixel upscale factor")
     i.add_argument("-o", "--out", type=Path, default=Path("walk.gif"), help=".gif or .mp4")
 
-    m = sub.add_parser("import", help="convert a PyTorch DCGAN generator (.pth) to a generator export")
+    m = sub.add_parser("import", help="convert a PyTorch DCGAN generator (.pth) or an NVlabs StyleGAN2 "
+                                      "snapshot (.pkl) to a generator export")
     m.add_argument("state_dict", type=Path)
     m.add_argument("-o", "--out", type=Path, required=True)
 
@@ -244,9 +245,12 @@ def cmd_sample(a: argparse.Namespace) -> int:
     loaded = load_generator(a.checkpoint)
     if loaded.config.is_toy:
         raise UserError("this generator makes 2-D points, not images; open it in the app to see them")
-    z = truncate(sample_z(a.seed, a.n, loaded.config.model.latent_dim), a.truncation)
+    z = sample_z(a.seed, a.n, loaded.config.model.latent_dim)
     with torch.inference_mode():
-        images = loaded.generator(z)
+        if loaded.config.model.arch == "stylegan2":  # StyleGAN truncation: w towards w_avg
+            images = loaded.generator(z, truncation_psi=a.truncation)
+        else:
+            images = loaded.generator(truncate(z, a.truncation))
     path = save_png(make_grid(images, nrow=int(math.ceil(math.sqrt(a.n)))), a.out)
     print(f"{a.n} samples of {loaded.name} (step {loaded.step}) -> {path}")
     return 0
@@ -278,8 +282,15 @@ def cmd_interpolate(a: argparse.Namespace) -> int:
 
 
 def cmd_import(a: argparse.Namespace) -> int:
-    from .core.checkpoint import import_state_dict
+    from .core.checkpoint import import_nvlabs_pickle, import_state_dict
 
+    if a.state_dict.suffix.lower() == ".pkl":
+        loaded = import_nvlabs_pickle(a.state_dict, a.out)
+        m = loaded.config.model
+        print(f"Imported a StyleGAN2 generator (z {m.latent_dim}, w {m.w_dim}, {m.resolution}x{m.resolution}, "
+              f"{m.channels} channel{'s' if m.channels > 1 else ''}"
+              f"{f', {m.c_dim} classes' if m.c_dim else ''}) -> {a.out}")
+        return 0
     loaded = import_state_dict(a.state_dict, a.out)
     m = loaded.config.model
     print(f"Imported a DCGAN generator (latent {m.latent_dim}, width {m.g_width}, "

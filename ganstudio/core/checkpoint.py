@@ -195,11 +195,13 @@ def resolve_checkpoint(path: str | Path) -> Path:
 
 
 def load_generator(path: str | Path, prefer_ema: bool = True) -> LoadedGenerator:
-    """A generator from a checkpoint, a generator export, a run folder, a DCGAN .pth or a
-    model name (`default`: the shipped generator)."""
+    """A generator from a checkpoint, a generator export, a run folder, a DCGAN .pth, an
+    NVlabs StyleGAN2 .pkl or a model name (`default`: the shipped generator)."""
     path = resolve_checkpoint(path)
     if path.suffix.lower() in (".pt", ".pth"):
         return import_state_dict(path)
+    if path.suffix.lower() == ".pkl":
+        return import_nvlabs_pickle(path)
     tensors, meta = read_checkpoint(path)
     config = config_of(meta, path)
     G = build_generator(config)
@@ -259,6 +261,29 @@ def imported_config(model: ModelConfig, source: Path) -> RunConfig:
     the data label says `imported` (with the file's name), never a dataset it may not have seen;
     the metrics then score only what applies, and training refuses it."""
     return RunConfig(model=model, data=DataConfig(name=IMPORTED, path=source.name))
+
+
+def import_nvlabs_pickle(path: str | Path, out_path: str | Path | None = None) -> LoadedGenerator:
+    """The StyleGAN2 generator (G_ema) of an NVlabs `.pkl` snapshot, read without running
+    anything from the file (see nvlabs_pickle); written as a generator export to out_path
+    when given."""
+    from .nvlabs_pickle import load_nvlabs_generator
+
+    path = Path(path)
+    G, kw = load_nvlabs_generator(path)
+    model = ModelConfig(arch="stylegan2", latent_dim=kw["z_dim"], resolution=kw["img_resolution"],
+                        channels=kw["img_channels"], w_dim=kw["w_dim"], mapping_layers=kw["mapping_layers"],
+                        channel_base=kw["channel_base"], channel_max=kw["channel_max"], c_dim=kw["c_dim"],
+                        conv_clamp=kw["conv_clamp"], architecture=kw["architecture"])
+    config = imported_config(model, path)
+    try:
+        config.validate()
+    except ConfigError as e:
+        raise CheckpointError(f"{path.name} holds a StyleGAN2 generator GAN Studio cannot use yet "
+                              f"({e}).") from None
+    if out_path is not None:
+        export_generator(G, config, out_path)
+    return LoadedGenerator(G, config, 0, Path(out_path) if out_path else path, "imported")
 
 
 def import_state_dict(path: str | Path, out_path: str | Path | None = None) -> LoadedGenerator:

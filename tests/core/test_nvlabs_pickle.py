@@ -10,9 +10,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 from torch import nn
 
-from ganstudio.core.checkpoint import CheckpointError
+from ganstudio.cli import main
+from ganstudio.core.checkpoint import (
+    CheckpointError,
+    export_generator,
+    import_nvlabs_pickle,
+    load_generator,
+)
+from ganstudio.core.config import ModelConfig, RunConfig
+from ganstudio.core.networks import build_generator
 from ganstudio.core.nvlabs_pickle import load_nvlabs_generator, read_snapshot
 from ganstudio.core.stylegan2 import StyleGAN2Generator
 
@@ -234,3 +243,67 @@ def test_every_tensor_must_be_accounted_for(nvlabs_modules, tmp_path):
     wider = dict(NESTED, synthesis_kwargs={"channel_base": 128, "channel_max": 16})
     with pytest.raises(CheckpointError, match="shape"):
         load_nvlabs_generator(_write(tmp_path, persistence, G, wider))
+
+
+# --- everywhere a generator file is opened ------------------------------------------------
+
+def test_load_generator_opens_a_pickle_as_an_imported_stylegan2():
+    loaded = load_generator(PKL)
+    m = loaded.config.model
+    assert loaded.kind == "imported" and loaded.step == 0 and loaded.source == PKL
+    assert (m.arch, m.latent_dim, m.w_dim, m.resolution, m.channels, m.mapping_layers) == (
+        "stylegan2", 64, 64, 32, 3, 2)
+    assert loaded.config.data.name == "imported" and loaded.config.data.path == PKL.name
+    assert loaded.config.sample_shape == loaded.generator.sample_shape
+    z = torch.from_numpy(np.load(FIXTURE / "G_tiny32.z.npy"))
+    ref = torch.from_numpy(np.load(FIXTURE / "G_tiny32.img.npy"))
+    assert (loaded.generator(z) - ref).abs().max() < 1e-4
+
+
+def test_import_writes_an_export_that_reproduces_the_pickle_exactly(tmp_path):
+    out = tmp_path / "g.safetensors"
+    imported = import_nvlabs_pickle(PKL, out)
+    again = load_generator(out)
+    assert again.config == imported.config and again.kind == "generator"
+    z = torch.randn(3, 64)
+    assert torch.equal(again.generator(z, truncation_psi=0.7), imported.generator(z, truncation_psi=0.7))
+    assert torch.equal(again.generator.mapping.w_avg, imported.generator.mapping.w_avg)
+
+
+def test_a_stylegan2_generator_export_round_trips_bit_exactly(tmp_path):
+    config = RunConfig(model=ModelConfig(arch="stylegan2", latent_dim=16, resolution=16, channels=1, w_dim=16,
+                                         mapping_layers=2, channel_base=128, channel_max=16, c_dim=3,
+                                         conv_clamp=64.0)).validate()
+    G = build_generator(config).eval()
+    with torch.no_grad():
+        G.mapping.w_avg.normal_()
+        for name, p in G.named_parameters():
+            if name.endswith("noise_strength"):
+                p.fill_(0.3)
+    again = load_generator(export_generator(G, config, tmp_path / "sg2.safetensors", step=7))
+    assert again.config == config and again.step == 7
+    z, c = torch.randn(2, 16), torch.eye(3)[[2, 0]]
+    assert torch.equal(again.generator(z, c, truncation_psi=0.5), G(z, c, truncation_psi=0.5))
+    for k, v in G.state_dict().items():
+        assert torch.equal(again.generator.state_dict()[k], v), k
+
+
+def test_cli_import_and_sample_accept_a_pickle(tmp_path, capsys):
+    out = tmp_path / "g.safetensors"
+    assert main(["import", str(PKL), "-o", str(out)]) == 0
+    assert "Imported a StyleGAN2 generator (z 64, w 64, 32x32, 3 channels)" in capsys.readouterr().out
+    assert load_generator(out).config.model.arch == "stylegan2"
+    png = tmp_path / "s.png"
+    assert main(["sample", str(PKL), "-n", "4", "--truncation", "0.5", "-o", str(png)]) == 0
+    assert np.asarray(Image.open(png)).shape == (2 * 32 + 3 * 2, 2 * 32 + 3 * 2, 3)
+
+
+def test_cli_refuses_a_hostile_pickle_in_one_line(tmp_path, capsys):
+    marker = tmp_path / "ran"
+    bad = tmp_path / "evil.pkl"
+    bad.write_bytes(pickle.dumps({"G_ema": _Runs(os.system, f"touch {marker}")}))
+    assert main(["sample", str(bad), "-o", str(tmp_path / "s.png")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("ganstudio sample: error: evil.pkl: refused") and "\n" not in err
+    assert main(["import", str(bad), "-o", str(tmp_path / "g.safetensors")]) == 2
+    assert not marker.exists() and not (tmp_path / "g.safetensors").exists()
