@@ -7,6 +7,18 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory):
+    # Decoded image folders are cached per user: the tests keep theirs in a temporary folder.
+    old = os.environ.get("GANSTUDIO_CACHE")
+    os.environ["GANSTUDIO_CACHE"] = str(tmp_path_factory.mktemp("user-cache"))
+    yield
+    if old is None:
+        os.environ.pop("GANSTUDIO_CACHE", None)
+    else:
+        os.environ["GANSTUDIO_CACHE"] = old
+
+
 @pytest.fixture(autouse=True)
 def _few_threads():
     # Two cores are shared with the Qt thread and the test runner: keep torch to one.
