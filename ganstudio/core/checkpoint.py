@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import pickle
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from torch import nn
 
 from .config import IMPORTED, ConfigError, DataConfig, ModelConfig, RunConfig
 from .fsutil import atomic_write_bytes
-from .networks import build_generator
+from .networks import build_discriminator, build_generator
 
 FORMAT = "ganstudio.checkpoint"
 FORMAT_VERSION = 1
@@ -173,6 +174,61 @@ def load_into(module: nn.Module, state: dict[str, torch.Tensor], what: str, path
                               "edited.") from None
 
 
+# Where a family's size is one config field, the message names it (any family is checked).
+_WIDTH_FIELDS = {("dcgan", "generator"): "g_width", ("dcgan", "discriminator"): "d_width",
+                 ("mlp", "generator"): "mlp_hidden", ("mlp", "discriminator"): "mlp_hidden"}
+
+
+def _shape(shape: tuple[int, ...]) -> str:
+    return "x".join(map(str, shape)) or "a scalar"
+
+
+def expected_shapes(build: Callable[[], nn.Module]) -> dict[str, tuple[int, ...]] | None:
+    """Names and shapes of a network's weights, found without allocating them: the module is
+    built on the meta device, which records shapes and holds no data. None for a module that
+    cannot be built there (load_into still checks it, after building)."""
+    try:
+        with torch.device("meta"):
+            module = build()
+    except Exception:
+        return None
+    return {k: tuple(v.shape) for k, v in module.state_dict().items()}
+
+
+def check_weights_fit(config: RunConfig, state: dict[str, torch.Tensor], what: str, path: Path) -> None:
+    """Refuses weights that do not fit the architecture the file's config declares, before
+    any network is built: a file that declares a huge network beside small tensors (damaged or
+    crafted) costs nothing, rather than gigabytes of memory."""
+    build = build_discriminator if what == "discriminator" else build_generator
+    expected = expected_shapes(lambda: build(config))
+    if expected is None:
+        return
+    m = config.model
+    field = _WIDTH_FIELDS.get((m.arch, "discriminator" if what == "discriminator" else "generator"))
+    declared = f"a {m.arch} {what}" + (f" of width {getattr(m, field)} (model.{field})" if field else "")
+    for key, want in expected.items():
+        if key in state and tuple(state[key].shape) != want:
+            raise CheckpointError(
+                f"{path.name} declares {declared}, but its weights do not fit it: {key} is "
+                f"{_shape(tuple(state[key].shape))} in the file and {_shape(want)} in the declared "
+                f"{what}. The file is damaged or was edited.")
+    missing = sorted(expected.keys() - state.keys())
+    unexpected = sorted(state.keys() - expected.keys())
+    if missing or unexpected:
+        found = [f"{len(missing)} missing (such as {missing[0]})"] if missing else []
+        found += [f"{len(unexpected)} it does not use (such as {unexpected[0]})"] if unexpected else []
+        raise CheckpointError(f"{path.name} declares {declared}, but its weights do not fit it: "
+                              f"{' and '.join(found)}. The file is damaged or was edited.")
+
+
+def check_checkpoint_fits(config: RunConfig, tensors: dict[str, torch.Tensor], path: Path) -> None:
+    """check_weights_fit for each network a checkpoint holds (G., G_ema., D.)."""
+    for prefix, what in (("G.", "generator"), ("G_ema.", "EMA generator"), ("D.", "discriminator")):
+        state = _strip(tensors, prefix)
+        if state:
+            check_weights_fit(config, state, what, path)
+
+
 def resolve_checkpoint(path: str | Path) -> Path:
     """A run folder becomes its newest checkpoint, a model name (`default`) its file when no
     file of that name exists (core.names); a file stays itself."""
@@ -204,11 +260,12 @@ def load_generator(path: str | Path, prefer_ema: bool = True) -> LoadedGenerator
         return import_nvlabs_pickle(path)
     tensors, meta = read_checkpoint(path)
     config = config_of(meta, path)
-    G = build_generator(config)
     prefix = "G_ema." if prefer_ema and any(k.startswith("G_ema.") for k in tensors) else "G."
     state = _strip(tensors, prefix)
     if not state:
         raise CheckpointError(f"{path.name} holds no generator weights.")
+    check_weights_fit(config, state, "generator", path)
+    G = build_generator(config)
     load_into(G, state, "generator", path)
     G.eval().requires_grad_(False)
     kind = meta.get("kind", "full")
@@ -295,6 +352,11 @@ def import_state_dict(path: str | Path, out_path: str | Path | None = None) -> L
     state = _load_state_dict_safely(path)
     model = infer_dcgan_config(state, path.name)
     config = imported_config(model, path)
+    try:
+        config.validate()
+    except ConfigError as e:
+        raise CheckpointError(f"{path.name} holds a DCGAN generator GAN Studio cannot use ({e}).") from None
+    check_weights_fit(config, state, "generator", path)
     G = build_generator(config)
     load_into(G, state, "generator", path)
     G.eval().requires_grad_(False)

@@ -145,9 +145,13 @@ class RunConfig:
             _check(m.channels in (1, 3), "model.channels", m.channels, "1 (grey) or 3 (colour)")
         else:
             _check(m.arch == "mlp", "model.arch", m.arch, "2-D toy data needs the mlp model")
-        for name in ("g_width", "d_width", "mlp_hidden"):
+        # A DCGAN's widest layer has 8x its width in feature maps: at 1024 a 64-pixel generator
+        # already holds 0.7 billion weights (2.9 GB), and at 4096 it would need 34 GB.
+        for name in ("g_width", "d_width"):
             v = getattr(m, name)
-            _check(_is_int(v) and 4 <= v <= 4096, f"model.{name}", v, "a whole number from 4 to 4096")
+            _check(_is_int(v) and 4 <= v <= 1024, f"model.{name}", v, "a whole number from 4 to 1024")
+        _check(_is_int(m.mlp_hidden) and 4 <= m.mlp_hidden <= 4096, "model.mlp_hidden",
+               m.mlp_hidden, "a whole number from 4 to 4096")
         _check(_is_int(m.mlp_layers) and 1 <= m.mlp_layers <= 8, "model.mlp_layers",
                m.mlp_layers, "a whole number from 1 to 8")
         _check(_is_int(m.pack) and 1 <= m.pack <= 8, "model.pack", m.pack, "a whole number from 1 to 8")

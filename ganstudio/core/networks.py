@@ -7,6 +7,7 @@ by that example loads into it unchanged.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import torch
@@ -107,7 +108,7 @@ class MLPGenerator(nn.Module):
         super().__init__()
         self.latent_dim = latent_dim
         self.sample_shape = tuple(sample_shape)
-        out = int(torch.tensor(sample_shape).prod())
+        out = math.prod(sample_shape)  # no tensor: the module also builds on the meta device
         mods: list[nn.Module] = []
         dim = latent_dim
         for _ in range(layers):
@@ -150,7 +151,7 @@ class MLPDiscriminator(nn.Module):
         self.pack = pack
         self.minibatch_std = minibatch_std
         wrap: Callable[[nn.Module], nn.Module] = _sn if sn else (lambda m: m)
-        dim = int(torch.tensor(sample_shape).prod())
+        dim = math.prod(sample_shape)
         # Only for 2-D toy points: images already have thousands of inputs per sample.
         self.features = FourierFeatures(dim, features, feature_scale) if features else None
         if self.features is not None:

@@ -29,6 +29,7 @@ from .checkpoint import (
     LoadedGenerator,
     _restore_optimizer,
     _strip,
+    check_checkpoint_fits,
     config_of,
     load_into,
     read_checkpoint,
@@ -420,8 +421,9 @@ class Trainer:
     def resume(cls, source: str | Path, steps: int | None = None, **overrides: Any) -> Trainer:
         """Continues the run in `source` (a run folder or checkpoint); `steps` more steps."""
         path = resolve_checkpoint(source)
-        _, meta = read_checkpoint(path)
+        tensors, meta = read_checkpoint(path)
         config = config_of(meta, path)
+        check_checkpoint_fits(config, tensors, path)  # before any network is built
         step = int(meta.get("step", "0"))
         if steps is not None:
             config.train.steps = step + steps
