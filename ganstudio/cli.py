@@ -13,7 +13,7 @@ from pathlib import Path
 
 USER_ERROR = 2
 MODEL_HELP = "checkpoint, generator export, run folder, or `default` (the generator GAN Studio ships)"
-SUBCOMMANDS = ("train", "sample", "eval", "interpolate", "import", "export", "download")
+SUBCOMMANDS = ("train", "sample", "eval", "interpolate", "import", "export", "download", "tensorboard")
 
 
 class UserError(Exception):
@@ -61,6 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--sample-every", type=int)
     t.add_argument("--checkpoint-every", type=int)
     t.add_argument("--quiet", action="store_true", help="no progress bar")
+    t.add_argument("--tensorboard", action="store_true",
+                   help="also write TensorBoard event files into RUN/tensorboard as it trains")
 
     s = sub.add_parser("sample", help="write a grid of samples as PNG")
     s.add_argument("checkpoint", type=Path, help=MODEL_HELP)
@@ -97,6 +99,11 @@ def _parser() -> argparse.ArgumentParser:
     d = sub.add_parser("download", help="download a torchvision dataset (needs internet)")
     d.add_argument("name", choices=("mnist", "fashion-mnist", "cifar10"))
     d.add_argument("--root", type=Path)
+
+    b = sub.add_parser("tensorboard", help="convert a run folder's metrics and samples to TensorBoard "
+                       "event files (view with: tensorboard --logdir runs)")
+    b.add_argument("run", type=Path, help="run folder")
+    b.add_argument("--out", type=Path, help="folder for the event files (default RUN/tensorboard)")
     return p
 
 
@@ -185,6 +192,8 @@ def cmd_train(a: argparse.Namespace) -> int:
     from .core.trainer import Trainer, TrainHooks
 
     stop = {"flag": False}
+    if a.tensorboard:
+        _require_tensorboard()  # before any training starts
     dist.init_from_env(a.device or "auto")
     if a.resume:
         trainer = Trainer.resume(a.resume, steps=a.steps)
@@ -208,6 +217,7 @@ def cmd_train(a: argparse.Namespace) -> int:
               f"steps {trainer.step_count}->{total}, run folder {trainer.run_dir}", file=sys.stderr)
     hooks = TrainHooks(progress=_progress_printer(total, trainer.step_count, a.quiet or not main_rank),
                        should_stop=lambda: stop["flag"])
+    events = _live_events(hooks, trainer) if a.tensorboard and main_rank else None
     try:
         trainer.run(hooks)
     except KeyboardInterrupt:
@@ -222,11 +232,39 @@ def cmd_train(a: argparse.Namespace) -> int:
         return 130
     finally:
         trainer.close()
+        if events:
+            events.close()
     if main_rank:
         print(f"\nDone: {trainer.step_count} steps. Samples: {trainer.run_dir}/samples, "
               f"checkpoint: {trainer.run_dir}/checkpoints/latest.safetensors", file=sys.stderr)
     dist.shutdown()
     return 0
+
+
+def _require_tensorboard() -> None:
+    import importlib.util
+
+    from .core.tensorboard_events import INSTALL_HINT
+
+    if importlib.util.find_spec("tensorboardX") is None:
+        raise UserError(f"--tensorboard needs the tensorboardX package: {INSTALL_HINT}")
+
+
+def _live_events(hooks, trainer):
+    """Sends the rows the run folder logs, and every sample grid, to TensorBoard as well."""
+    from .core.tensorboard_events import FOLDER, EventWriter
+
+    events = EventWriter(trainer.run_dir / FOLDER)
+    t = trainer.config.train
+    show = hooks.progress
+
+    def progress(m: dict[str, float]) -> None:
+        show(m)
+        if m["step"] % t.log_every == 0 or m["step"] == t.steps:
+            events.log(m)
+
+    hooks.progress, hooks.samples = progress, events.samples
+    return events
 
 
 # --- sample / interpolate / import / eval -------------------------------------------------
@@ -321,6 +359,19 @@ def cmd_eval(a: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_tensorboard(a: argparse.Namespace) -> int:
+    from .core.tensorboard_events import TensorBoardError, convert_run
+
+    try:
+        done = convert_run(a.run, a.out)
+    except TensorBoardError as e:
+        raise UserError(str(e)) from None
+    print(f"{done.scalars} scalar points ({len(done.tags) - (done.images > 0)} series) and "
+          f"{done.images} sample grids -> {done.event_file}\n"
+          f"View them with: tensorboard --logdir {done.folder}")
+    return 0
+
+
 def cmd_download(a: argparse.Namespace) -> int:
     from .core.data import download
 
@@ -330,7 +381,8 @@ def cmd_download(a: argparse.Namespace) -> int:
 
 
 COMMANDS = {"train": cmd_train, "sample": cmd_sample, "eval": cmd_eval,
-            "interpolate": cmd_interpolate, "import": cmd_import, "export": cmd_export, "download": cmd_download}
+            "interpolate": cmd_interpolate, "import": cmd_import, "export": cmd_export, "download": cmd_download,
+            "tensorboard": cmd_tensorboard}
 
 
 def _opens_the_app(argv: list[str]) -> bool:
