@@ -16,7 +16,8 @@ Shapes: z (N, z_dim) -> ws (N, num_ws, w_dim) -> img (N, img_channels, R, R), ab
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import weakref
+from collections.abc import Callable, Sequence
 
 import torch
 from torch import Tensor, nn
@@ -168,6 +169,27 @@ class MappingNetwork(nn.Module):
         return x
 
 
+class _Derived:
+    """Values computed from a weight, kept while it is unchanged: in-place updates (optimizer
+    steps, EMA, load_state_dict) bump a tensor's version, and a new tensor is a new object.
+    Copies and pickles start empty."""
+
+    def __init__(self) -> None:
+        self._ref: weakref.ref | None = None
+        self._version = -1
+        self._values: dict[str, Tensor] = {}
+
+    def __reduce__(self):
+        return (_Derived, ())
+
+    def get(self, w: Tensor, name: str, fn: Callable[[Tensor], Tensor]) -> Tensor:
+        if self._ref is None or self._ref() is not w or self._version != w._version:
+            self._ref, self._version, self._values = weakref.ref(w), w._version, {}
+        if name not in self._values:
+            self._values[name] = fn(w.detach())
+        return self._values[name]
+
+
 class SynthesisLayer(nn.Module):
     """A modulated (and demodulated) 3x3 conv, optionally upsampling 2x, + noise, bias, lrelu."""
 
@@ -190,10 +212,20 @@ class SynthesisLayer(nn.Module):
             self.register_buffer("noise_const", torch.randn(resolution, resolution))
             self.noise_strength = nn.Parameter(torch.zeros([]))
         self.bias = nn.Parameter(torch.zeros(out_channels))
+        self._derived = _Derived()
 
-    def forward(self, x: Tensor, w: Tensor, noise_mode: str = "random", fused_modconv: bool = True,
+    def forward(self, x: Tensor, w: Tensor, noise_mode: str = "random", fused_modconv: bool | None = True,
                 gain: float = 1) -> Tensor:
+        """fused_modconv None: per layer, whichever modulation path is cheaper (see
+        modulated_conv2d)."""
         styles = self.affine(w)
+        weight_sq = weight_t = None
+        if not (torch.is_grad_enabled() and self.weight.requires_grad):
+            # Inference: the weight's square sums (for demodulation) and its transposed copy
+            # (for the upsampling conv) are computed once, not per frame.
+            weight_sq = self._derived.get(self.weight, "sq", lambda t: t.square().sum(dim=[2, 3]))
+            if self.up > 1:
+                weight_t = self._derived.get(self.weight, "t", lambda t: t.transpose(0, 1).contiguous())
         noise = None
         if self.use_noise and noise_mode == "random":
             noise = torch.randn(x.shape[0], 1, self.resolution, self.resolution, device=x.device,
@@ -202,7 +234,7 @@ class SynthesisLayer(nn.Module):
             noise = self.noise_const * self.noise_strength
         x = modulated_conv2d(x, self.weight, styles, noise=noise, up=self.up, padding=self.padding,
                              resample_filter=self.resample_filter, flip_weight=self.up == 1,
-                             fused=fused_modconv)
+                             fused=fused_modconv, weight_sq=weight_sq, weight_t=weight_t)
         clamp = self.conv_clamp * gain if self.conv_clamp is not None else None
         return bias_act(x, self.bias.to(x.dtype), act=self.activation, gain=self.act_gain * gain,
                         clamp=clamp, fresh=True)
@@ -220,7 +252,7 @@ class ToRGBLayer(nn.Module):
         self.bias = nn.Parameter(torch.zeros(out_channels))
         self.weight_gain = 1 / math.sqrt(in_channels * kernel_size**2)
 
-    def forward(self, x: Tensor, w: Tensor, fused_modconv: bool = True) -> Tensor:
+    def forward(self, x: Tensor, w: Tensor, fused_modconv: bool | None = True) -> Tensor:
         styles = self.affine(w) * self.weight_gain
         x = modulated_conv2d(x, self.weight, styles, demodulate=False, fused=fused_modconv)
         return bias_act(x, self.bias.to(x.dtype), clamp=self.conv_clamp, fresh=True)
@@ -261,9 +293,8 @@ class SynthesisBlock(nn.Module):
             self.num_torgb += 1
 
     def forward(self, x: Tensor | None, img: Tensor | None, ws: Tensor, noise_mode: str = "random",
-                fused_modconv: bool = True, rgb: bool = False) -> tuple[Tensor, Tensor | None]:
-        """ws (N, num_conv + num_torgb, w_dim); rgb: run toRGB even when the architecture would
-        not (never for "orig": its inner blocks have none)."""
+                fused_modconv: bool | None = True) -> tuple[Tensor, Tensor | None]:
+        """ws (N, num_conv + num_torgb, w_dim)."""
         w_iter = iter(ws.unbind(dim=1))
         if self.in_channels == 0:
             x = self.const.to(torch.float32).unsqueeze(0).repeat(ws.shape[0], 1, 1, 1)
@@ -316,7 +347,9 @@ class SynthesisNetwork(nn.Module):
         and returns the RGB summed so far at that resolution: a cheap preview, since a
         skip-architecture image is the upsampled sum of every block's RGB. The "orig"
         architecture has RGB only at the end, so it ignores max_res.
-        fused_modconv (default: when not training) folds the batch into grouped convs."""
+        fused_modconv: True modulates the weights per sample (a grouped conv for a batch),
+        False scales the activations around one shared conv; the default is False while
+        training and, otherwise, whichever is cheaper layer by layer. Results agree to ~1e-6."""
         if noise_mode not in NOISE_MODES:
             raise ValueError(f"noise_mode must be one of {', '.join(NOISE_MODES)}, not {noise_mode!r}")
         if ws.ndim != 3 or ws.shape[1] != self.num_ws or ws.shape[2] != self.w_dim:
@@ -326,7 +359,7 @@ class SynthesisNetwork(nn.Module):
             if max_res not in self.block_resolutions:
                 raise ValueError(f"max_res must be one of {self.block_resolutions}, not {max_res}")
             last = max_res
-        fused = not self.training if fused_modconv is None else fused_modconv
+        fused = (False if self.training else None) if fused_modconv is None else fused_modconv
         ws = ws.to(torch.float32)
         x = img = None
         w_idx = 0

@@ -236,20 +236,30 @@ def conv2d_resample(x: Tensor, w: Tensor, f: Tensor | None = None, up: int = 1, 
 
 def modulated_conv2d(x: Tensor, weight: Tensor, styles: Tensor, noise: Tensor | None = None,
                      up: int = 1, padding: int = 0, resample_filter: Tensor | None = None,
-                     demodulate: bool = True, flip_weight: bool = True, fused: bool = True) -> Tensor:
+                     demodulate: bool = True, flip_weight: bool = True, fused: bool | None = True,
+                     weight_sq: Tensor | None = None, weight_t: Tensor | None = None) -> Tensor:
     """StyleGAN2's modulated convolution (paper, section 2.2): the weights scaled per input
     channel by each sample's style, then (demodulate) rescaled to unit L2 norm per output
     channel (epsilon 1e-8), then the noise added.
 
-    fused: the per-sample weights are computed and applied as one grouped conv (batch folded
-    into groups), which avoids two passes over the activations; otherwise the activations
-    are scaled before and after one shared conv, the cheaper path for training batches.
+    fused: the per-sample weights are computed and applied as one conv (a grouped conv for a
+    batch); unfused: the activations are scaled before and after one shared conv. Both are the
+    same function; fused=None takes whichever touches fewer values (weights vs activations).
+    weight_sq (O, I) = sum of weight^2 over the kernel and weight_t = weight transposed to
+    (I, O, k, k), contiguous, may be passed in precomputed (inference caches them).
     """
     n = x.shape[0]
     out_channels, in_channels, kh, kw = weight.shape
+    if fused is None:
+        pixels = x.shape[2] * x.shape[3]
+        fused = n == 1 and weight.numel() < in_channels * pixels + out_channels * pixels * up * up
     if demodulate:
         # sum over (i, kh, kw) of (W s_i)^2 = sum_i s_i^2 * sum_k W_ik^2
-        dcoefs = (styles.square() @ weight.square().sum(dim=[2, 3]).t() + 1e-8).rsqrt()  # (N, O)
+        sq = weight.square().sum(dim=[2, 3]) if weight_sq is None else weight_sq
+        dcoefs = (styles.square() @ sq.t() + 1e-8).rsqrt()  # (N, O)
+    if up > 1 and weight_t is not None:
+        weight = weight_t.transpose(0, 1)  # a view that conv2d_resample transposes back for free
+
     if not fused:
         x = x * styles.to(x.dtype).reshape(n, -1, 1, 1)
         x = conv2d_resample(x, weight.to(x.dtype), f=resample_filter, up=up, padding=padding,
@@ -260,11 +270,15 @@ def modulated_conv2d(x: Tensor, weight: Tensor, styles: Tensor, noise: Tensor | 
             return x * dcoefs.to(x.dtype).reshape(n, -1, 1, 1)
         return x + noise.to(x.dtype) if noise is not None else x
 
-    w = weight.unsqueeze(0) * styles.reshape(n, 1, -1, 1, 1)  # (N, O, I, k, k)
+    scale = styles.reshape(n, 1, -1)  # (N, 1, I), times (N, O, 1) when demodulating
     if demodulate:
-        w = w * dcoefs.reshape(n, -1, 1, 1, 1)
+        scale = scale * dcoefs.reshape(n, -1, 1)
+    if n == 1 and up > 1:
+        # Built directly in the (I, O, k, k) layout the transposed conv wants: no copy later.
+        w = (weight.transpose(0, 1) * scale[0].t()[:, :, None, None]).transpose(0, 1)
+    else:
+        w = (weight.unsqueeze(0) * scale[:, :, :, None, None]).reshape(-1, in_channels, kh, kw)
     x = x.reshape(1, -1, *x.shape[2:])
-    w = w.reshape(-1, in_channels, kh, kw)
     x = conv2d_resample(x, w.to(x.dtype), f=resample_filter, up=up, padding=padding, groups=n,
                         flip_weight=flip_weight)
     x = x.reshape(n, -1, *x.shape[2:])
