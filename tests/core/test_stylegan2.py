@@ -217,3 +217,26 @@ def test_configs_written_before_stylegan2_still_load():
     assert cfg.model.arch == "dcgan" and cfg.model.w_dim == 512
     with pytest.raises(ConfigError, match="pixels"):
         RunConfig(model=ModelConfig(arch="dcgan", resolution=128)).validate()  # DCGAN sizes unchanged
+
+
+def test_inference_caches_follow_weight_changes():
+    """Inference reuses each weight's square sums and transposed copy; an optimizer step, an
+    EMA update or a load must still show in the next image."""
+    import copy
+    import io
+
+    G = tiny(16).requires_grad_(False)
+    ws = G.mapping(torch.randn(1, 8), None)
+    before = G.synthesis(ws)  # fills the caches
+    with torch.no_grad():
+        G.synthesis.b8.conv0.weight.mul_(-2)  # in place, like an EMA update
+        G.synthesis.b16.conv1.weight.add_(0.5)
+    fresh = copy.deepcopy(G)  # a copy starts with empty caches
+    after = G.synthesis(ws)
+    assert not torch.allclose(after, before)
+    assert torch.equal(after, fresh.synthesis(ws))
+    G.load_state_dict(tiny(16).state_dict())
+    assert torch.equal(G.synthesis(ws), before)
+    buffer = io.BytesIO()
+    torch.save(G, buffer)  # whole-module pickling still works with the caches
+    assert buffer.tell() > 0
