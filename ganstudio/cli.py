@@ -94,7 +94,12 @@ def _parser() -> argparse.ArgumentParser:
 
     x = sub.add_parser("export", help="a generator-only file for sharing (EMA weights where EMA is on)")
     x.add_argument("checkpoint", type=Path, help=MODEL_HELP)
-    x.add_argument("-o", "--out", type=Path, required=True)
+    x.add_argument("-o", "--out", type=Path, required=True,
+                   help="the suffix picks the format when --format is absent: .safetensors, "
+                        ".onnx, .pt/.ts (TorchScript), .pt2 (torch.export)")
+    x.add_argument("--format", choices=("safetensors", "onnx", "torchscript", "pt2"),
+                   help="safetensors (default; GAN Studio opens it), onnx (onnxruntime and other "
+                        "runtimes), torchscript (libtorch/C++), pt2 (torch.export)")
 
     d = sub.add_parser("download", help="download a torchvision dataset (needs internet)")
     d.add_argument("name", choices=("mnist", "fashion-mnist", "cifar10"))
@@ -337,12 +342,18 @@ def cmd_import(a: argparse.Namespace) -> int:
 
 
 def cmd_export(a: argparse.Namespace) -> int:
-    from .core.checkpoint import export_generator, load_generator
+    from .core import interop
+    from .core.checkpoint import load_generator
 
+    implied = interop.format_for(a.out)
+    if a.format and a.out.suffix.lower() in interop.KNOWN_SUFFIXES and implied != a.format:
+        raise UserError(f"-o {a.out} names a {implied} file but --format is {a.format}; end the "
+                        f"name in {interop.FORMATS[a.format][0]}")
     loaded = load_generator(a.checkpoint)
-    path = export_generator(loaded.generator, loaded.config, a.out, step=loaded.step)
-    print(f"Generator of {loaded.name} (step {loaded.step}) -> {path} "
-          f"({path.stat().st_size / 1e6:.1f} MB)")
+    done = interop.export(loaded, a.out, a.format or implied)
+    check = "" if done.max_error is None else f"; re-opened, images within {done.max_error:.1g}"
+    print(f"Generator of {loaded.name} (step {loaded.step}) -> {done.path} "
+          f"({done.format}, {done.path.stat().st_size / 1e6:.1f} MB{check})")
     return 0
 
 

@@ -134,6 +134,11 @@ def read_checkpoint(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[str
             meta = dict(f.metadata() or {})
             tensors = {k: f.get_tensor(k) for k in f.keys()}
     except Exception as e:  # safetensors raises several types for damaged files
+        if path.suffix.lower() != SUFFIX:
+            from .interop import KINDS
+
+            raise CheckpointError(f"{path.name} is not a kind of file GAN Studio opens "
+                                  f"({' '.join(str(e).split())[:120]}); it opens {KINDS}.") from None
         raise CheckpointError(
             f"{path.name} is not a readable GAN Studio checkpoint ({' '.join(str(e).split())[:160]}). "
             "It may be truncated or a different kind of file; a GAN Studio checkpoint is a "
@@ -254,6 +259,10 @@ def load_generator(path: str | Path, prefer_ema: bool = True) -> LoadedGenerator
     """A generator from a checkpoint, a generator export, a run folder, a DCGAN .pth, an
     NVlabs StyleGAN2 .pkl or a model name (`default`: the shipped generator)."""
     path = resolve_checkpoint(path)
+    from . import interop  # ONNX, TorchScript, .pt2 and Keras files
+
+    if interop.handles(path):
+        return interop.load(path)
     if path.suffix.lower() in (".pt", ".pth"):
         return import_state_dict(path)
     if path.suffix.lower() == ".pkl":

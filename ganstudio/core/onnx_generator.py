@@ -1,0 +1,235 @@
+"""Generators as ONNX files: export with torch.onnx, run with onnxruntime.
+
+Opening an ONNX file runs no code from it: the file is a protobuf graph of named operators,
+and onnxruntime executes only the kernels compiled into it. Custom operator libraries are
+never registered here, and a graph whose nodes name any operator domain beyond the standard
+ones (or the model's own local functions, which are graphs too) is refused before a session
+is made. External weight files must lie in the model's own folder.
+
+The optional packages (onnx, onnxruntime, onnxscript) are imported only when needed.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from .checkpoint import CheckpointError
+
+INSTALL_HINT = 'install the ONNX support with `pip install "ganstudio[onnx]"`'
+# "" and "ai.onnx" are the standard operators, "ai.onnx.ml" the classic-ML ones and
+# "com.microsoft" onnxruntime's own built-in kernels: none of them loads code from the file.
+STANDARD_DOMAINS = frozenset({"", "ai.onnx", "ai.onnx.ml", "com.microsoft"})
+META_PREFIX = "ganstudio."
+NO_GRADIENTS = ("{what} needs a PyTorch generator: this ONNX model runs in onnxruntime, which "
+                "computes no gradients. Open the generator's .safetensors file to use it.")
+
+
+def require(*modules: str) -> None:
+    """CheckpointError with the install line when an optional package is missing."""
+    import importlib.util
+
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    if missing:
+        raise CheckpointError(f"ONNX support needs {', '.join(missing)}, which is not installed: "
+                              f"{INSTALL_HINT}.")
+
+
+# --- export ------------------------------------------------------------------------------
+
+def to_onnx_bytes(program: torch.export.ExportedProgram, metadata: dict[str, str],
+                  output_name: str = "image") -> bytes:
+    """An exported generator as an ONNX model: input `z` (N, latent_dim) float32 and one
+    output, the batch axis dynamic where the program's is; `metadata` goes into
+    metadata_props under the ganstudio. prefix."""
+    require("onnx", "onnxscript")
+    try:
+        with warnings.catch_warnings():
+            # The exporter reports its own internals as warnings; the check after export is ours.
+            warnings.simplefilter("ignore")
+            onnx_program = torch.onnx.export(
+                program, (), None, input_names=["z"], output_names=[output_name], dynamo=True,
+                external_data=False, optimize=True, verbose=False)
+    except Exception as e:
+        raise CheckpointError(f"PyTorch could not export this generator to ONNX "
+                              f"({' '.join(str(e).split())[:200]}).") from None
+    model = onnx_program.model_proto
+    for value in (*model.graph.input, *model.graph.output):
+        dims = value.type.tensor_type.shape.dim
+        if dims and dims[0].dim_param:
+            dims[0].dim_param = "batch"  # the exporter's symbol (s0, s68, ...) means nothing to users
+    for key, value in metadata.items():
+        entry = model.metadata_props.add()
+        entry.key, entry.value = META_PREFIX + key, value
+    return model.SerializeToString()
+
+
+# --- checks on a file before onnxruntime sees it ------------------------------------------
+
+def _graphs_of(graph: Any) -> list[Any]:
+    """A graph and every subgraph of its If/Loop/Scan nodes."""
+    from onnx import AttributeProto
+
+    found = [graph]
+    for node in graph.node:
+        for attr in node.attribute:
+            if attr.type == AttributeProto.GRAPH:
+                found += _graphs_of(attr.g)
+            elif attr.type == AttributeProto.GRAPHS:
+                for g in attr.graphs:
+                    found += _graphs_of(g)
+    return found
+
+
+def check_model(model: Any, path: Path) -> bool:
+    """Refuses custom operator domains and external data outside the model's folder; True when
+    the model keeps weights in external files."""
+    from onnx import AttributeProto, TensorProto
+
+    local = {(f.domain, f.name) for f in model.functions}
+    nodes = [n for g in _graphs_of(model.graph) for n in g.node]
+    for f in model.functions:
+        nodes += list(f.node)
+    for node in nodes:
+        if node.domain not in STANDARD_DOMAINS and (node.domain, node.op_type) not in local:
+            raise CheckpointError(
+                f"{path.name} uses the custom operator {node.domain}.{node.op_type}, which would "
+                "need code from outside onnxruntime; GAN Studio runs only standard ONNX operators. "
+                "Export the model again without custom operators.")
+    tensors = [t for g in _graphs_of(model.graph) for t in g.initializer]
+    tensors += [a.t for n in nodes for a in n.attribute if a.type == AttributeProto.TENSOR]
+    folder = path.resolve().parent
+    external = [t for t in tensors if t.data_location == TensorProto.EXTERNAL]
+    for t in external:
+        location = {e.key: e.value for e in t.external_data}.get("location", "")
+        target = (folder / location).resolve()
+        if not location or Path(location).is_absolute() or folder not in target.parents:
+            raise CheckpointError(f"{path.name} reads weights from '{location}', outside its own "
+                                  "folder; GAN Studio opens external ONNX weights only next to "
+                                  "the model.")
+    return bool(external)
+
+
+# --- the generator --------------------------------------------------------------------------
+
+class OnnxGenerator(nn.Module):
+    """An onnxruntime session as a generator: forward(z (N, latent_dim)) -> (N, *sample_shape).
+
+    It has no parameters; a buffer holds a digest of the file so that caches keyed on the
+    weights (latent.weights_hash) tell ONNX models apart. Without children, PCA directions
+    are found on its output, and gradients (projection) are refused with a clear message.
+    """
+
+    runtime = "onnxruntime"
+
+    def __init__(self, session: Any, digest: bytes, latent_dim: int,
+                 sample_shape: tuple[int, ...], fixed_batch: int | None) -> None:
+        super().__init__()
+        self.session = session
+        self.input_name = session.get_inputs()[0].name
+        self.output_name = session.get_outputs()[0].name
+        self.latent_dim = int(latent_dim)
+        self.sample_shape = tuple(int(s) for s in sample_shape)
+        self.fixed_batch = fixed_batch  # the model's batch size when its graph fixes one
+        self.register_buffer("onnx_digest", torch.frombuffer(bytearray(digest), dtype=torch.uint8))
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        if z.requires_grad:
+            raise CheckpointError(NO_GRADIENTS.format(what="Projecting an image"))
+        x = z.detach().to("cpu", torch.float32).contiguous().numpy()
+        return torch.from_numpy(self.run(x))
+
+    def run(self, x: np.ndarray) -> np.ndarray:
+        b = self.fixed_batch
+        if b is None:
+            return self.session.run([self.output_name], {self.input_name: x})[0]
+        parts = []
+        for start in range(0, len(x), b):
+            chunk = x[start : start + b]
+            pad = np.zeros((b - len(chunk), x.shape[1]), np.float32)
+            out = self.session.run([self.output_name], {self.input_name: np.concatenate([chunk, pad])})
+            parts.append(out[0][: len(chunk)])
+        return np.concatenate(parts)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> OnnxGenerator:
+        # A session is immutable and safe to share between threads; it cannot be copied.
+        clone = copy.copy(self)
+        clone._buffers = dict(self._buffers)
+        return clone
+
+    def train(self, mode: bool = True) -> OnnxGenerator:
+        super().train(False)  # an ONNX graph has one behaviour: inference
+        return self
+
+    def extra_repr(self) -> str:
+        return f"latent_dim={self.latent_dim}, sample_shape={self.sample_shape}, runtime=onnxruntime"
+
+
+def _session(path: Path, data: bytes, external: bool) -> Any:
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.log_severity_level = 3  # errors only: its warnings are about its own graph rewrites
+    # As many threads as torch uses, and no busy-waiting between the explorer's frames.
+    opts.intra_op_num_threads = max(1, min(torch.get_num_threads(), 8))
+    opts.inter_op_num_threads = 1
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    # The bytes that were checked are the bytes that run; external weights need the path.
+    source: Any = str(path) if external else data
+    return ort.InferenceSession(source, sess_options=opts, providers=["CPUExecutionProvider"])
+
+
+def open_onnx(path: Path) -> tuple[OnnxGenerator, dict[str, str]]:
+    """The generator in an ONNX file and its ganstudio.* metadata (prefix removed).
+
+    The model must have one float input (N, k) and one output (N, C, H, W) or (N, D); the
+    output's shape is read from one forward pass of a probe z."""
+    require("onnx", "onnxruntime")
+    import onnx
+
+    try:
+        data = path.read_bytes()
+        model = onnx.load_from_string(data)
+    except OSError as e:
+        raise CheckpointError(f"Could not read {path}: {e.strerror or e}.") from None
+    except Exception as e:
+        raise CheckpointError(f"{path.name} is not a readable ONNX model "
+                              f"({' '.join(str(e).split())[:160]}).") from None
+    external = check_model(model, path)
+    meta = {p.key[len(META_PREFIX):]: p.value for p in model.metadata_props
+            if p.key.startswith(META_PREFIX)}
+    try:
+        session = _session(path, data, external)
+    except Exception as e:
+        raise CheckpointError(f"onnxruntime cannot run {path.name} "
+                              f"({' '.join(str(e).split())[:200]}).") from None
+    ins, outs = session.get_inputs(), session.get_outputs()
+    shape = list(ins[0].shape) if len(ins) == 1 else []
+    if (len(ins) != 1 or len(outs) != 1 or ins[0].type != "tensor(float)" or len(shape) != 2
+            or not isinstance(shape[1], int)):
+        described = ", ".join(f"{i.name} {i.type} {i.shape}" for i in ins)
+        raise CheckpointError(
+            f"{path.name} is not a generator GAN Studio can drive: it needs exactly one float input "
+            f"shaped (batch, latent size) and one output, but has inputs [{described}] and "
+            f"{len(outs)} output(s).")
+    fixed = shape[0] if isinstance(shape[0], int) and shape[0] > 0 else None
+    probe = np.random.default_rng(0).standard_normal((fixed or 2, shape[1])).astype(np.float32)
+    try:
+        out = session.run(None, {ins[0].name: probe})[0]
+    except Exception as e:
+        raise CheckpointError(f"{path.name} failed on a test latent ({' '.join(str(e).split())[:200]}).") from None
+    if out.ndim not in (2, 4) or out.shape[0] != len(probe) or out.dtype != np.float32:
+        raise CheckpointError(
+            f"{path.name} makes {out.dtype} output shaped {tuple(out.shape)} from {len(probe)} "
+            "latents; GAN Studio needs float images (batch, channels, height, width) or 2-D points.")
+    digest = hashlib.sha256(data).digest()
+    return OnnxGenerator(session, digest, shape[1], tuple(out.shape[1:]), fixed), meta
+
+
