@@ -105,7 +105,7 @@ def timed(marks: dict[str, int], fn, before: str | None, after: str | None):
 def instrument(tab, marks: dict[str, int]) -> None:
     """Wrap the steps of a frame's way so each notes its time (instance attributes and
     the worker module's helpers; a separate pass, the figures above stay unwrapped)."""
-    from ganstudio.gui import render_worker
+    from ganstudio.gui.explorer import render_worker
 
     r = tab._renderer
     r.request = timed(marks, r.request, STAGES[0], STAGES[1])
@@ -164,7 +164,7 @@ def main() -> int:
 
     import torch
 
-    from ganstudio.gui.explorer_tab import ExplorerTab
+    from ganstudio.gui.explorer.tab import ExplorerTab
 
     loaded, origin = load_default()
     gen = loaded.generator

@@ -94,7 +94,7 @@ class Bench:
             time.sleep(0.004)
 
     def run(self) -> tuple[list[float], list[float], list[float], list[float]]:
-        from ganstudio.gui.workers import TrainingJob
+        from ganstudio.gui.training.worker import TrainingJob
 
         a, tab = self.args, self.tab
         for _ in range(a.warmup):
@@ -155,7 +155,7 @@ def main() -> int:
             QSettings.setPath(fmt, QSettings.Scope.UserScope, tmp)
         import torch
 
-        from ganstudio.gui.workers import default_torch_threads
+        from ganstudio.gui.training.worker import default_torch_threads
 
         threads = args.threads or default_torch_threads()
         print(f"torch {torch.__version__}, {threads} torch threads, {os.cpu_count()} CPUs; "

@@ -9,7 +9,7 @@ from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
-from ganstudio.gui import settings
+from ganstudio.gui.common import settings
 
 APP_VERSION_FALLBACK = "0.1.0"
 DESKTOP_FILE_NAME = "ganstudio"  # packaging/ganstudio.desktop

@@ -20,9 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ganstudio.gui import settings
-from ganstudio.gui.training_tab import TrainingTab
-from ganstudio.gui.widgets import dialogs
+from ganstudio.gui.common import dialogs, settings
+from ganstudio.gui.training.tab import TrainingTab
 
 SHORTCUTS = (
     ("Ctrl+O", "Open a checkpoint in the explorer"),
@@ -153,7 +152,7 @@ class MainWindow(QMainWindow):
 
     def _install_explorer(self) -> None:
         try:
-            from ganstudio.gui.explorer_tab import ExplorerTab
+            from ganstudio.gui.explorer.tab import ExplorerTab
 
             explorer: QWidget = ExplorerTab()
         except Exception as exc:  # not written yet or failed to build: keep a placeholder

@@ -129,7 +129,7 @@ class SelfTest:
 
     def record_dialogs(self) -> None:
         """Dialogs would wait for a person: note their text instead (every one is a failure)."""
-        from ganstudio.gui.widgets import dialogs
+        from ganstudio.gui.common import dialogs
 
         def show_error(_parent: Any, title: str, message: str, details: str = "") -> None:
             self.errors.append(f"{title}: {message}")

@@ -12,7 +12,7 @@ from pathlib import Path  # noqa: E402
 import pytest  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 
-from ganstudio.gui import settings  # noqa: E402
+from ganstudio.gui.common import settings  # noqa: E402
 
 CORE_LOAD_TIMEOUT_MS = 120_000
 RUN_TIMEOUT_MS = 120_000
@@ -43,7 +43,7 @@ def runs_root(_fresh_settings: Path) -> Path:
 @pytest.fixture
 def no_questions(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Answer every yes/no question with yes, and record the questions asked."""
-    from ganstudio.gui.widgets import dialogs
+    from ganstudio.gui.common import dialogs
 
     asked: list[str] = []
 

@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QGuiApplication
 
-from ganstudio.gui import settings
+from ganstudio.gui.common import settings
 
 
 def test_the_app_names_its_desktop_file(qapp) -> None:  # noqa: ANN001

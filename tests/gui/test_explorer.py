@@ -14,8 +14,8 @@ from PySide6.QtWidgets import QApplication, QPushButton, QSlider, QSpinBox
 from ganstudio.core.checkpoint import LoadedGenerator
 from ganstudio.core.config import ModelConfig, RunConfig
 from ganstudio.core.networks import build_generator
-from ganstudio.gui import explorer_tab
-from ganstudio.gui.explorer_tab import ExplorerTab
+from ganstudio.gui.explorer import tab as explorer_tab
+from ganstudio.gui.explorer.tab import ExplorerTab
 
 
 def tiny_loaded(latent_dim: int = 8, seed: int = 0) -> LoadedGenerator:

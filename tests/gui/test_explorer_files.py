@@ -18,8 +18,9 @@ from PySide6.QtWidgets import QPushButton, QSpinBox
 from ganstudio.core.checkpoint import LoadedGenerator, export_generator
 from ganstudio.core.config import ModelConfig, RunConfig
 from ganstudio.core.networks import build_generator
-from ganstudio.gui import explorer_tab, render_worker
-from ganstudio.gui.explorer_tab import ExplorerTab
+from ganstudio.gui.explorer import render_worker
+from ganstudio.gui.explorer import tab as explorer_tab
+from ganstudio.gui.explorer.tab import ExplorerTab
 
 
 def tiny_loaded(latent_dim: int = 8, seed: int = 0) -> LoadedGenerator:

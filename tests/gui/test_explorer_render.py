@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from ganstudio.core.latent import LatentState
-from ganstudio.gui.render_worker import RenderWorker
+from ganstudio.gui.explorer.render_worker import RenderWorker
 
 
 class SlowGenerator(nn.Module):
@@ -75,7 +75,7 @@ def test_grid_requests_render_a_batch(qtbot):
 def test_task_threads_are_released_on_the_gui_thread_once_finished(qtbot):
     from PySide6.QtCore import QObject, QThread
 
-    from ganstudio.gui.render_worker import TaskRunner
+    from ganstudio.gui.explorer.render_worker import TaskRunner
 
     released: list[tuple[bool, bool]] = []  # (on the GUI thread, the task's thread ended)
 
@@ -99,7 +99,7 @@ def test_task_threads_are_released_on_the_gui_thread_once_finished(qtbot):
 def test_an_explorer_deleted_before_its_first_load_is_left_alone(qtbot, tmp_path):
     import shiboken6
 
-    from ganstudio.gui.explorer_tab import ExplorerTab
+    from ganstudio.gui.explorer.tab import ExplorerTab
 
     tab = ExplorerTab(autoload=True, cache_dir=tmp_path / "cache")
     tab.shutdown()
@@ -109,7 +109,7 @@ def test_an_explorer_deleted_before_its_first_load_is_left_alone(qtbot, tmp_path
 
 def test_frames_of_a_convolutional_generator_match_the_generator_itself(qtbot, tiny_config):
     from ganstudio.core.networks import build_generator
-    from ganstudio.gui.render_worker import _to_uint8
+    from ganstudio.gui.explorer.render_worker import _to_uint8
 
     torch.manual_seed(0)
     gen = build_generator(tiny_config()).eval().requires_grad_(False)

@@ -94,7 +94,7 @@ def test_close_while_training_asks_stops_saves_and_joins(qtbot, main_window, tin
 
 
 def test_close_while_training_can_be_declined(qtbot, main_window, tiny_run, monkeypatch) -> None:  # noqa: ANN001
-    from ganstudio.gui.widgets import dialogs
+    from ganstudio.gui.common import dialogs
 
     monkeypatch.setattr(dialogs, "ask", lambda *a, **k: False)
     _start_long_toy_run(qtbot, main_window, tiny_run)
@@ -128,7 +128,7 @@ def test_settings_are_restored(qtbot, main_window, tiny_run) -> None:  # noqa: A
     sizes = tab.splitter.sizes()
     main_window.tabs.setCurrentWidget(tab)  # not the tab a first launch shows
     main_window.close()
-    from ganstudio.gui import settings
+    from ganstudio.gui.common import settings
 
     assert settings.get("window/geometry") == main_window.saveGeometry()
 
@@ -325,7 +325,7 @@ def test_a_run_folder_given_on_the_command_line_opens(qtbot, tiny_config, tmp_pa
     assert tab.follower.run_dir == run_dir
     assert tab.plots.point_count() == 1
     assert tab.form.dataset_combo.currentData() == "toy-grid"
-    from ganstudio.gui import settings
+    from ganstudio.gui.common import settings
 
     assert settings.get("recent/paths")[0] == str(run_dir.resolve())
     _dispose(qtbot, window)
@@ -362,7 +362,7 @@ def test_keyboard_shortcuts_are_listed(main_window, monkeypatch) -> None:  # noq
 
 
 def test_resume_after_divergence_rolls_back(qtbot, main_window, tiny_run, monkeypatch) -> None:  # noqa: ANN001
-    from ganstudio.gui.widgets import dialogs
+    from ganstudio.gui.common import dialogs
 
     state = _diverge_once_after_step_7(monkeypatch)
     monkeypatch.setattr(dialogs, "ask", lambda *a, **k: False)  # "Stay paused"
@@ -379,7 +379,7 @@ def test_resume_after_divergence_rolls_back(qtbot, main_window, tiny_run, monkey
 
 def test_download_worker_reports_bytes_of_the_expected_total(qtbot, monkeypatch, tmp_path) -> None:  # noqa: ANN001
     from ganstudio.core import data
-    from ganstudio.gui.workers import DownloadWorker
+    from ganstudio.gui.training.worker import DownloadWorker
 
     def fetch(name, root, download):  # noqa: ANN001, ANN202  (torchvision's dataset, online)
         import time

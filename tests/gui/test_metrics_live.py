@@ -37,7 +37,7 @@ def _digit_config():  # noqa: ANN202
 
 @pytest.mark.parametrize("collapsed", [True, False])
 def test_probe_flags_one_digit_and_passes_real_digits(collapsed: bool) -> None:
-    from ganstudio.gui.widgets.metrics_probe import MetricsProbe
+    from ganstudio.gui.training.probe import MetricsProbe
 
     probe = MetricsProbe(_digit_config())
     row, message = probe.evaluate(_Digits(collapsed), step=7)
@@ -53,7 +53,7 @@ def test_probe_flags_one_digit_and_passes_real_digits(collapsed: bool) -> None:
 
 def test_toy_probe_counts_modes() -> None:
     from ganstudio.core.config import preset
-    from ganstudio.gui.widgets.metrics_probe import MetricsProbe
+    from ganstudio.gui.training.probe import MetricsProbe
 
     class OnePoint(torch.nn.Module):
         def forward(self, z: torch.Tensor) -> torch.Tensor:
@@ -66,8 +66,8 @@ def test_toy_probe_counts_modes() -> None:
 
 def _run_with_generator(qtbot, tab, tiny_run, monkeypatch, collapsed: bool) -> None:  # noqa: ANN001
     from ganstudio.core.trainer import Trainer
-    from ganstudio.gui import workers
-    from ganstudio.gui.widgets import metrics_plot
+    from ganstudio.gui.training import metrics_plot
+    from ganstudio.gui.training import worker as workers
 
     monkeypatch.setattr(workers, "METRICS_COST_SHARE", 0.0)  # every 2nd step, however fast the steps
     monkeypatch.setattr(metrics_plot, "WARMUP_STEPS", 0)  # a 6-step run: no warm-up
@@ -113,7 +113,7 @@ def test_healthy_generator_shows_no_warning(qtbot, training_tab, tiny_run, monke
 
 
 def test_banner_clears_when_diversity_recovers(qtbot) -> None:  # noqa: ANN001
-    from ganstudio.gui.widgets.metrics_plot import CollapseBanner
+    from ganstudio.gui.training.metrics_plot import CollapseBanner
 
     parent = QWidget()
     qtbot.addWidget(parent)
@@ -137,7 +137,7 @@ def test_banner_clears_when_diversity_recovers(qtbot) -> None:  # noqa: ANN001
 def test_a_fast_run_skips_evaluations_that_would_cost_too_much(qtbot) -> None:  # noqa: ANN001
     import time
 
-    from ganstudio.gui.workers import METRICS_COST_SHARE, TrainingJob, TrainingWorker
+    from ganstudio.gui.training.worker import METRICS_COST_SHARE, TrainingJob, TrainingWorker
 
     worker = TrainingWorker(TrainingJob(metrics_every=2))
     worker._last_metrics = (time.monotonic(), 10)

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QSpinBox, QToolButton, 
 @pytest.fixture
 def form(qtbot):  # noqa: ANN001, ANN201
     from ganstudio.core.config import preset
-    from ganstudio.gui.widgets.config_form import ConfigForm
+    from ganstudio.gui.training.form import ConfigForm
 
     form = ConfigForm()
     qtbot.addWidget(form)

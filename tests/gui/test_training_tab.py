@@ -190,7 +190,7 @@ def test_resume_a_run_folder_continues_and_shows_its_past(qtbot, training_tab, t
 
 
 def test_rollback_forgets_the_steps_after_the_checkpoint() -> None:
-    from ganstudio.gui.widgets.metric_buffer import MetricBuffer
+    from ganstudio.gui.training.metric_buffer import MetricBuffer
 
     buffer = MetricBuffer(["loss_D"])
     buffer.append_rows({"step": s, "loss_D": 1.0} for s in range(1, 11))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ganstudio.gui.widgets.image_view import SampleHistory, array_to_qimage
-from ganstudio.gui.widgets.metric_buffer import MetricBuffer, Smoother
+from ganstudio.gui.common.image_view import SampleHistory, array_to_qimage
+from ganstudio.gui.training.metric_buffer import MetricBuffer, Smoother
 
 
 def test_metric_buffer_stays_bounded_and_spans_the_whole_run() -> None:

@@ -1,6 +1,6 @@
 """The explorer's sample grid, interpolation, export, projection and latent files.
 
-A mixin of :class:`ganstudio.gui.explorer_tab.ExplorerTab`: it uses the tab's
+A mixin of :class:`ganstudio.gui.explorer.tab.ExplorerTab`: it uses the tab's
 state, render worker, task runner and dialogs (``_error``, ``_ask_open``,
 ``_ask_save``).
 """
@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication, QProgressDialog
 
 from ganstudio.core import export, latent
 from ganstudio.core.latent import LatentState
-from ganstudio.gui.render_worker import export_job, project_job, render_job
+from ganstudio.gui.explorer.render_worker import export_job, project_job, render_job
 
 ANIMATION_FILTERS = "GIF animation (*.gif);;MP4 video (*.mp4);;PNG strip (*.png)"
 LATENT_FILTERS = "NumPy array (*.npy);;JSON (*.json)"

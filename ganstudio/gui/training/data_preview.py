@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6.QtWidgets import QStackedLayout, QWidget
 
-from ganstudio.gui.widgets.image_view import ImageView
+from ganstudio.gui.common.image_view import ImageView
 
 if TYPE_CHECKING:
     import pyqtgraph as pg
@@ -39,8 +39,8 @@ class DataPreview(QWidget):
             return self.scatter_plot
         import pyqtgraph as pg
 
-        from ganstudio.gui.widgets import theme
-        from ganstudio.gui.widgets.toy_view import REAL_COLOR
+        from ganstudio.gui.common import theme
+        from ganstudio.gui.training.toy_view import REAL_COLOR
 
         self.scatter_plot = pg.PlotWidget(parent=self)
         self.scatter_plot.setObjectName("dataPreviewScatter")

@@ -12,7 +12,7 @@ import numpy as np
 from PySide6.QtCore import QEvent, QRectF
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from ganstudio.gui.widgets import theme
+from ganstudio.gui.common import theme
 
 if TYPE_CHECKING:
     import pyqtgraph as pg

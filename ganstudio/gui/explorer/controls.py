@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ganstudio.gui.widgets.explorer_sliders import LatentSliderPanel
+from ganstudio.gui.explorer.sliders import LatentSliderPanel
 
 PSI_TICKS = 100  # truncation slider positions per unit of psi
 PSI_MAX = 1.5

@@ -27,7 +27,7 @@ from PySide6.QtCore import (
     Slot,
 )
 
-from ganstudio.gui.widgets.explorer_image import to_display_image
+from ganstudio.gui.explorer.image import to_display_image
 
 # Every worker alive, so that a script ending without shutdown() does not
 # abort in Qt's "QThread destroyed while still running".

@@ -13,8 +13,8 @@ from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
-from ganstudio.gui.widgets import theme
-from ganstudio.gui.widgets.metric_buffer import MetricBuffer, Smoother
+from ganstudio.gui.common import theme
+from ganstudio.gui.training.metric_buffer import MetricBuffer, Smoother
 
 if TYPE_CHECKING:
     import pyqtgraph as pg

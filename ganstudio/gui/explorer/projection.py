@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ganstudio.gui.widgets.explorer_image import LatentImageView
+from ganstudio.gui.explorer.image import LatentImageView
 
 
 class ProjectionPanel(QWidget):

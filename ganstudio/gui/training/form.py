@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ganstudio.gui.widgets.data_preview import DataPreview
+from ganstudio.gui.training.data_preview import DataPreview
 
 LOSS_TITLES = {
     "bce": "Non-saturating (BCE)",

@@ -17,7 +17,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from ganstudio.gui.widgets.image_view import array_to_qimage
+from ganstudio.gui.common.image_view import array_to_qimage
 
 MIN_ZOOM, MAX_ZOOM = 0.25, 64.0
 CANVAS = QColor(0x26, 0x27, 0x2A)  # neutral and dark: samples read the same in either theme

@@ -24,16 +24,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ganstudio.gui import settings
-from ganstudio.gui.widgets import dialogs
-from ganstudio.gui.widgets.config_form import ConfigForm
-from ganstudio.gui.widgets.image_view import SampleHistory
-from ganstudio.gui.widgets.live_plots import LivePlots
-from ganstudio.gui.widgets.metrics_plot import CollapseBanner, MetricsPanel
-from ganstudio.gui.widgets.metrics_probe import is_metrics_row
-from ganstudio.gui.widgets.run_follower import RunFollower, history
-from ganstudio.gui.widgets.toy_view import ToyView
-from ganstudio.gui.workers import (
+from ganstudio.gui.common import dialogs, settings
+from ganstudio.gui.common.image_view import SampleHistory
+from ganstudio.gui.training.form import ConfigForm
+from ganstudio.gui.training.live_plots import LivePlots
+from ganstudio.gui.training.metrics_plot import CollapseBanner, MetricsPanel
+from ganstudio.gui.training.probe import is_metrics_row
+from ganstudio.gui.training.run_follower import RunFollower, history
+from ganstudio.gui.training.toy_view import ToyView
+from ganstudio.gui.training.worker import (
     DownloadWorker,
     FunctionWorker,
     TrainingJob,

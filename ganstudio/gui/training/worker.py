@@ -308,7 +308,7 @@ class TrainingWorker(QObject):
 
     def _evaluate_metrics(self, trainer: Any, step: int) -> None:
         """Quality figures of the generator the explorer would get (EMA when on), in this thread."""
-        from ganstudio.gui.widgets.metrics_probe import MetricsProbe
+        from ganstudio.gui.training.probe import MetricsProbe
 
         try:
             if self._probe is None:

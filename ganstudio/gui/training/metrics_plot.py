@@ -13,7 +13,7 @@ from typing import Any
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
-from ganstudio.gui.widgets.metrics_probe import (
+from ganstudio.gui.training.probe import (
     KIND_CLASSIFIER,
     KIND_DIVERSITY,
     KIND_MODES,
@@ -264,7 +264,7 @@ class MetricsPanel(QWidget):
     def _apply_theme(self) -> None:
         import pyqtgraph as pg
 
-        from ganstudio.gui.widgets import theme
+        from ganstudio.gui.common import theme
 
         theme.style_plot(self.plot)
         _background, foreground = theme.palette_colors()

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ganstudio.gui.widgets.explorer_image import to_display_image
+from ganstudio.gui.explorer.image import to_display_image
 
 GAP = 2
 MAX_N = 12

@@ -1,4 +1,4 @@
-"""The explorer's widgets and their arrangement; behaviour lives in explorer_tab.py.
+"""The explorer's widgets and their arrangement; behaviour lives in tab.py.
 
 Pages: an empty state (no generator yet, with Open), a loading state and the
 explorer itself: the image on the left, the control pages on the right.
@@ -23,12 +23,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ganstudio.gui.widgets.explorer_controls import LatentControls
-from ganstudio.gui.widgets.explorer_grid import SampleGridPanel
-from ganstudio.gui.widgets.explorer_image import CaptionBar, LatentImageView
-from ganstudio.gui.widgets.explorer_keyframes import InterpolationPanel
-from ganstudio.gui.widgets.explorer_projection import ProjectionPanel
-from ganstudio.gui.widgets.explorer_sliders import DirectionSliderPanel
+from ganstudio.gui.explorer.controls import LatentControls
+from ganstudio.gui.explorer.grid import SampleGridPanel
+from ganstudio.gui.explorer.image import CaptionBar, LatentImageView
+from ganstudio.gui.explorer.keyframes import InterpolationPanel
+from ganstudio.gui.explorer.projection import ProjectionPanel
+from ganstudio.gui.explorer.sliders import DirectionSliderPanel
 
 EMPTY_TEXT = (
     "Open a checkpoint, a generator export or a run folder to explore its latent space, "

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ganstudio.gui.widgets.image_view import array_to_qimage
+from ganstudio.gui.common.image_view import array_to_qimage
 
 Z_ROLE = Qt.ItemDataRole.UserRole
 THUMB = 64

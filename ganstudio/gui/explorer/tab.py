@@ -25,8 +25,10 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QProgressDialog, QWidge
 
 from ganstudio.core import export, latent
 from ganstudio.core.latent import LatentState
-from ganstudio.gui import settings
-from ganstudio.gui.render_worker import (
+from ganstudio.gui.common import dialogs, settings
+from ganstudio.gui.explorer.features import ExplorerFeatures
+from ganstudio.gui.explorer.layout import ExplorerLayout
+from ganstudio.gui.explorer.render_worker import (
     GENERATOR_SUFFIXES,
     RenderWorker,
     TaskRunner,
@@ -34,9 +36,6 @@ from ganstudio.gui.render_worker import (
     directions_job,
     load_job,
 )
-from ganstudio.gui.widgets import dialogs
-from ganstudio.gui.widgets.explorer_features import ExplorerFeatures
-from ganstudio.gui.widgets.explorer_layout import ExplorerLayout
 
 LATENT_SUFFIXES = (".npy", ".json")
 UNDO_LIMIT = 200

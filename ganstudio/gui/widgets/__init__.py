@@ -1,1 +1,0 @@
-"""Reusable widgets of the training tab and the main window."""
