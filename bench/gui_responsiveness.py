@@ -104,17 +104,17 @@ class Bench:
         tab._launch(job)
         tab.worker.progressed.connect(self._on_progressed)
         self._timer.start()
-        self._spin(lambda: tab._step >= a.warmup)
+        self._spin(lambda: tab.run.step >= a.warmup)
         gui_wall, head_wall, head_steps = [], [], []
         self.gui_cpu = self.gui_time = 0.0
         for _ in range(a.blocks):
-            start_step, start, cpu = tab._step, time.perf_counter(), time.thread_time()
+            start_step, start, cpu = tab.run.step, time.perf_counter(), time.thread_time()
             self._last_tick, self.measuring = 0.0, True
-            self._spin(lambda s=start_step: tab._step >= s + a.block_steps)
+            self._spin(lambda s=start_step: tab.run.step >= s + a.block_steps)
             self.measuring = False
             self.gui_cpu += time.thread_time() - cpu
             self.gui_time += time.perf_counter() - start
-            gui_wall.append((tab._step - start_step) * a.batch / (time.perf_counter() - start))
+            gui_wall.append((tab.run.step - start_step) * a.batch / (time.perf_counter() - start))
             tab.worker.pause()
             self._spin(lambda: self._settled())
             start = time.perf_counter()
@@ -132,10 +132,10 @@ class Bench:
 
     def _settled(self) -> bool:
         """The paused worker has reported its last step (nothing new for 0.3 s)."""
-        step = self.tab._step
+        step = self.tab.run.step
         end = time.perf_counter() + 0.3
         self._spin(lambda: time.perf_counter() >= end)
-        return self.tab._step == step
+        return self.tab.run.step == step
 
 
 def main() -> int:

@@ -10,18 +10,9 @@ from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
 from ganstudio.gui.common import settings
+from ganstudio.gui.version import app_version
 
-APP_VERSION_FALLBACK = "0.1.0"
 DESKTOP_FILE_NAME = "ganstudio"  # packaging/ganstudio.desktop
-
-
-def app_version() -> str:
-    try:
-        from importlib.metadata import version
-
-        return version("ganstudio")
-    except Exception:  # not installed (a plain checkout) or frozen without metadata
-        return APP_VERSION_FALLBACK
 
 
 def icons_dir() -> Path:

@@ -264,7 +264,7 @@ class MainWindow(QMainWindow):
         from PySide6 import __version__ as pyside_version
         from PySide6.QtCore import qVersion
 
-        from ganstudio.gui.app import app_version
+        from ganstudio.gui.version import app_version
 
         torch_version = sys.modules["torch"].__version__ if "torch" in sys.modules else "not loaded yet"
         text = (

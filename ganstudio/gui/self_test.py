@@ -71,8 +71,11 @@ def run() -> int:
             _quiet_known_qt_noise()
             from ganstudio.gui import startup_trace
 
-            if startup_trace.enabled():
-                return startup_trace.main()
+            if startup_trace.enabled():  # the app as `ganstudio` starts it, traced
+                from ganstudio.gui.app import main
+
+                path = startup_trace.checkpoint()
+                return main([path] if path else [])
             SelfTest(Path(tmp)).run()
         except SelfTestFailure as exc:
             _say(f"SELF-TEST FAILED: {exc}")

@@ -10,7 +10,7 @@ and then quits (exit status 0; 1 when there was no generator to show or no frame
 ``FRAME_TIMEOUT_S``). Once the core is loaded it shows the Explorer tab, so that the frame is
 painted as a person sees it. The variable may also name a checkpoint, which the app then opens
 as if it had been given on the command line. The app calls :func:`install` on its main window
-before showing it.
+before showing it; this module imports nothing of the app, so either can load first.
 """
 
 from __future__ import annotations
@@ -136,15 +136,3 @@ def install(window: Any) -> StartupTrace | None:
     window.setProperty("ganstudio_startup_trace", True)
     return StartupTrace(window)
 
-
-def main() -> int:
-    """Start the app as ``ganstudio`` with no argument does, traced."""
-    from ganstudio.gui.app import create_main_window, ensure_app
-
-    app = ensure_app()
-    path = checkpoint()
-    window = create_main_window([path] if path else [])
-    install(window)
-    window.show()
-    app.processEvents()  # as app.main: paint the window before torch is imported
-    return app.exec()

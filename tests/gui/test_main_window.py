@@ -30,7 +30,7 @@ def _start_long_toy_run(qtbot, window, tiny_run) -> None:  # noqa: ANN001
     tab = window.training_tab
     tiny_run(tab, "toy-ring", steps=100_000, batch=8)
     qtbot.mouseClick(tab.findChild(QPushButton, "startButton"), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: tab._step >= 2, timeout=RUN_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: tab.run.step >= 2, timeout=RUN_TIMEOUT_MS)
 
 
 def test_window_is_created_before_torch_and_pyqtgraph_are_imported() -> None:
@@ -90,7 +90,7 @@ def test_close_while_training_asks_stops_saves_and_joins(qtbot, main_window, tin
     assert tab.thread is None and not tab.is_training
     checkpoint = next(runs_root.iterdir()) / "checkpoints" / "latest.safetensors"
     _tensors, meta = read_checkpoint(checkpoint)
-    assert int(meta["step"]) == tab._step, "the steps trained last were not saved"
+    assert int(meta["step"]) == tab.run.step, "the steps trained last were not saved"
 
 
 def test_close_while_training_can_be_declined(qtbot, main_window, tiny_run, monkeypatch) -> None:  # noqa: ANN001
@@ -100,8 +100,8 @@ def test_close_while_training_can_be_declined(qtbot, main_window, tiny_run, monk
     _start_long_toy_run(qtbot, main_window, tiny_run)
     main_window.close()
     assert main_window.isVisible()
-    step = main_window.training_tab._step
-    qtbot.waitUntil(lambda: main_window.training_tab._step > step, timeout=RUN_TIMEOUT_MS)
+    step = main_window.training_tab.run.step
+    qtbot.waitUntil(lambda: main_window.training_tab.run.step > step, timeout=RUN_TIMEOUT_MS)
 
 
 def test_space_pauses_and_resumes(qtbot, main_window, tiny_run) -> None:  # noqa: ANN001
@@ -200,7 +200,7 @@ def test_open_in_explorer_hands_over_the_generator(qtbot, main_window, tiny_run,
     tab = main_window.training_tab
     tiny_run(tab, "mnist-embedded", steps=100_000, batch=8)
     qtbot.mouseClick(tab.findChild(QPushButton, "startButton"), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: tab._step >= 2, timeout=RUN_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: tab.run.step >= 2, timeout=RUN_TIMEOUT_MS)
     qtbot.mouseClick(tab.findChild(QPushButton, "openInExplorerButton"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(received), timeout=RUN_TIMEOUT_MS)
     loaded = received[0]
@@ -239,7 +239,7 @@ def test_divergence_pauses_and_rolls_back(qtbot, main_window, tiny_run, monkeypa
         qtbot.mouseClick(tab.findChild(QPushButton, "startButton"), Qt.MouseButton.LeftButton)
     assert any("diverged" in q and "Roll back" in q for q in no_questions)
     assert finished.args == ["completed"]
-    assert tab._step == 10
+    assert tab.run.step == 10
 
 
 def test_missing_dataset_offers_download_and_explains_offline(qtbot, main_window, monkeypatch,
@@ -299,7 +299,7 @@ def test_a_finished_run_opens_in_the_real_explorer(qtbot, main_window, tiny_run)
     assert button.isEnabled()
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     assert main_window.tabs.currentWidget() is explorer
-    run_dir = tab._run_dir
+    run_dir = tab.run.run_dir
 
     def shows_our_run() -> bool:
         loaded = getattr(explorer, "loaded", None)  # the shipped model may show first
@@ -374,12 +374,12 @@ def test_resume_after_divergence_rolls_back(qtbot, main_window, tiny_run, monkey
         qtbot.waitUntil(lambda: state["raised"] and pause.text() == "Resume", timeout=RUN_TIMEOUT_MS)
         qtbot.mouseClick(pause, Qt.MouseButton.LeftButton)
     assert finished.args == ["completed"]
-    assert tab._step == 10
+    assert tab.run.step == 10
 
 
 def test_download_worker_reports_bytes_of_the_expected_total(qtbot, monkeypatch, tmp_path) -> None:  # noqa: ANN001
     from ganstudio.core import data
-    from ganstudio.gui.training.worker import DownloadWorker
+    from ganstudio.gui.training.datasets import DownloadWorker
 
     def fetch(name, root, download):  # noqa: ANN001, ANN202  (torchvision's dataset, online)
         import time

@@ -90,19 +90,19 @@ def test_pause_resume_and_stop(qtbot, training_tab, tiny_run, runs_root) -> None
     tab = training_tab
     tiny_run(tab, "toy-ring", steps=100_000, batch=16)
     _click(qtbot, tab, "startButton")
-    qtbot.waitUntil(lambda: tab._step >= 3, timeout=RUN_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: tab.run.step >= 3, timeout=RUN_TIMEOUT_MS)
 
     _click(qtbot, tab, "pauseButton")
     assert _button(tab, "pauseButton").text() == "Resume"
     qtbot.wait(400)  # the step in flight finishes and reports
-    paused_at = tab._step
+    paused_at = tab.run.step
     qtbot.wait(600)
-    assert tab._step == paused_at, "training went on while paused"
+    assert tab.run.step == paused_at, "training went on while paused"
     assert "paused" in tab.findChild(QProgressBar, "progressBar").format()
 
     _click(qtbot, tab, "pauseButton")
     assert _button(tab, "pauseButton").text() == "Pause"
-    qtbot.waitUntil(lambda: tab._step > paused_at, timeout=RUN_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: tab.run.step > paused_at, timeout=RUN_TIMEOUT_MS)
 
     with qtbot.waitSignal(tab.training_finished, timeout=RUN_TIMEOUT_MS) as finished:
         _click(qtbot, tab, "stopButton")
@@ -141,7 +141,7 @@ def test_save_checkpoint_now(qtbot, training_tab, tiny_run, runs_root) -> None: 
     tab = training_tab
     tiny_run(tab, "toy-ring", steps=100_000, batch=16)
     _click(qtbot, tab, "startButton")
-    qtbot.waitUntil(lambda: tab._step >= 2, timeout=RUN_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: tab.run.step >= 2, timeout=RUN_TIMEOUT_MS)
     with qtbot.waitSignal(tab.checkpoint_saved, timeout=RUN_TIMEOUT_MS) as saved:
         _click(qtbot, tab, "saveCheckpointButton")
     assert saved.args[0].endswith(".safetensors")
@@ -182,7 +182,7 @@ def test_resume_a_run_folder_continues_and_shows_its_past(qtbot, training_tab, t
     with qtbot.waitSignal(tab.training_finished, timeout=RUN_TIMEOUT_MS) as finished:
         assert tab.resume_run(run_dir)
     assert finished.args == ["completed"]
-    assert tab._step == 7
+    assert tab.run.step == 7
     xs, _ = tab.findChild(QWidget, "lossPlot").getPlotItem().listDataItems()[0].getData()
     assert xs[0] == 1 and xs[-1] == 7, "the resumed run's earlier steps are not shown"
     assert tab.samples.steps()[0] == 2 and tab.samples.steps()[-1] == 7

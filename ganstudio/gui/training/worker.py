@@ -1,4 +1,4 @@
-"""Workers that keep training and downloads off the GUI thread.
+"""The worker that keeps training off the GUI thread.
 
 ``TrainingWorker`` lives in its own QThread and drives the core's ``Trainer.run`` through
 its hooks, so a GUI run writes exactly the run folder the command line writes. The GUI
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal
+from PySide6.QtCore import QObject, Signal
 
 EMIT_INTERVAL_S = 0.1
 TOY_VIEW_INTERVAL_S = 0.25  # the 2-D view also refreshes on time, so it moves as it trains
@@ -332,71 +332,3 @@ def _latest_checkpoint(run_dir: Path | str) -> Path | None:
     from ganstudio.core.runs import latest_checkpoint
 
     return latest_checkpoint(run_dir)
-
-
-class DownloadWorker(QObject):
-    """Downloads a torchvision dataset; reports (bytes so far, expected bytes) as progress."""
-
-    progressed = Signal(int, int)
-    failed = Signal(str, str)
-    finished = Signal(bool)
-
-    def __init__(self, name: str, root: str | None = None) -> None:
-        super().__init__()
-        self.name = name
-        self.root = root
-
-    def run(self) -> None:
-        from ganstudio.core import data
-
-        ok = False
-        try:
-            data.download(self.name, self.root, progress=self.progressed.emit)
-            ok = True
-        except Exception as exc:
-            self.failed.emit(friendly_message(exc) if type(exc).__name__ == "DataError"
-                             else f"The download failed: {exc}", traceback.format_exc())
-        finally:
-            self.finished.emit(ok)
-
-
-class FunctionWorker(QObject):
-    """Runs one function in a thread; ``done`` carries the tag and its result, ``failed`` its error.
-
-    Connect these signals to methods of QObjects (not lambdas): a lambda would run in
-    the worker's thread instead of the GUI's.
-    """
-
-    done = Signal(object, object)  # tag, result
-    failed = Signal(object, str, str)  # tag, message, details
-    finished = Signal()
-
-    def __init__(self, tag: Any, fn: Any, *args: Any) -> None:
-        super().__init__()
-        self.tag = tag
-        self._fn, self._args = fn, args
-
-    def run(self) -> None:
-        try:
-            result = self._fn(*self._args)
-        except Exception as exc:
-            self.failed.emit(self.tag, str(exc) or type(exc).__name__, traceback.format_exc())
-        else:
-            self.done.emit(self.tag, result)
-        finally:
-            self.finished.emit()
-
-
-def start_in_thread(worker: QObject, parent: QObject | None = None) -> QThread:
-    """Move ``worker`` to a new QThread and run ``worker.run`` there; the thread quits after it.
-
-    The caller keeps both objects until ``thread.finished`` and then drops them (the
-    thread is parented to ``parent`` so Qt deletes it with the owner at the latest).
-    """
-    thread = QThread(parent)
-    worker.moveToThread(thread)
-    thread.started.connect(worker.run)
-    # direct: quit() is thread-safe, and the thread must not wait for the GUI loop to end
-    worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
-    thread.start()
-    return thread
