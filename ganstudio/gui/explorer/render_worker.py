@@ -364,7 +364,8 @@ def describe_error(exc: BaseException) -> str:
 # ---------------------------------------------------------------- jobs for TaskWorker
 # Each returns a callable(progress, should_stop) that runs in a worker thread.
 
-GENERATOR_SUFFIXES = (".safetensors", ".pt", ".pth")
+# What the open dialog lists and the newest-generator search considers; ONNX runs no code.
+GENERATOR_SUFFIXES = (".safetensors", ".pt", ".pth", ".onnx")
 
 
 def load_job(path: str) -> Callable[[ProgressFn, StopFn], Any]:
