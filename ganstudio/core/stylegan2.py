@@ -186,7 +186,10 @@ class _Derived:
         if self._ref is None or self._ref() is not w or self._version != w._version:
             self._ref, self._version, self._values = weakref.ref(w), w._version, {}
         if name not in self._values:
-            self._values[name] = fn(w.detach())
+            # A normal tensor even when first asked for under inference_mode (a render), so
+            # that a later autograd pass through a frozen generator (a projection) may use it.
+            with torch.inference_mode(False):
+                self._values[name] = fn(w.detach())
         return self._values[name]
 
 
