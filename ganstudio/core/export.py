@@ -333,6 +333,10 @@ def load_latents(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
             z, keyframes = rows[0], rows[1:]
         elif suffix == ".json":
             doc = json.loads(p.read_text(encoding="utf-8"))
+            if isinstance(doc, dict) and doc.get("space") == "w":
+                raise FileFormatError(
+                    f"{p.name} holds W styles of a StyleGAN2 model; open it while one is shown."
+                )
             if not isinstance(doc, dict) or "z" not in doc:
                 raise FileFormatError(expected + "; it has no 'z' entry.")
             z = np.asarray(doc["z"], dtype=np.float32)

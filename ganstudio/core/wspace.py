@@ -1,0 +1,444 @@
+"""Exploring a StyleGAN2 generator in W, its intermediate latent space.
+
+A :class:`WState` says what the explorer shows; :func:`ws_of` turns it into the
+per-layer styles ws (1, num_ws, w_dim) that ``G.synthesis`` takes:
+
+1. the base w: the mapping of the seed's z (or an edited w, one vector or one per layer);
+2. truncation around ``w_avg``: w_avg + psi (w - w_avg), on every layer;
+3. style mixing: layers ``mix_from..mix_to`` take the (truncated) w of ``mix_seed``, as in
+   the StyleGAN3 visualizer's mixing widget (Karras et al. 2019, section 3.1);
+4. GANSpace directions in W (Härkönen et al. 2020): ``offsets`` (in standard deviations of
+   each component) added to layers ``dir_from..dir_to`` only.
+
+A generator here is anything with ``.mapping`` and ``.synthesis`` as in
+:mod:`ganstudio.core.stylegan2`. While a slider drags, :class:`PreviewPlan` names the
+largest block whose image ``synthesis(ws, max_res=block)`` fits the frame budget.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from .latent import Cancelled, interpolate_path, sample_z
+
+ProgressFn = Callable[[int, int], None]
+StopFn = Callable[[], bool]
+
+NOISE_MODES = ("const", "random")
+
+
+def is_stylegan(generator: Any) -> bool:
+    """True for a generator with a mapping and a synthesis network (explorable in W)."""
+    return (
+        isinstance(getattr(generator, "mapping", None), nn.Module)
+        and isinstance(getattr(generator, "synthesis", None), nn.Module)
+        and hasattr(generator, "num_ws")
+        and hasattr(generator, "w_dim")
+    )
+
+
+# ---------------------------------------------------------------- the explorer's state
+
+
+@dataclass(frozen=True)
+class WState:
+    """What the W explorer shows. ``w`` (``(w_dim,)`` or ``(num_ws, w_dim)``) replaces the
+    seed's mapping once edited or loaded; ranges are inclusive layer indices into num_ws
+    (``None``: the last layer)."""
+
+    seed: int = 0
+    w: np.ndarray | None = None
+    psi: float = 1.0
+    mix_seed: int | None = None  # None: no mixing
+    mix_from: int = 0
+    mix_to: int | None = None
+    offsets: tuple[float, ...] = field(default_factory=tuple)
+    dir_from: int = 0
+    dir_to: int | None = None
+    noise_mode: str = "const"
+    noise_seed: int = 0
+    class_index: int = 0  # conditional generators only
+    max_res: int | None = None  # None: the full image
+
+    @classmethod
+    def from_seed(cls, seed: int, psi: float = 1.0, **kw: Any) -> WState:
+        return cls(seed=int(seed), psi=float(psi), **kw)
+
+    def with_(self, **changes: Any) -> WState:
+        return replace(self, **changes)
+
+    @property
+    def edited(self) -> bool:
+        return self.w is not None
+
+    def mix_range(self, num_ws: int) -> tuple[int, int]:
+        return _layer_range(self.mix_from, self.mix_to, num_ws)
+
+    def dir_range(self, num_ws: int) -> tuple[int, int]:
+        return _layer_range(self.dir_from, self.dir_to, num_ws)
+
+    def describe(self) -> dict[str, Any]:
+        """The settings as plain values (for files and captions; ``w`` left out)."""
+        return {
+            "seed": None if self.w is not None else int(self.seed),
+            "psi": float(self.psi),
+            "mix_seed": None if self.mix_seed is None else int(self.mix_seed),
+            "mix_from": int(self.mix_from),
+            "mix_to": None if self.mix_to is None else int(self.mix_to),
+            "offsets": [float(v) for v in self.offsets],
+            "dir_from": int(self.dir_from),
+            "dir_to": None if self.dir_to is None else int(self.dir_to),
+            "noise_mode": self.noise_mode,
+            "noise_seed": int(self.noise_seed),
+            "class_index": int(self.class_index),
+        }
+
+
+def _layer_range(lo: int, hi: int | None, num_ws: int) -> tuple[int, int]:
+    """Inclusive (first, last), clipped into 0..num_ws-1; an empty range when first > last."""
+    last = num_ws - 1 if hi is None else min(int(hi), num_ws - 1)
+    return max(0, int(lo)), last
+
+
+# ---------------------------------------------------------------- from state to ws
+
+
+def _class_vector(G: nn.Module, class_index: int, n: int = 1) -> torch.Tensor | None:
+    c_dim = int(getattr(G, "c_dim", 0) or 0)
+    if c_dim <= 0:
+        return None
+    if not 0 <= class_index < c_dim:
+        raise ValueError(f"class {class_index} does not exist: the generator has {c_dim} classes")
+    c = torch.zeros(n, c_dim)
+    c[:, class_index] = 1
+    return c
+
+
+def seed_w(G: nn.Module, seed: int, class_index: int = 0) -> np.ndarray:
+    """The untruncated w (w_dim,) of a seed: the mapping of ``sample_z(seed)``."""
+    z = sample_z(seed, 1, int(G.z_dim))
+    with torch.inference_mode():
+        ws = G.mapping(z, _class_vector(G, class_index))
+    return ws[0, 0].numpy().copy()
+
+
+def w_avg(G: nn.Module) -> np.ndarray:
+    return G.mapping.w_avg.detach().cpu().numpy().astype(np.float32)
+
+
+WLookup = Callable[[int, int], np.ndarray]
+
+
+def ws_of(
+    G: nn.Module,
+    state: WState,
+    directions: Any | None = None,
+    *,
+    w_lookup: WLookup | None = None,
+) -> torch.Tensor:
+    """The styles (1, num_ws, w_dim) that show ``state``.
+
+    ``directions`` (a :class:`~ganstudio.core.wspace_directions.WDirections`) gives
+    ``state.offsets`` their meaning; ``w_lookup(seed, class_index)`` may serve cached
+    mappings (default: :func:`seed_w`).
+    """
+    num_ws, w_dim = int(G.num_ws), int(G.w_dim)
+    lookup = w_lookup or (lambda s, k: seed_w(G, s, k))
+    base = lookup(state.seed, state.class_index) if state.w is None else np.asarray(state.w)
+    ws = _broadcast(base, num_ws, w_dim)
+    avg = w_avg(G)
+    if state.psi != 1:
+        ws = avg + np.float32(state.psi) * (ws - avg)
+    if state.mix_seed is not None:
+        lo, hi = state.mix_range(num_ws)
+        if lo <= hi:
+            other = lookup(state.mix_seed, state.class_index)
+            if state.psi != 1:
+                other = avg + np.float32(state.psi) * (other - avg)
+            ws[lo : hi + 1] = other
+    if directions is not None and state.offsets:
+        lo, hi = state.dir_range(num_ws)
+        k = min(len(state.offsets), len(directions.vectors))
+        if k and lo <= hi:
+            offs = np.asarray(state.offsets[:k], np.float32) * directions.stds[:k]
+            ws[lo : hi + 1] += offs @ directions.vectors[:k].astype(np.float32)
+    return torch.from_numpy(np.ascontiguousarray(ws, np.float32))[None]
+
+
+def _broadcast(w: np.ndarray, num_ws: int, w_dim: int) -> np.ndarray:
+    w = np.asarray(w, np.float32)
+    if w.shape == (w_dim,):
+        return np.repeat(w[None], num_ws, axis=0)
+    if w.shape == (num_ws, w_dim):
+        return w.copy()
+    raise ValueError(f"w must be shaped ({w_dim},) or ({num_ws}, {w_dim}), not {w.shape}")
+
+
+# ---------------------------------------------------------------- synthesis
+
+
+def noise_variant(synthesis: nn.Module, noise_seed: int) -> nn.Module:
+    """A copy of ``synthesis`` whose constant noise inputs are drawn from ``noise_seed``.
+
+    Rendering it with ``noise_mode="const"`` gives "random" noise that is the same for the
+    same seed, on any thread, without touching the global random generator. Weights and
+    every other buffer are shared with ``synthesis`` (no copy), so training updates show.
+    """
+    noise = {id(b) for n, b in synthesis.named_buffers() if n.endswith("noise_const")}
+    memo: dict[int, Any] = {}
+    for t in [*synthesis.parameters(), *synthesis.buffers()]:
+        if id(t) not in noise:
+            memo[id(t)] = t
+    variant = copy.deepcopy(synthesis, memo)
+    gen = torch.Generator().manual_seed(int(noise_seed))
+    for name, buf in variant.named_buffers():
+        if name.endswith("noise_const"):
+            buf.copy_(torch.randn(buf.shape, generator=gen))
+    return variant.eval()
+
+
+def to_uint8(images: torch.Tensor) -> np.ndarray:
+    """(N, C, H, W) in [-1, 1] -> uint8 (N, H, W, C), rounded as export.to_uint8 rounds."""
+    arr = (images.detach().float() * 127.5 + 128.0).clamp_(0, 255).to(torch.uint8)
+    return np.ascontiguousarray(arr.permute(0, 2, 3, 1).numpy())
+
+
+def synthesize(
+    G: nn.Module,
+    ws: torch.Tensor,
+    noise_mode: str = "const",
+    noise_seed: int = 0,
+    max_res: int | None = None,
+    *,
+    synthesis: nn.Module | None = None,
+) -> torch.Tensor:
+    """Images (N, C, r, r) for ws (N, num_ws, w_dim); ``noise_mode`` "random" uses the noise
+    of ``noise_seed`` (:func:`noise_variant`), so a frame can be made again."""
+    if noise_mode not in NOISE_MODES:
+        raise ValueError(f"noise mode must be one of {', '.join(NOISE_MODES)}, not {noise_mode!r}")
+    if synthesis is None:
+        synthesis = G.synthesis if noise_mode == "const" else noise_variant(G.synthesis, noise_seed)
+    if max_res is not None and max_res >= int(G.img_resolution):
+        max_res = None
+    with torch.inference_mode():
+        return synthesis(ws, noise_mode="const", max_res=max_res)
+
+
+def render(
+    G: nn.Module,
+    state: WState,
+    directions: Any | None = None,
+    max_res: int | None = None,
+) -> np.ndarray:
+    """The frame of ``state`` as uint8 (r, r, C); ``max_res`` (else ``state.max_res``) picks a
+    smaller block's image (a preview)."""
+    res = max_res if max_res is not None else state.max_res
+    ws = ws_of(G, state, directions)
+    return to_uint8(synthesize(G, ws, state.noise_mode, state.noise_seed, res))[0]
+
+
+class WRenderer:
+    """Renders states of one generator, keeping the mappings of recent seeds and the noise
+    copies of recent noise seeds (a drag re-renders the same seeds many times)."""
+
+    def __init__(self, G: nn.Module, cache: int = 64) -> None:
+        self.G = G
+        self._ws: OrderedDict[tuple[int, int], np.ndarray] = OrderedDict()
+        self._noise: OrderedDict[int, nn.Module] = OrderedDict()
+        self._size = cache
+
+    def seed_w(self, seed: int, class_index: int = 0) -> np.ndarray:
+        key = (int(seed), int(class_index))
+        if key in self._ws:
+            self._ws.move_to_end(key)
+            return self._ws[key]
+        w = seed_w(self.G, seed, class_index)
+        self._ws[key] = w
+        while len(self._ws) > self._size:
+            self._ws.popitem(last=False)
+        return w
+
+    def ws(self, state: WState, directions: Any | None = None) -> torch.Tensor:
+        return ws_of(self.G, state, directions, w_lookup=self.seed_w)
+
+    def synthesis_for(self, noise_mode: str, noise_seed: int) -> nn.Module:
+        if noise_mode == "const":
+            return self.G.synthesis
+        if noise_seed not in self._noise:
+            self._noise[noise_seed] = noise_variant(self.G.synthesis, noise_seed)
+            while len(self._noise) > 2:
+                self._noise.popitem(last=False)
+        return self._noise[noise_seed]
+
+    def images(
+        self, ws: torch.Tensor, noise_mode: str = "const", noise_seed: int = 0,
+        max_res: int | None = None,
+    ) -> torch.Tensor:
+        synthesis = self.synthesis_for(noise_mode, noise_seed)
+        return synthesize(self.G, ws, noise_mode, noise_seed, max_res, synthesis=synthesis)
+
+    def frame(
+        self, state: WState, directions: Any | None = None, max_res: int | None = None
+    ) -> np.ndarray:
+        """uint8 (r, r, C), as :func:`render` makes it."""
+        res = max_res if max_res is not None else state.max_res
+        ws = self.ws(state, directions)
+        return to_uint8(self.images(ws, state.noise_mode, state.noise_seed, res))[0]
+
+
+# ---------------------------------------------------------------- previews while dragging
+
+
+@dataclass(frozen=True)
+class PreviewPlan:
+    """Which block's image to show while a slider drags: the largest whose forward pass
+    (median of a few timed runs at batch 1) fits ``budget_ms`` with room to spare."""
+
+    resolution: int  # the block rendered while dragging
+    full_resolution: int
+    budget_ms: float
+    ms_by_res: dict[int, float]  # median ms of synthesis(max_res=r); blocks past the budget untimed
+
+    @property
+    def needed(self) -> bool:
+        """False when the whole image fits the budget (no preview: always the full frame)."""
+        return self.resolution < self.full_resolution
+
+    def describe(self) -> str:
+        times = ", ".join(f"{r} px {ms:.0f} ms" for r, ms in sorted(self.ms_by_res.items()))
+        return f"preview {self.resolution} px of {self.full_resolution} px ({times})"
+
+
+HEADROOM = 0.7  # of the budget left to the forward pass: the rest is ws, conversion and jitter
+
+
+def plan_preview(
+    G: nn.Module,
+    budget_ms: float = 50.0,
+    *,
+    runs: int = 3,
+    warmup: int = 1,
+    min_res: int = 16,
+    renderer: WRenderer | None = None,
+    clock: Callable[[], float] = time.perf_counter,
+) -> PreviewPlan:
+    """Time ``synthesis(ws, max_res=r)`` for growing blocks r and keep the largest that fits.
+
+    Timed in the calling thread (its torch thread count is the one frames will use).
+    Blocks stop being timed once one is over budget. The preview never goes below
+    ``min_res`` (or the image size): a smaller image would tell a person nothing.
+    ``architecture="orig"`` has no image before the last block: its plan is the full size.
+    """
+    full = int(G.img_resolution)
+    blocks = [int(r) for r in G.synthesis.block_resolutions]
+    if getattr(G.synthesis, "architecture", "skip") != "skip":
+        return PreviewPlan(full, full, float(budget_ms), {})
+    renderer = renderer or WRenderer(G)
+    ws = renderer.ws(WState(seed=0))
+    floor = min(min_res, full)
+    chosen = floor
+    times: dict[int, float] = {}
+    for res in blocks:
+        for _ in range(max(0, warmup)):
+            renderer.images(ws, max_res=res)
+        samples = []
+        for _ in range(max(1, runs)):
+            t0 = clock()
+            renderer.images(ws, max_res=res)
+            samples.append((clock() - t0) * 1000.0)
+        samples.sort()
+        times[res] = samples[len(samples) // 2]
+        if times[res] <= budget_ms * HEADROOM:
+            chosen = max(chosen, res)
+        elif res >= floor:
+            break
+    return PreviewPlan(min(chosen, full), full, float(budget_ms), times)
+
+
+# ---------------------------------------------------------------- interpolation and export
+
+
+def interpolate_ws(
+    keyframes: np.ndarray | Sequence[np.ndarray], frames_per_segment: int, loop: bool = False
+) -> np.ndarray:
+    """(K, num_ws, w_dim) keyframes -> (F, num_ws, w_dim), linearly.
+
+    Only lerp: slerp keeps the norm of Gaussian z, whose samples lie near a sphere; w has no
+    such shell (the mapping's output is not isotropic), so the straight line is the path.
+    """
+    keys = np.asarray(keyframes, np.float32)
+    if keys.ndim != 3 or keys.shape[0] < 1:
+        raise ValueError("keyframes must be shaped (K, num_ws, w_dim) with K >= 1")
+    k, num_ws, w_dim = keys.shape
+    flat = interpolate_path(keys.reshape(k, -1), frames_per_segment, "lerp", loop)
+    return flat.numpy().reshape(-1, num_ws, w_dim)
+
+
+def render_ws(
+    G: nn.Module,
+    ws: np.ndarray | torch.Tensor,
+    noise_mode: str = "const",
+    noise_seed: int = 0,
+    *,
+    batch: int = 4,
+    max_res: int | None = None,
+    progress: ProgressFn | None = None,
+    should_stop: StopFn | None = None,
+    renderer: WRenderer | None = None,
+) -> np.ndarray:
+    """uint8 (F, H, W, C) frames of ws (F, num_ws, w_dim), in small batches."""
+    arr = torch.as_tensor(np.asarray(ws, np.float32))
+    renderer = renderer or WRenderer(G)
+    out = []
+    n = len(arr)
+    for start in range(0, n, max(1, batch)):
+        if should_stop is not None and should_stop():
+            raise Cancelled("rendering cancelled")
+        out.append(to_uint8(renderer.images(arr[start : start + batch], noise_mode, noise_seed,
+                                            max_res)))
+        if progress is not None:
+            progress(min(n, start + batch), n)
+    return np.concatenate(out) if out else np.zeros((0, 1, 1, 3), np.uint8)
+
+
+def export_interpolation(
+    G: nn.Module,
+    keyframes: np.ndarray,
+    path: Any,
+    frames_per_segment: int,
+    fps: float,
+    *,
+    loop: bool = False,
+    noise_mode: str = "const",
+    noise_seed: int = 0,
+    scale: int = 1,
+    progress: ProgressFn | None = None,
+    should_stop: StopFn | None = None,
+) -> Any:
+    """Render the lerp path through ``keyframes`` (K, num_ws, w_dim) and write it as .gif,
+    .mp4 or a .png strip (export.save_animation); progress covers both halves."""
+    from .export import save_animation
+
+    frames_ws = interpolate_ws(keyframes, frames_per_segment, loop)
+    n = len(frames_ws)
+
+    def first(i: int, _t: int) -> None:
+        if progress is not None:
+            progress(i, 2 * n)
+
+    frames = render_ws(G, frames_ws, noise_mode, noise_seed, progress=first,
+                       should_stop=should_stop)
+    return save_animation(
+        frames, path, fps,
+        progress=None if progress is None else (lambda i, _t: progress(n + i, 2 * n)),
+        should_stop=should_stop, scale=scale, loop=loop,
+    )
