@@ -22,7 +22,7 @@ SPEC = ROOT / "packaging" / "ganstudio.spec"
 DIST = ROOT / "dist"
 WORK = ROOT / "build"
 BUNDLE = DIST / "ganstudio"
-SHIPPED_GENERATOR = ROOT / "ganstudio" / "resources" / "models" / "default_generator.safetensors"
+SHIPPED_GENERATOR = ROOT / "resources" / "models" / "default_generator.safetensors"
 SMOKE_TIMEOUT_S = 900
 
 

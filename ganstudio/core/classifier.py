@@ -6,7 +6,7 @@ set that ships with the app), split deterministically into 8,000 training and
 Frechet distance and precision/recall, so the classifier has never seen them.
 
 Recreate the shipped weights with:
-    python -m ganstudio.core.classifier --out ganstudio/resources/models/mnist_classifier.safetensors
+    python -m ganstudio.core.classifier --out resources/models/mnist_classifier.safetensors
 """
 
 from __future__ import annotations

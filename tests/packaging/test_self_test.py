@@ -54,13 +54,3 @@ def test_resource_path_finds_the_embedded_mnist() -> None:
     with gzip.open(labels, "rb") as f:
         assert int.from_bytes(f.read(8)[4:], "big") == 10_000
 
-
-def test_resources_are_found_inside_a_bundle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from ganstudio import resources
-
-    bundled = tmp_path / "ganstudio" / "resources"
-    (bundled / "models").mkdir(parents=True)
-    (bundled / "models" / "default_generator.safetensors").write_bytes(b"x")
-    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
-    assert resources.resource_root() == bundled
-    assert resources.default_generator_path() == bundled / "models" / "default_generator.safetensors"
