@@ -98,6 +98,12 @@ class TrainConfig:
     sample_every: int = 100
     checkpoint_every: int = 500
     log_every: int = 10
+    # StyleGAN2 only (Karras et al., 2020): path-length regularisation of G, weight 0 = off,
+    # applied lazily on every pl_every-th step (weighted by pl_every); and the probability that
+    # a batch's styles switch to a second latent's from a random layer on (0 = off).
+    pl_weight: float = 0.0
+    pl_every: int = 4
+    style_mixing: float = 0.0
 
 
 def _check(cond: bool, field_name: str, value: Any, allowed: str) -> None:
@@ -200,6 +206,14 @@ class RunConfig:
             v = getattr(t, name)
             _check(_is_int(v) and v >= 1, f"train.{name}", v, "a whole number >= 1")
         _check(_is_int(t.seed) and 0 <= t.seed < 2**63, "train.seed", t.seed, "a whole number >= 0")
+        _check(_is_num(t.pl_weight) and t.pl_weight >= 0, "train.pl_weight", t.pl_weight, "a number >= 0")
+        _check(_is_int(t.pl_every) and 1 <= t.pl_every <= 64, "train.pl_every", t.pl_every,
+               "a whole number from 1 (every step) to 64")
+        _check(_is_num(t.style_mixing) and 0 <= t.style_mixing <= 1, "train.style_mixing",
+               t.style_mixing, "a probability from 0 (off) to 1")
+        for name in ("pl_weight", "style_mixing"):
+            _check(not getattr(t, name) or m.arch == "stylegan2", f"train.{name}", getattr(t, name),
+                   "0 unless the model is stylegan2 (it needs a mapping network and W space)")
         return self
 
     def _validate_stylegan2(self) -> None:
@@ -219,6 +233,12 @@ class RunConfig:
                m.conv_clamp, "a number above 0, or null for no clamp")
         _check(m.architecture in STYLEGAN2_ARCHITECTURES, "model.architecture", m.architecture,
                f"one of {', '.join(STYLEGAN2_ARCHITECTURES)}")
+        # The options of the DCGAN/MLP discriminators: StyleGAN2's D has its own minibatch-std
+        # layer (always on; model.minibatch_std is not read) and equalised-learning-rate layers.
+        _check(not m.spectral_norm, "model.spectral_norm", m.spectral_norm,
+               "off for stylegan2 (its discriminator relies on R1 instead)")
+        _check(m.pack == 1, "model.pack", m.pack,
+               "1 for stylegan2 (its discriminator has a minibatch standard deviation layer instead)")
 
     # JSON -----------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -285,6 +305,19 @@ def _mnist_mlp() -> RunConfig:
     )
 
 
+def _mnist_stylegan2() -> RunConfig:
+    # StyleGAN2 (Karras et al., 2020) at 32 px, narrowed to train on a CPU: the paper's
+    # non-saturating loss with lazy R1 (every 16th step), Adam betas (0, 0.99), lr 0.0025 and
+    # batch 32 as its CIFAR/small-data set-ups; the mapping network shortened to 2 layers.
+    return RunConfig(
+        ModelConfig(arch="stylegan2", latent_dim=128, resolution=32, channels=1, w_dim=128,
+                    mapping_layers=2, channel_base=512, channel_max=64),
+        DataConfig(name="mnist-embedded"),
+        TrainConfig(steps=5000, batch_size=32, lr_g=0.0025, lr_d=0.0025, beta1=0.0, beta2=0.99,
+                    loss="bce", r1_gamma=0.1, r1_every=16, ema=True, ema_decay=0.998),
+    )
+
+
 def _toy(name: str) -> RunConfig:
     # PacGAN's toy set-up (Lin et al., 2018): MLPs with 4 hidden layers, latent 2, packing.
     # Width 200, lr 1e-3, beta2 0.99 and EMA 0.99 measured best in bench/toy2d_modes.py. On the
@@ -320,6 +353,7 @@ def _toy(name: str) -> RunConfig:
 _PRESET_FACTORIES = {
     "mnist-dcgan": (_mnist_dcgan, "DCGAN on the embedded MNIST, 28x28 (default)"),
     "mnist-mlp": (_mnist_mlp, "The classic MLP GAN (100-256-784) on the embedded MNIST"),
+    "mnist-stylegan2": (_mnist_stylegan2, "A small StyleGAN2 on the embedded MNIST, 32x32"),
     "toy-ring": (lambda: _toy("toy-ring"), "8 Gaussians on a ring (radius 1, std 0.01)"),
     "toy-grid": (lambda: _toy("toy-grid"), "25 Gaussians on a 5x5 grid (spacing 2, std 0.05)"),
 }

@@ -213,6 +213,12 @@ def build_discriminator(cfg: ModelConfig | RunConfig, toy: bool = False, loss: s
                                 sn=cfg.spectral_norm, minibatch_std=cfg.minibatch_std, pack=cfg.pack,
                                 features=cfg.toy_features if toy else 0,
                                 feature_scale=cfg.toy_feature_scale)
+    if cfg.arch == "stylegan2":
+        from .stylegan2_disc import StyleGAN2Discriminator
+
+        return StyleGAN2Discriminator(cfg.c_dim, cfg.resolution, cfg.channels,
+                                      channel_base=cfg.channel_base, channel_max=cfg.channel_max,
+                                      conv_clamp=cfg.conv_clamp)
     raise ValueError(f"unknown architecture {cfg.arch!r}")
 
 

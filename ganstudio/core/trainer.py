@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from . import dist, losses
+from . import dist, losses, stylegan2_train
 from .augment import diff_augment
 from .checkpoint import (
     CheckpointError,
@@ -116,7 +116,9 @@ class Trainer:
     def _build(self, config: RunConfig, run_dir: str | Path | None,
                dataset: ImageData | ToyData | None,
                data_progress: Callable[[int, int], None] | None) -> None:
+        stylegan2_train.check_trainable(config)
         t = config.train
+        self.stylegan2 = config.model.arch == "stylegan2"
         self.rank, self.world = dist.rank(), dist.world_size()
         self.device = dist.device_for_rank(resolve_device(t.device))
         torch.manual_seed(t.seed)  # the same initial weights on every rank and every run
@@ -125,8 +127,9 @@ class Trainer:
         cuda = self.device.type == "cuda"
         if cuda and not config.is_toy:
             torch.backends.cudnn.benchmark = True
-            self.G.to(memory_format=torch.channels_last)
-            self.D.to(memory_format=torch.channels_last)
+            if not self.stylegan2:  # its modulated convs reshape weights per sample
+                self.G.to(memory_format=torch.channels_last)
+                self.D.to(memory_format=torch.channels_last)
         dist.broadcast_module(self.G)
         dist.broadcast_module(self.D)
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False) if t.ema else None
@@ -142,6 +145,10 @@ class Trainer:
         self.scaler = torch.amp.GradScaler("cuda") if (t.precision == "fp16" and cuda) else None
         self._G_fwd: nn.Module = torch.compile(self.G) if t.compile else self.G
         self._D_fwd: nn.Module = torch.compile(self.D) if t.compile else self.D
+        if self.stylegan2:  # mixing needs the mapping apart; compile only the synthesis
+            self._G_fwd = torch.compile(self.G.synthesis) if t.compile else self.G.synthesis
+        # StyleGAN2's running mean path length; saved in checkpoints so a resume is exact.
+        self.pl_mean = torch.zeros((), device=self.device)
 
         self.dataset = dataset if dataset is not None else build_dataset(config, data_progress)
         self._images: torch.Tensor | None = None
@@ -238,10 +245,10 @@ class Trainer:
             last = i == t.n_critic - 1
             with self._autocast():
                 if last:  # this fake also feeds the generator update, as in the DCGAN example
-                    fake = self._G_fwd(z)
+                    fake = self._generate(z, update_emas=True)
                 else:
                     with torch.no_grad():
-                        fake = self._G_fwd(z)
+                        fake = self._generate(z, update_emas=False)
                 if r1:
                     real.requires_grad_(True)
                 real_logits = self._D_fwd(self._aug(real))
@@ -259,16 +266,20 @@ class Trainer:
         self.D.requires_grad_(False)  # no D gradients in the generator update
         with self._autocast():
             gen_logits = self._D_fwd(self._aug(fake))
-            loss_G = losses.g_loss(t.loss, gen_logits)
+            loss_G = shown_G = losses.g_loss(t.loss, gen_logits)
+            if t.pl_weight > 0 and self.step_count % t.pl_every == 0:  # lazy, like R1
+                loss_G = loss_G + t.pl_weight * t.pl_every * self._path_length_penalty(b)
+                if t.pl_every == 1:
+                    shown_G = loss_G
         self.opt_G.zero_grad(set_to_none=True)
         self._backward_step(loss_G, self.opt_G, self.G)
         self.D.requires_grad_(True)
         self.step_count += 1
         self._update_ema()
         with torch.no_grad():
-            figures = torch.stack([shown_D.detach().float(), loss_G.detach().float(),
+            figures = torch.stack([shown_D.detach().float(), shown_G.detach().float(),
                                    self._real_score(real_logits), self._real_score(fake_logits),
-                                   loss_D.detach().float()]).tolist()
+                                   loss_D.detach().float(), loss_G.detach().float()]).tolist()
         dt = time.perf_counter() - t0
         out = {"step": self.step_count, "loss_D": figures[0], "loss_G": figures[1],
                "D_real": figures[2], "D_fake": figures[3],
@@ -277,6 +288,21 @@ class Trainer:
             raise TrainingDiverged(self.step_count, {"loss_D": figures[0], "loss_G": figures[1]})
         self._last = out
         return out
+
+    def _generate(self, z: torch.Tensor, update_emas: bool) -> torch.Tensor:
+        """A batch of fakes; a StyleGAN2's w_avg follows the G passes (``update_emas``)."""
+        if not self.stylegan2:
+            return self._G_fwd(z)
+        return stylegan2_train.generate(self.G, self._G_fwd, z, self.config.train.style_mixing,
+                                        update_emas)
+
+    def _path_length_penalty(self, batch_size: int) -> torch.Tensor:
+        # On half the batch, as the paper's code (pl_batch_shrink 2); uncompiled, since
+        # torch.compile does not differentiate twice.
+        z = torch.randn(max(1, batch_size // 2), self.config.model.latent_dim, device=self.device)
+        penalty, self.pl_mean = stylegan2_train.path_length_penalty(
+            self.G, z, self.config.train.style_mixing, self.pl_mean)
+        return penalty
 
     def _real_score(self, logits: torch.Tensor) -> torch.Tensor:
         logits = logits.detach().float()
@@ -370,7 +396,7 @@ class Trainer:
                 raise CheckpointError("This run has no run folder to save checkpoints into.")
             path = self.writer.checkpoint_dir / step_name(self.step_count, ".safetensors")
         extra = {"epoch": self.epoch, "pos": self._pos, "world": self.world,
-                 "toy_rng": self._toy_rng.bit_generator.state}
+                 "toy_rng": self._toy_rng.bit_generator.state, "pl_mean": self.pl_mean.item()}
         save_checkpoint(path, config=self.config, step=self.step_count, G=self.G, D=self.D,
                         G_ema=self.G_ema, opt_G=self.opt_G, opt_D=self.opt_D,
                         rng=self._rng_state(), extra=extra)
@@ -401,6 +427,7 @@ class Trainer:
         _restore_optimizer(self.opt_D, "opt_D.", tensors, meta["opt_D.meta"])
         self.step_count = int(meta.get("step", "0"))
         extra = json.loads(meta.get("extra", "{}"))
+        self.pl_mean.fill_(float(extra.get("pl_mean", 0.0)))
         same_world = extra.get("world", 1) == self.world
         if same_world:  # the exact data order and noise continue; another world size reshuffles
             self.epoch, self._pos = int(extra.get("epoch", 0)), int(extra.get("pos", 0))

@@ -1,0 +1,69 @@
+"""What training a StyleGAN2 adds to the shared loop: style mixing and path-length
+regularisation (Karras et al., 2020, "Analyzing and Improving the Image Quality of
+StyleGAN", sections 2.2 and 3.2 and appendix B), and the checks that keep options meant for
+the DCGAN/MLP families away from it.
+
+The losses themselves are the shared ones (`losses.py`): the paper trains with the
+non-saturating loss (our `bce`) and a lazy R1 penalty on D (`train.r1_gamma`,
+`train.r1_every`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor, nn
+
+from .config import ConfigError, RunConfig
+
+PL_DECAY = 0.01  # the paper's exponential decay of the running mean path length
+
+
+def check_trainable(config: RunConfig) -> None:
+    """ConfigError for a StyleGAN2 the loop cannot train (its other limits are in validate())."""
+    m = config.model
+    if m.arch == "stylegan2" and m.c_dim:
+        raise ConfigError("model.c_dim", m.c_dim, "0 for training: GAN Studio's datasets carry "
+                          "no labels for a conditional StyleGAN2 (conditional models open in the "
+                          "explorer)")
+
+
+def mapping(G: nn.Module, z: Tensor, mixing: float, update_emas: bool) -> Tensor:
+    """ws (N, num_ws, w_dim) for a training batch, style-mixed with probability ``mixing``.
+
+    As in the paper's code, one coin and one crossover layer serve the whole batch: with
+    probability ``mixing`` the ws from the crossover layer on come from a second latent
+    (whose w does not move w_avg).
+    """
+    ws = G.mapping(z, None, update_emas=update_emas)
+    if mixing > 0:
+        num_ws = ws.shape[1]
+        cutoff = int(torch.randint(1, num_ws, ()).item()) if num_ws > 1 else num_ws
+        if torch.rand(()).item() < mixing and cutoff < num_ws:
+            other = G.mapping(torch.randn_like(z), None, update_emas=False)
+            ws = torch.cat([ws[:, :cutoff], other[:, cutoff:]], dim=1)
+    return ws
+
+
+def generate(G: nn.Module, synthesis: nn.Module, z: Tensor, mixing: float,
+             update_emas: bool) -> Tensor:
+    """A training batch of images; the synthesis network draws fresh noise inputs."""
+    return synthesis(mapping(G, z, mixing, update_emas), noise_mode="random")
+
+
+def path_length_penalty(G: nn.Module, z: Tensor, mixing: float,
+                        pl_mean: Tensor) -> tuple[Tensor, Tensor]:
+    """The path-length penalty of a batch (mean over it, unweighted) and the new running mean.
+
+    J_w^T y with y ~ N(0, I) / sqrt(H W) is the gradient of sum(img * y) with respect to w;
+    its length should stay constant, which makes a fixed step in W a fixed change in the
+    image. The running mean ``a`` is updated in place of the returned value, not in place.
+    """
+    ws = mapping(G, z, mixing, update_emas=False)
+    img = G.synthesis(ws, noise_mode="random")
+    noise = torch.randn_like(img) / math.sqrt(img.shape[2] * img.shape[3])
+    (grad,) = torch.autograd.grad((img * noise).sum(), ws, create_graph=True)
+    lengths = grad.float().square().sum(2).mean(1).sqrt()  # (N,)
+    new_mean = pl_mean.lerp(lengths.mean().detach(), PL_DECAY)
+    return (lengths - new_mean).square().mean(), new_mean
