@@ -7,6 +7,7 @@ A generator here is any module mapping z (N, latent_dim) to images
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import threading
 from collections.abc import Callable
@@ -160,33 +161,90 @@ def weights_hash(module: nn.Module) -> str:
 # ---------------------------------------------------------------- PCA directions
 
 
+Z_LAYER = "z"  # the layer name that means z itself: PCA of the latents, no forward pass
+DIRECTIONS_FORMAT = 2  # 1: vectors, explained, layer; 2 adds names and the weights' hash
+
+
 @dataclass(frozen=True)
 class Directions:
-    """Unit vectors in z (k, dim), best first, and each one's share of the layer's variance."""
+    """Unit vectors in z (k, dim), best first, and each one's share of the layer's variance.
+
+    ``names`` are what a person called them ("PC1", … by default); ``weights_hash`` is
+    :func:`weights_hash` of the generator they were found for ("" when unknown).
+    """
 
     vectors: np.ndarray
     explained: np.ndarray
     layer: str = ""
+    names: tuple[str, ...] = ()
+    weights_hash: str = ""
+
+    @property
+    def latent_dim(self) -> int:
+        return int(self.vectors.shape[1])
+
+    def name(self, index: int) -> str:
+        if index < len(self.names) and self.names[index].strip():
+            return self.names[index].strip()
+        return f"PC{index + 1}"
+
+    def labels(self) -> list[str]:
+        return [self.name(i) for i in range(len(self.vectors))]
+
+    def renamed(self, index: int, name: str) -> Directions:
+        """A copy with direction ``index`` called ``name`` (blank: its default name)."""
+        names = list(self.names) + [""] * max(0, len(self.vectors) - len(self.names))
+        names[index] = name.strip()
+        return replace(self, names=tuple(names))
 
     def save(self, path: str | os.PathLike[str]) -> None:
         from ganstudio.core.export import atomic_write
 
+        meta = {
+            "format": DIRECTIONS_FORMAT,
+            "names": self.labels(),
+            "weights_hash": self.weights_hash,
+        }
         with atomic_write(path) as tmp, open(tmp, "wb") as fh:
             np.savez(
                 fh,
                 vectors=self.vectors.astype(np.float32),
                 explained=self.explained.astype(np.float32),
                 layer=np.frombuffer(self.layer.encode() or b" ", dtype=np.uint8),
+                # JSON as bytes: readable without pickle, and by version-1 readers, who skip it
+                meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
             )
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Directions:
-        with np.load(Path(path), allow_pickle=False) as data:
-            return cls(
-                vectors=np.asarray(data["vectors"], np.float32),
-                explained=np.asarray(data["explained"], np.float32),
-                layer=bytes(data["layer"]).decode().strip(),
-            )
+        """Read a file :meth:`save` wrote, also one of the first format (no names, no hash)."""
+        from ganstudio.core.export import FileFormatError
+
+        p = Path(path)
+        try:
+            with np.load(p, allow_pickle=False) as data:
+                vectors = np.asarray(data["vectors"], np.float32)
+                explained = np.asarray(data["explained"], np.float32)
+                layer = bytes(data["layer"]).decode().strip() if "layer" in data.files else ""
+                meta = json.loads(bytes(data["meta"]).decode()) if "meta" in data.files else {}
+        except (OSError, ValueError, KeyError, UnicodeDecodeError, EOFError) as exc:
+            msg = f"{p.name} is not a directions file saved by GAN Studio."
+            raise FileFormatError(msg) from exc
+        shaped = vectors.ndim == 2 and explained.shape == (len(vectors),)
+        if not shaped or not np.all(np.isfinite(vectors)):
+            raise FileFormatError(f"{p.name} holds directions of inconsistent shapes.")
+        names = meta.get("names", []) if isinstance(meta, dict) else []
+        return cls(
+            vectors=vectors,
+            explained=explained,
+            layer=layer,
+            names=tuple(str(n) for n in names[: len(vectors)]),
+            weights_hash=str(meta.get("weights_hash", "")) if isinstance(meta, dict) else "",
+        )
+
+
+# Module types whose output ends a block: where GANSpace's layers are read.
+ACTIVATIONS = (nn.ReLU, nn.LeakyReLU, nn.GELU, nn.SiLU, nn.ELU, nn.Tanh)
 
 
 def _pick_layer(generator: nn.Module) -> tuple[str, nn.Module]:
@@ -197,11 +255,15 @@ def _pick_layer(generator: nn.Module) -> tuple[str, nn.Module]:
     """
     leaves = [(n, m) for n, m in generator.named_modules() if n and not list(m.children())]
     for name, mod in leaves:
-        if isinstance(mod, (nn.ReLU, nn.LeakyReLU, nn.GELU, nn.SiLU, nn.ELU, nn.Tanh)):
+        if isinstance(mod, ACTIVATIONS):
             return name, mod
     if leaves:
         return leaves[0]
     return "", generator
+
+
+# Activations kept for one search (256 MB of float32): a wider layer is read on fewer samples.
+PCA_MAX_VALUES = 2**26
 
 
 def pca_directions(
@@ -221,13 +283,14 @@ def pca_directions(
     take their top ``k`` principal components, then regress the PCA
     coordinates back to z: each direction is the z-space vector that moves the
     activations along one component, normalised to unit length.
+
+    ``layer`` names a module of the generator (see ``directions.direction_layers``),
+    :data:`Z_LAYER` for the PCA of z itself, or None for an early activation. A layer
+    wider than ``PCA_MAX_VALUES / n_samples`` values is read on fewer samples (at
+    least 4k + 32), so that the search fits in memory.
     """
     dim = int(generator.latent_dim)
-    if layer:
-        module = dict(generator.named_modules())[layer]
-        name = layer
-    else:
-        name, module = _pick_layer(generator)
+    name, module = _resolve_layer(generator, layer)
     captured: list[torch.Tensor] = []
     me = threading.get_ident()
 
@@ -238,23 +301,38 @@ def pca_directions(
         captured.append(out.flatten(1).float().clone())
         raise _LayerReached  # the rest of the forward pass is not needed
 
-    handle = module.register_forward_hook(hook)
+    handle = module.register_forward_hook(hook) if module is not None else None
     z_all = sample_z(seed, n_samples, dim)
-    steps = -(-n_samples // batch) + 1
+    n_use = int(n_samples)
+    steps = -(-n_use // batch) + 1
     try:
         with torch.inference_mode():
-            for i, start in enumerate(range(0, n_samples, batch)):
+            i, start = 0, 0
+            while start < n_use:
                 if should_stop is not None and should_stop():
                     raise Cancelled("direction search cancelled")
-                try:
-                    generator(z_all[start : start + batch])
-                except _LayerReached:
-                    pass
+                chunk = z_all[start : start + batch]
+                if module is None:
+                    captured.append(chunk.clone())
+                else:
+                    try:
+                        generator(chunk)
+                    except _LayerReached:
+                        pass
+                if i == 0 and captured:
+                    width = captured[0].shape[1]
+                    n_use = min(n_use, max(PCA_MAX_VALUES // max(1, width), 4 * k + 32))
+                    steps = -(-n_use // batch) + 1
+                i, start = i + 1, start + batch
                 if progress is not None:
-                    progress(i + 1, steps)
+                    progress(min(i, steps - 1), steps)
     finally:
-        handle.remove()
-    x = torch.cat(captured)
+        if handle is not None:
+            handle.remove()
+    if not captured:
+        raise ValueError(f"The layer '{name}' does not run when the generator makes an image.")
+    z_all = z_all[:n_use]
+    x = torch.cat(captured)[:n_use]
     x = x - x.mean(0, keepdim=True)
     n = max(1, len(x) - 1)
     total_var = x.pow(2).sum() / n
@@ -273,6 +351,18 @@ def pca_directions(
     return Directions(
         vectors.numpy().astype(np.float32), explained.numpy().astype(np.float32), name
     )
+
+
+def _resolve_layer(generator: nn.Module, layer: str | None) -> tuple[str, nn.Module | None]:
+    """(name, module) for a layer name; the module is None for :data:`Z_LAYER`."""
+    if layer == Z_LAYER:
+        return Z_LAYER, None
+    if not layer:
+        return _pick_layer(generator)
+    modules = dict(generator.named_modules())
+    if layer not in modules:
+        raise ValueError(f"The generator has no layer '{layer}' to take directions from.")
+    return layer, modules[layer]
 
 
 class _LayerReached(Exception):
