@@ -20,12 +20,14 @@ from PySide6.QtGui import (
     QDropEvent,
     QImage,
     QKeySequence,
+    QUndoStack,
 )
 from PySide6.QtWidgets import QApplication, QFileDialog, QProgressDialog, QWidget
 
 from ganstudio.core import export, latent
 from ganstudio.core.latent import LatentState
 from ganstudio.gui.common import dialogs, settings
+from ganstudio.gui.common.keys import redo_shortcuts
 from ganstudio.gui.explorer.features import ExplorerFeatures
 from ganstudio.gui.explorer.layout import ExplorerLayout
 from ganstudio.gui.explorer.render_worker import (
@@ -36,6 +38,7 @@ from ganstudio.gui.explorer.render_worker import (
     directions_job,
     load_job,
 )
+from ganstudio.gui.explorer.undo import LatentEdit
 
 LATENT_SUFFIXES = (".npy", ".json")
 UNDO_LIMIT = 200
@@ -82,8 +85,8 @@ class ExplorerTab(ExplorerFeatures, ExplorerLayout):
         self._loaded: Any = None
         self._state: LatentState | None = None
         self._directions: latent.Directions | None = None
-        self._undo: list[LatentState] = []
-        self._redo: list[LatentState] = []
+        self.undo_stack = QUndoStack(self)  # the main window's Edit menu follows it too
+        self.undo_stack.setUndoLimit(UNDO_LIMIT)
         self._group: str | None = None
         self._group_timer = QTimer(self, singleShot=True, interval=GROUP_IDLE_MS)
         self._group_timer.timeout.connect(self._on_edit_group_timeout)
@@ -204,8 +207,7 @@ class ExplorerTab(ExplorerFeatures, ExplorerLayout):
         self._start_directions_search(compute=False)
         self.controls.sliders.set_dim(dim)
         if old_dim != dim:
-            self._undo.clear()
-            self._redo.clear()
+            self.undo_stack.clear()
             self.interpolation.set_keyframes(np.zeros((0, dim), np.float32), [])
             state = LatentState.from_seed(self.controls.seed_spin.value(), dim, self.controls.psi())
         else:
@@ -253,10 +255,10 @@ class ExplorerTab(ExplorerFeatures, ExplorerLayout):
     ) -> None:
         """Show ``state``. ``record`` names the edit for undo (None: not undoable, e.g. undo
         itself); ``refresh_widgets`` False when the control that made the edit shows it."""
-        if record is not None and self._state is not None:
-            self._record(record)
-        self._state = state
+        before, self._state = self._state, state
         requested = self._request_frame()
+        if record is not None and before is not None:
+            self._record(record, before)  # once the frame is asked for: the worker goes first
         if refresh_widgets:
             self.controls.show_state(state.seed, state.psi, state.z)
             count = self.direction_panel.count()
@@ -284,13 +286,17 @@ class ExplorerTab(ExplorerFeatures, ExplorerLayout):
         self._set_state(state, record=key)
         self._group = None
 
-    def _record(self, key: str) -> None:
-        if key != self._group:
-            self._undo.append(self._state)
-            del self._undo[:-UNDO_LIMIT]
-            self._redo.clear()
+    def _record(self, key: str, before: LatentState) -> None:
+        # merges with the step before while the same control is still being edited
+        edit = LatentEdit(key, before, self._state, self._show_recorded, merge=key == self._group)
+        self.undo_stack.push(edit)
         self._group = key
         self._group_timer.start()
+
+    def _show_recorded(self, state: LatentState) -> None:
+        """Undo and redo land here (from the tool buttons, shortcuts or the Edit menu)."""
+        self._group = None
+        self._set_state(state, record=None)
 
     def _update_caption(self) -> None:
         s = self._state
@@ -323,20 +329,19 @@ class ExplorerTab(ExplorerFeatures, ExplorerLayout):
         self.caption.setText(message)
 
     def undo(self) -> None:
-        if self._undo and self._state is not None:
-            self._redo.append(self._state)
-            self._group = None
-            self._set_state(self._undo.pop(), record=None)
+        self.undo_stack.undo()
 
     def redo(self) -> None:
-        if self._redo and self._state is not None:
-            self._undo.append(self._state)
-            self._group = None
-            self._set_state(self._redo.pop(), record=None)
+        self.undo_stack.redo()
 
     def _update_undo_actions(self) -> None:
-        self.undo_action.setEnabled(bool(self._undo))
-        self.redo_action.setEnabled(bool(self._redo))
+        # The tool buttons keep their short text (no layout pass per edit); the tooltip
+        # names the step, as the Edit menu does.
+        stack = self.undo_stack
+        self.undo_action.setEnabled(stack.canUndo())
+        self.redo_action.setEnabled(stack.canRedo())
+        self.undo_action.setToolTip(f"Undo {stack.undoText() or 'the last latent edit'} (Ctrl+Z)")
+        self.redo_action.setToolTip(f"Redo {stack.redoText() or 'the edit undone last'} (Ctrl+Shift+Z)")
 
     def _on_edit_group_timeout(self) -> None:
         self._group = None
@@ -483,12 +488,10 @@ class ExplorerTab(ExplorerFeatures, ExplorerLayout):
     def _install_actions(self) -> None:
         self.undo_action = QAction("Undo", self)
         self.undo_action.setObjectName("explorerUndoAction")
-        self.undo_action.setToolTip("Undo the last latent edit (Ctrl+Z)")
-        self.undo_action.setShortcut(QKeySequence("Ctrl+Z"))
+        self.undo_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Undo))
         self.redo_action = QAction("Redo", self)
         self.redo_action.setObjectName("explorerRedoAction")
-        self.redo_action.setToolTip("Redo the latent edit undone last (Ctrl+Shift+Z)")
-        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.redo_action.setShortcuts(redo_shortcuts())
         for action in (self.undo_action, self.redo_action):
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             self.addAction(action)
