@@ -287,12 +287,32 @@ class WRenderer:
         return synthesize(self.G, ws, noise_mode, noise_seed, max_res, synthesis=synthesis)
 
     def frame(
-        self, state: WState, directions: Any | None = None, max_res: int | None = None
+        self,
+        state: WState,
+        directions: Any | None = None,
+        max_res: int | None = None,
+        *,
+        size: int | None = None,
     ) -> np.ndarray:
-        """uint8 (r, r, C), as :func:`render` makes it."""
+        """uint8 (r, r, C), as :func:`render` makes it; a smaller block's image is enlarged
+        to ``size`` when given (:func:`enlarge`), so a preview takes the full frame's place."""
         res = max_res if max_res is not None else state.max_res
         ws = self.ws(state, directions)
-        return to_uint8(self.images(ws, state.noise_mode, state.noise_seed, res))[0]
+        images = self.images(ws, state.noise_mode, state.noise_seed, res)
+        if size is not None:
+            images = enlarge(images, size)
+        return to_uint8(images)[0]
+
+
+def enlarge(images: torch.Tensor, size: int) -> torch.Tensor:
+    """(N, C, r, r) -> (N, C, size, size) by bilinear interpolation when r < size: a preview
+    block's few pixels shown smooth rather than as a mosaic."""
+    if images.shape[-1] >= size:
+        return images
+    with torch.inference_mode():
+        return torch.nn.functional.interpolate(
+            images, size=(size, size), mode="bilinear", align_corners=False
+        )
 
 
 # ---------------------------------------------------------------- previews while dragging

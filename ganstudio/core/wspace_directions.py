@@ -9,8 +9,9 @@ paper's edits do (e.g. layers 0-3 for pose, the later ones for colour and lighti
 
 from __future__ import annotations
 
+import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .latent import Cancelled, Directions, ProgressFn, StopFn, sample_z
+from .latent import DIRECTIONS_FORMAT, Cancelled, Directions, ProgressFn, StopFn, sample_z
 from .wspace import WRenderer, WState, _class_vector, to_uint8
 
 W_LAYER = "mapping"  # the `layer` a W direction file names: the mapping network's output
@@ -38,43 +39,44 @@ class WDirections(Directions):
     def save(self, path: str | os.PathLike[str]) -> None:
         from .export import atomic_write
 
+        meta = {
+            "format": DIRECTIONS_FORMAT,
+            "names": self.labels(),
+            "weights_hash": self.weights_hash,
+            "space": "w",
+        }
         with atomic_write(path) as tmp, open(tmp, "wb") as fh:
             np.savez(
                 fh,
                 vectors=self.vectors.astype(np.float32),
                 explained=self.explained.astype(np.float32),
                 layer=np.frombuffer((self.layer or W_LAYER).encode(), dtype=np.uint8),
+                meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
                 stds=self.stds.astype(np.float32),
                 space=np.frombuffer(b"w", dtype=np.uint8),
             )
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> WDirections:
+        """Read a file :meth:`save` wrote; a z directions file is refused with a sentence."""
         from .export import FileFormatError
 
         p = Path(path)
+        base = Directions.load(p)  # names, hash and shape checks as for z directions
         try:
             with np.load(p, allow_pickle=False) as data:
-                keys = set(data.files)
-                space = bytes(data["space"]) if "space" in keys else b""
-                if "stds" not in keys or space != b"w":
-                    raise FileFormatError(
-                        f"{p.name} holds directions in z, not in W; find W directions for a "
-                        "StyleGAN2 model with 'Find directions'."
-                    )
-                out = cls(
-                    vectors=np.asarray(data["vectors"], np.float32),
-                    explained=np.asarray(data["explained"], np.float32),
-                    layer=bytes(data["layer"]).decode().strip(),
-                    stds=np.asarray(data["stds"], np.float32),
-                )
-        except FileFormatError:
-            raise
+                space = bytes(data["space"]) if "space" in data.files else b""
+                stds = np.asarray(data["stds"], np.float32) if "stds" in data.files else None
         except (OSError, ValueError, KeyError) as exc:
             raise FileFormatError(f"{p.name} is not a directions file saved by GAN Studio.") from exc
-        if out.vectors.ndim != 2 or len(out.stds) != len(out.vectors):
+        if stds is None or space != b"w":
+            raise FileFormatError(
+                f"{p.name} holds directions in z, not in W; find W directions for a "
+                "StyleGAN2 model with 'Find directions'."
+            )
+        if stds.shape != (len(base.vectors),):
             raise FileFormatError(f"{p.name} holds directions of inconsistent shapes.")
-        return out
+        return cls(**{f.name: getattr(base, f.name) for f in fields(Directions)}, stds=stds)
 
 
 def w_directions(
@@ -87,6 +89,7 @@ def w_directions(
     seed: int = 0,
     batch: int = 1000,
     class_index: int = 0,
+    weights_hash: str = "",
 ) -> WDirections:
     """The top ``k`` principal components of w over ``n_samples`` mapped random z.
 
@@ -123,6 +126,7 @@ def w_directions(
         vectors=vectors.float().numpy(),
         explained=explained.float().numpy(),
         layer=W_LAYER,
+        weights_hash=weights_hash,
         stds=evals[:k].sqrt().float().numpy(),
     )
 

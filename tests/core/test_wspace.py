@@ -112,10 +112,10 @@ def test_direction_offsets_move_only_the_chosen_layers(G):
 def test_w_directions_save_and_load(tmp_path, G):
     d = w_directions(G, n_samples=1000, k=3)
     path = tmp_path / "dirs.npz"
-    d.save(path)
+    d.renamed(1, "smile").save(path)
     back = WDirections.load(path)
     assert np.array_equal(back.vectors, d.vectors) and np.array_equal(back.stds, d.stds)
-    assert back.layer == "mapping"
+    assert back.layer == "mapping" and back.labels() == ["PC1", "smile", "PC3"]
     assert np.array_equal(latent.Directions.load(path).vectors, d.vectors)  # the z reader too
     z_dirs = tmp_path / "z.npz"
     latent.Directions(d.vectors, d.explained, "main.1").save(z_dirs)
