@@ -50,14 +50,17 @@ def _spread(items: list, n: int) -> list:
 
 
 class RunFollower(QObject):
-    """Reads a run folder's metrics and samples, then polls it about once a second."""
+    """Reads a run folder's metrics and samples, then polls it about once a second. It never
+    writes: when another process holds the folder's lock, ``writer`` says who."""
 
     rows_ready = Signal(list)
     sample_ready = Signal(int, object)
+    writer_changed = Signal(object)  # the LockOwner writing the folder, or None
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.reader: Any = None
+        self.writer: Any = None  # LockOwner | None, probed at every poll
         self._last_sample_step = -1
         self._timer = QTimer(self)
         self._timer.setInterval(POLL_MS)
@@ -78,6 +81,7 @@ class RunFollower(QObject):
         self.stop()
         self.reader = RunReader(run_dir)
         self._last_sample_step = -1
+        self.writer = self.reader.lock_owner()
         rows = self.reader.poll()
         if rows:
             self.rows_ready.emit(rows)
@@ -91,10 +95,15 @@ class RunFollower(QObject):
     def close(self) -> None:
         self.stop()
         self.reader = None
+        self.writer = None
 
     def _on_timeout(self) -> None:
         if self.reader is None:
             return
+        writer = self.reader.lock_owner()
+        if writer != self.writer:
+            self.writer = writer
+            self.writer_changed.emit(writer)
         rows = self.reader.poll()
         if rows:
             self.rows_ready.emit(rows)

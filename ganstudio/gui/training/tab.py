@@ -7,6 +7,7 @@ class wires them to the worker that trains.
 
 from __future__ import annotations
 
+import html
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,7 @@ class TrainingTab(TrainingLayout):
         self.sample_every_spin.valueChanged.connect(self._on_sample_every_changed)
         self.follower.rows_ready.connect(self._on_progressed)
         self.follower.sample_ready.connect(self._on_samples_ready)
+        self.follower.writer_changed.connect(self._on_follower_writer_changed)
 
     # ----------------------------------------------------------------- core loading
     def on_core_loaded(self) -> None:
@@ -142,11 +144,17 @@ class TrainingTab(TrainingLayout):
         settings.set_value("training/last_config", config.to_json())
         run_dir = run_dir or controller.new_run_dir(settings.runs_root(), config.data.name,
                                                     config.model.arch, datetime.now())
+        if self._refuse_locked(run_dir, "Cannot start", None):
+            return False
         self._launch(TrainingJob(config=config, run_dir=run_dir))
         return True
 
     def resume_run(self, run_dir: str | Path) -> bool:
+        from ganstudio.gui.training.worker import RESUME_LOCKED_ADVICE
+
         if self.is_training:
+            return False
+        if self._refuse_locked(Path(run_dir), "Cannot resume", RESUME_LOCKED_ADVICE):
             return False
         self._launch(TrainingJob(resume_from=Path(run_dir), run_dir=Path(run_dir),
                                  extra_steps=self.form.steps_spin.value()))
@@ -190,7 +198,7 @@ class TrainingTab(TrainingLayout):
             self.form.set_config(config)
             self.view_stack.setCurrentWidget(self.toy_view if config.is_toy else self.samples)
             self.metrics_panel.set_config(config)
-        self._set_run_label(Path(run_dir), "Following")
+        self._set_run_label(Path(run_dir), "Following", self._read_only_note(self.follower.writer))
         settings.set_value("training/last_run_dir", str(run_dir))
         self._update_buttons()
         self.status_message.emit(f"Opened {run_dir}; new steps appear as they are written.", 5000)
@@ -250,9 +258,31 @@ class TrainingTab(TrainingLayout):
         self.toy_view.clear()
         self.run.reset()
 
-    def _set_run_label(self, run_dir: Path, verb: str) -> None:
+    def _set_run_label(self, run_dir: Path, verb: str, note: str = "") -> None:
         url = QUrl.fromLocalFile(str(run_dir)).toString()
-        self.run_label.setText(f'{verb}: <a href="{url}">{run_dir}</a>')
+        self.run_label.setText(f'{verb}: <a href="{url}">{run_dir}</a>{html.escape(note)}')
+
+    @staticmethod
+    def _read_only_note(writer: Any) -> str:
+        if writer is None:
+            return ""
+        who = writer.describe()
+        return f" (read-only: being written by {who or 'another GAN Studio process'})"
+
+    def _on_follower_writer_changed(self, writer: Any) -> None:
+        if self.follower.run_dir is not None and not self.is_training:
+            self._set_run_label(self.follower.run_dir, "Following", self._read_only_note(writer))
+
+    def _refuse_locked(self, run_dir: Path, title: str, advice: str | None) -> bool:
+        """One dialog line, and no launch, for a folder another process is writing (the
+        trainer refuses it too; asking first keeps the tab's state untouched)."""
+        from ganstudio.core.runlock import RunLocked, lock_owner
+
+        owner = lock_owner(run_dir)
+        if owner is None:
+            return False
+        dialogs.show_error(self, title, str(RunLocked(run_dir, owner, advice)))
+        return True
 
     # ----------------------------------------------------------------- worker signals
     def _on_run_started(self, info: dict) -> None:

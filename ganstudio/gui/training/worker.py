@@ -41,6 +41,9 @@ class TrainingJob:
     torch_threads: int | None = None  # None: default_torch_threads(); 0: torch's own default
 
 
+RESUME_LOCKED_ADVICE = "Wait for that run to finish (or stop it) before continuing it."
+
+
 def default_torch_threads() -> int:
     """Threads for training on the CPU: all cores but one, which the GUI thread keeps.
 
@@ -52,8 +55,8 @@ def default_torch_threads() -> int:
 
 def friendly_message(exc: BaseException) -> str:
     """The sentence a person reads in the error dialog."""
-    names = {type(c).__name__ for c in type(exc).__mro__}
-    if names & {"ConfigError", "DataError", "CheckpointError", "TrainingDiverged"}:
+    names = {c.__name__ for c in type(exc).__mro__}  # by name: the core loads in this thread
+    if names & {"ConfigError", "DataError", "CheckpointError", "TrainingDiverged", "RunLocked"}:
         return str(exc)
     if isinstance(exc, MemoryError) or "out of memory" in str(exc).lower():
         return ("Training ran out of memory. Lower the batch size or the resolution, "
@@ -133,8 +136,12 @@ class TrainingWorker(QObject):
         try:
             reason = self._train()
         except Exception as exc:  # every failure becomes a dialog, never a dead thread
+            from ganstudio.core.runlock import RunLocked
+
             self._flush(force=True)
-            self.failed.emit(friendly_message(exc), traceback.format_exc())
+            # Another process writing the folder is a fact to read, not a bug to report.
+            details = "" if isinstance(exc, RunLocked) else traceback.format_exc()
+            self.failed.emit(friendly_message(exc), details)
         finally:
             if self._trainer is not None:
                 try:
@@ -172,9 +179,14 @@ class TrainingWorker(QObject):
             return "stopped" if self._stop.is_set() else "completed"
 
     def _build(self, trainer_class: Any) -> Any:
+        from ganstudio.core.runlock import RunLocked
+
         job = self.job
         if job.resume_from is not None:
-            trainer = trainer_class.resume(job.resume_from)
+            try:
+                trainer = trainer_class.resume(job.resume_from)
+            except RunLocked as exc:
+                raise exc.with_advice(RESUME_LOCKED_ADVICE) from None
             if trainer.step_count >= trainer.config.train.steps:
                 trainer.config.train.steps = trainer.step_count + max(1, job.extra_steps)
         else:
@@ -195,7 +207,13 @@ class TrainingWorker(QObject):
             "is_toy": bool(trainer.config.is_toy),
             "config": trainer.config,
         })
-        self.status.emit(f"Training on {trainer.device}.")
+        previous = getattr(trainer, "took_over_from", None)
+        if previous is not None:  # its writer was killed; say so once, as the command line does
+            from ganstudio.core.runlock import takeover_note
+
+            self.status.emit(f"Training on {trainer.device}. Note: {takeover_note(previous)}")
+        else:
+            self.status.emit(f"Training on {trainer.device}.")
         self._emit_view(trainer)
 
     def _handle_divergence(self, exc: Exception) -> bool:
