@@ -20,8 +20,8 @@ def icons_dir() -> Path:
         from ganstudio.resources import resource_path
 
         return Path(resource_path("icons"))
-    except Exception:  # the resources helper is optional; fall back to the package layout
-        return Path(__file__).resolve().parent.parent / "resources" / "icons"
+    except Exception:  # the resources helper is optional; fall back to a checkout's layout
+        return Path(__file__).resolve().parents[2] / "resources" / "icons"
 
 
 def app_icon() -> QIcon:

@@ -160,7 +160,7 @@ class SelfTest:
         expected = resource_path("models", "default_generator.safetensors")
         if shipped is None and frozen:
             raise SelfTestFailure(f"the shipped generator is missing from this bundle: {expected} "
-                                  "does not exist; put it in ganstudio/resources/models/ and rebuild")
+                                  "does not exist; put it in resources/models/ and rebuild")
         if shipped is None:
             self.detail(f"no shipped generator at {expected}: an untrained DCGAN stands in for it")
         else:
