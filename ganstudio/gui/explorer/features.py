@@ -133,11 +133,18 @@ class ExplorerFeatures:
 
     def export_animation(self, path: str | Path) -> None:
         """Render the path and write it as .gif, .mp4 or .png strip, with a progress dialog."""
-        if self._loaded is None or len(self._path) == 0 or self._tasks.running("export"):
+        if len(self._path) == 0:
             return
         target = Path(path)
         if target.suffix.lower() not in (".gif", ".mp4", ".png"):
             target = target.with_suffix(".gif")
+        self._export_latents(self._path.copy(), target, self.interpolation.fps())
+
+    def _export_latents(self, frames_z: np.ndarray, target: Path, fps: float) -> bool:
+        """Render latents (F, dim) and write them to ``target`` (.gif, .mp4 or .png strip) in a
+        worker, with a progress dialog; False when an export is already running."""
+        if self._loaded is None or len(frames_z) == 0 or self._tasks.running("export"):
+            return False
         side = min(self._loaded.generator.sample_shape[1:])
         wanted = MIN_STRIP_SIDE if target.suffix.lower() == ".png" else MIN_EXPORT_SIDE
         scale = max(1, math.ceil(wanted / side))
@@ -155,9 +162,9 @@ class ExplorerFeatures:
             "export",
             export_job(
                 self._loaded.generator,
-                self._path.copy(),
+                frames_z,
                 str(target),
-                self.interpolation.fps(),
+                fps,
                 scale,
                 True,  # GIFs repeat forever; the path's own loop is in its frames
             ),
@@ -167,6 +174,7 @@ class ExplorerFeatures:
             cancelled=self._on_export_cancelled,
         )
         dialog.canceled.connect(worker.cancel)
+        return True
 
     def _on_export_progress(self, done: int, total: int) -> None:
         if self._export_dialog is not None:

@@ -24,11 +24,11 @@ from PySide6.QtWidgets import (
 )
 
 from ganstudio.gui.explorer.controls import LatentControls
+from ganstudio.gui.explorer.direction_panel import DirectionSliderPanel
 from ganstudio.gui.explorer.grid import SampleGridPanel
 from ganstudio.gui.explorer.image import CaptionBar, LatentImageView
 from ganstudio.gui.explorer.keyframes import InterpolationPanel
 from ganstudio.gui.explorer.projection import ProjectionPanel
-from ganstudio.gui.explorer.sliders import DirectionSliderPanel
 
 EMPTY_TEXT = (
     "Open a checkpoint, a generator export or a run folder to explore its latent space, "

@@ -415,34 +415,70 @@ def default_job(candidates: list[str]) -> Callable[[ProgressFn, StopFn], Any]:
     return job
 
 
+DIRECTION_SAMPLES = 4096
+DIRECTION_COUNT = 16
+
+
+def directions_cache_file(
+    cache_dir: str, weights_hash: str, layer: str, n_samples: int, k: int
+) -> Any:
+    """Where the directions of one (weights, layer, search size) are cached."""
+    import re
+    from pathlib import Path
+
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", layer) or "output"
+    return Path(cache_dir) / f"{weights_hash}-{safe}-{n_samples}-{k}.npz"
+
+
 def directions_job(
-    generator: Any, cache_dir: str | None, compute: bool, n_samples: int = 4096, k: int = 16
+    generator: Any,
+    cache_dir: str | None,
+    compute: bool,
+    n_samples: int = DIRECTION_SAMPLES,
+    k: int = DIRECTION_COUNT,
+    layer: str | None = None,
 ) -> Callable[[ProgressFn, StopFn], Any]:
-    """Cached PCA directions for ``generator``; computed when ``compute``, else None if uncached."""
+    """Cached PCA directions of ``layer`` (None: the default one) for ``generator``, with the
+    generator's weights hash; computed when ``compute``, else None if uncached."""
 
     def job(progress: ProgressFn, stop: StopFn) -> Any:
-        from pathlib import Path
+        from dataclasses import replace
 
+        from ganstudio.core import directions as core_directions
         from ganstudio.core import latent
 
+        name = core_directions.default_layer(generator) if layer is None else layer
+        digest = latent.weights_hash(generator)
         cache = None
         if cache_dir:
-            key = f"{latent.weights_hash(generator)}-{n_samples}-{k}.npz"
-            cache = Path(cache_dir) / key
+            cache = directions_cache_file(cache_dir, digest, name, n_samples, k)
             if cache.is_file():
                 try:
-                    return latent.Directions.load(cache)
+                    return replace(latent.Directions.load(cache), weights_hash=digest)
                 except Exception:  # a damaged cache entry is recomputed
                     pass
         if not compute:
             return None
-        directions = latent.pca_directions(generator, n_samples, k, progress, stop)
+        found = latent.pca_directions(generator, n_samples, k, progress, stop, layer=name)
+        found = replace(found, weights_hash=digest)
         if cache is not None:
             try:
-                directions.save(cache)
+                found.save(cache)
             except OSError:
                 pass  # a read-only cache only costs a recomputation next time
-        return directions
+        return found
+
+    return job
+
+
+def direction_layers_job(generator: Any) -> Callable[[ProgressFn, StopFn], Any]:
+    """The layers directions can come from, and the one a search takes by default."""
+
+    def job(_progress: ProgressFn, _stop: StopFn) -> Any:
+        from ganstudio.core import directions as core_directions
+
+        layers = core_directions.direction_layers(generator)
+        return layers, core_directions.default_layer(generator)
 
     return job
 

@@ -6,11 +6,12 @@ from collections.abc import Sequence
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QProgressBar,
+    QLineEdit,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -20,6 +21,28 @@ from PySide6.QtWidgets import (
 )
 
 TICKS_PER_UNIT = 100  # slider positions per latent unit: 0.01 resolution
+
+
+class _NameLabel(QLabel):
+    """A row's label that asks to be renamed on a double click."""
+
+    double_clicked = Signal()
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
+        self.double_clicked.emit()
+        event.accept()
+
+
+class _NameEditor(QLineEdit):
+    """The inline editor over a row's label: Enter or leaving it keeps the name, Esc not."""
+
+    cancelled = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
+        if event.key() == Qt.Key.Key_Escape:
+            self.cancelled.emit()
+            return
+        super().keyPressEvent(event)
 
 
 class _SliderRows(QWidget):
@@ -32,11 +55,18 @@ class _SliderRows(QWidget):
     value_changed = Signal(int, float)
     edit_started = Signal()
     edit_finished = Signal()
+    renamed = Signal(int, str)  # a person gave row i a new name (renamable rows only)
 
-    def __init__(self, prefix: str, limit: float, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, prefix: str, limit: float, parent: QWidget | None = None, *, renamable: bool = False
+    ) -> None:
         super().__init__(parent)
         self._prefix = prefix
         self._limit = limit
+        self._renamable = renamable
+        self._names: list[str] = []
+        self._editor: _NameEditor | None = None
+        self._editing = -1
         self._sliders: list[QSlider] = []
         self._readouts: list[QLabel] = []
         self._labels: list[QLabel] = []
@@ -61,8 +91,16 @@ class _SliderRows(QWidget):
     def slider(self, index: int) -> QSlider:
         return self._sliders[index]
 
-    def rebuild(self, labels: Sequence[str], tooltips: Sequence[str] | None = None) -> None:
-        """One row per label; all values zero."""
+    def rebuild(
+        self,
+        labels: Sequence[str],
+        tooltips: Sequence[str] | None = None,
+        names: Sequence[str] | None = None,
+    ) -> None:
+        """One row per label; all values zero. ``names`` are what the rename editor starts
+        from (the labels by default)."""
+        self._close_editor()
+        self._names = list(names) if names is not None else list(labels)
         for widgets in (self._sliders, self._readouts, self._labels):
             for w in widgets:
                 w.setParent(None)
@@ -70,8 +108,10 @@ class _SliderRows(QWidget):
             widgets.clear()
         ticks = int(round(self._limit * TICKS_PER_UNIT))
         for i, text in enumerate(labels):
-            label = QLabel(text)
+            label = _NameLabel(text) if self._renamable else QLabel(text)
             label.setObjectName(f"{self._prefix}Label_{i}")
+            if self._renamable:
+                label.double_clicked.connect(lambda i=i: self.start_rename(i))
             slider = QSlider(Qt.Orientation.Horizontal)
             slider.setObjectName(f"{self._prefix}_{i}")
             slider.setRange(-ticks, ticks)
@@ -88,6 +128,8 @@ class _SliderRows(QWidget):
             if tooltips:
                 for w in (label, slider):
                     w.setToolTip(tooltips[i])
+            if self._renamable:
+                label.setToolTip(label.toolTip() + "\nDouble-click to rename.")
             slider.valueChanged.connect(lambda v, i=i: self._on_slider_value_changed(i, v))
             slider.sliderPressed.connect(self.edit_started)
             slider.sliderReleased.connect(self.edit_finished)
@@ -98,6 +140,47 @@ class _SliderRows(QWidget):
             self._sliders.append(slider)
             self._readouts.append(readout)
         self._grid.setRowStretch(len(labels), 1)
+
+    def label(self, index: int) -> QLabel:
+        return self._labels[index]
+
+    def set_label(self, index: int, text: str, name: str | None = None) -> None:
+        self._labels[index].setText(text)
+        if name is not None:
+            self._names[index] = name
+
+    def start_rename(self, index: int) -> QLineEdit:
+        """An editor over row ``index``'s label, holding its name, selected."""
+        self._close_editor()
+        editor = _NameEditor(self._names[index])
+        editor.setObjectName(f"{self._prefix}NameEdit")
+        editor.selectAll()
+        editor.editingFinished.connect(self._finish_rename)
+        editor.cancelled.connect(self._close_editor)
+        self._editor, self._editing = editor, index
+        self._labels[index].setVisible(False)
+        self._grid.addWidget(editor, index, 0)
+        editor.setFocus(Qt.FocusReason.OtherFocusReason)
+        return editor
+
+    def _finish_rename(self) -> None:
+        if self._editor is None:
+            return  # editingFinished also comes when the closed editor loses focus
+        index, text = self._editing, self._editor.text().strip()
+        self._close_editor()
+        if text != self._names[index]:
+            self.renamed.emit(index, text)
+
+    def _close_editor(self) -> None:
+        editor, index = self._editor, self._editing
+        self._editor, self._editing = None, -1
+        if editor is None:
+            return
+        editor.blockSignals(True)
+        editor.setParent(None)
+        editor.deleteLater()
+        if 0 <= index < len(self._labels):
+            self._labels[index].setVisible(True)
 
     def value(self, index: int) -> float:
         return self._sliders[index].value() / TICKS_PER_UNIT
@@ -176,93 +259,3 @@ class LatentSliderPanel(QWidget):
 
     def slider(self, index: int) -> QSlider:
         return self.rows.slider(index)
-
-
-class DirectionSliderPanel(QWidget):
-    """Sliders along principal directions (GANSpace), each labelled with its share of variance.
-
-    ``find_requested`` asks for the search; ``cancel_requested`` stops it.
-    """
-
-    value_changed = Signal(int, float)
-    edit_started = Signal()
-    edit_finished = Signal()
-    reset_requested = Signal()
-    find_requested = Signal()
-    cancel_requested = Signal()
-
-    LIMIT = 6.0
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("directionSliders")
-        self.find_button = QPushButton("Find directions")
-        self.find_button.setObjectName("findDirectionsButton")
-        self.find_button.setToolTip(
-            "Sample many latents, take the principal components of an early layer's "
-            "activations and map them back to z (GANSpace)"
-        )
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setVisible(False)
-        self.reset_button = QPushButton("Reset")
-        self.reset_button.setObjectName("directionResetButton")
-        self.reset_button.setEnabled(False)
-        self.progress = QProgressBar()
-        self.progress.setVisible(False)
-        self.progress.setTextVisible(True)
-        self.status = QLabel(
-            "Principal directions move the image along the ways it varies most. "
-            "Find them once per generator; they are cached."
-        )
-        self.status.setWordWrap(True)
-        self.status.setObjectName("directionStatus")
-        self.rows = _SliderRows("directionSlider", self.LIMIT)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(
-            _header("Directions", self.find_button, self.cancel_button, self.reset_button)
-        )
-        layout.addWidget(self.status)
-        layout.addWidget(self.progress)
-        layout.addWidget(self.rows, 1)
-        self.find_button.clicked.connect(self.find_requested)
-        self.cancel_button.clicked.connect(self.cancel_requested)
-        self.reset_button.clicked.connect(self.reset_requested)
-        self.rows.value_changed.connect(self.value_changed)
-        self.rows.edit_started.connect(self.edit_started)
-        self.rows.edit_finished.connect(self.edit_finished)
-
-    def set_busy(self, busy: bool, text: str = "") -> None:
-        self.find_button.setEnabled(not busy)
-        self.cancel_button.setVisible(busy)
-        self.progress.setVisible(busy)
-        self.progress.setRange(0, 0)
-        if text:
-            self.status.setText(text)
-
-    def set_progress(self, done: int, total: int) -> None:
-        self.progress.setRange(0, max(1, total))
-        self.progress.setValue(done)
-
-    def set_directions(self, explained: np.ndarray | None, layer: str = "") -> None:
-        if explained is None or len(explained) == 0:
-            self.rows.rebuild([])
-            self.reset_button.setEnabled(False)
-            return
-        labels = [f"PC{i + 1}  {100 * float(e):.1f}%" for i, e in enumerate(explained)]
-        tips = [
-            f"Principal direction {i + 1}: {100 * float(e):.2f}% of the variance of layer '{layer}'"
-            for i, e in enumerate(explained)
-        ]
-        self.rows.rebuild(labels, tips)
-        self.reset_button.setEnabled(True)
-        total = 100 * float(np.sum(explained))
-        self.status.setText(
-            f"{len(explained)} directions, {total:.1f}% of the variance of layer '{layer}'."
-        )
-
-    def set_values(self, offsets: Sequence[float]) -> None:
-        self.rows.set_values(np.asarray(offsets, np.float32))
-
-    def count(self) -> int:
-        return self.rows.count()

@@ -28,6 +28,7 @@ from ganstudio.core import export, latent
 from ganstudio.core.latent import LatentState
 from ganstudio.gui.common import dialogs, settings
 from ganstudio.gui.common.keys import redo_shortcuts
+from ganstudio.gui.explorer.directions import ExplorerDirections
 from ganstudio.gui.explorer.features import ExplorerFeatures
 from ganstudio.gui.explorer.layout import ExplorerLayout
 from ganstudio.gui.explorer.render_worker import (
@@ -35,7 +36,6 @@ from ganstudio.gui.explorer.render_worker import (
     RenderWorker,
     TaskRunner,
     default_job,
-    directions_job,
     load_job,
 )
 from ganstudio.gui.explorer.undo import LatentEdit
@@ -64,7 +64,7 @@ def default_cache_dir() -> Path:
     return Path(base or Path.home() / ".cache" / "ganstudio") / "directions"
 
 
-class ExplorerTab(ExplorerFeatures, ExplorerLayout):
+class ExplorerTab(ExplorerDirections, ExplorerFeatures, ExplorerLayout):
     """The Explorer tab. The main window calls :meth:`open_path`, :meth:`set_generator`
     and :meth:`shutdown`."""
 
@@ -203,8 +203,7 @@ class ExplorerTab(ExplorerFeatures, ExplorerLayout):
         dim = int(generator.latent_dim)
         self._loaded = loaded
         self._floor_id = self._renderer.set_generator(generator)
-        self._set_directions(None)
-        self._start_directions_search(compute=False)
+        self._directions_for_new_generator()
         self.controls.sliders.set_dim(dim)
         if old_dim != dim:
             self.undo_stack.clear()
@@ -382,45 +381,6 @@ class ExplorerTab(ExplorerFeatures, ExplorerLayout):
     def _on_edit_finished(self) -> None:
         self._group = None  # the next drag is its own undo step
 
-    # ================================================================ directions
-    def _start_directions_search(self, compute: bool) -> None:
-        if self._loaded is None:
-            return
-        self._tasks.cancel("directions")
-        if compute:
-            self.direction_panel.set_busy(True, "Sampling latents and their activations…")
-        generator = self._loaded.generator
-        self._tasks.start(
-            "directions",
-            directions_job(generator, str(self._cache_dir), compute),
-            lambda d: self._on_directions_found(d, generator),
-            progress=self.direction_panel.set_progress,
-            failed=self._on_directions_failed,
-            cancelled=lambda: self.direction_panel.set_busy(False, "Direction search cancelled."),
-        )
-
-    def _on_directions_found(self, directions: Any, generator: Any) -> None:
-        self.direction_panel.set_busy(False)
-        if self._loaded is None or generator is not self._loaded.generator:
-            return  # found for a generator no longer shown
-        if directions is not None:
-            self._set_directions(directions)
-
-    def _on_directions_failed(self, message: str) -> None:
-        self.direction_panel.set_busy(False, "The direction search failed.")
-        show_error(self, "Find directions", message)
-
-    def _set_directions(self, directions: latent.Directions | None) -> None:
-        self._directions = directions
-        self._renderer.set_directions(None if directions is None else directions.vectors)
-        self.direction_panel.set_directions(
-            None if directions is None else directions.explained,
-            "" if directions is None else directions.layer,
-        )
-        if self._state is not None and self._state.offsets:
-            self._state = self._state.with_(offsets=())
-            self._request_frame()
-
     # ================================================================ loading
     def _on_load_succeeded(self, loaded: Any, token: str) -> None:
         if token != self._load_token:
@@ -463,8 +423,7 @@ class ExplorerTab(ExplorerFeatures, ExplorerLayout):
         d.value_changed.connect(self._on_direction_changed)
         d.edit_finished.connect(self._on_edit_finished)
         d.reset_requested.connect(self._on_direction_reset)
-        d.find_requested.connect(lambda: self._start_directions_search(compute=True))
-        d.cancel_requested.connect(self._on_directions_cancel)
+        self._connect_directions()
         self.open_button.clicked.connect(self._on_open_clicked)
         self.empty_open_button.clicked.connect(self._on_open_clicked)
         self.grid_panel.regenerate_requested.connect(self._on_grid_requested)
@@ -500,9 +459,6 @@ class ExplorerTab(ExplorerFeatures, ExplorerLayout):
         self.undo_button.setDefaultAction(self.undo_action)
         self.redo_button.setDefaultAction(self.redo_action)
         self._update_undo_actions()
-
-    def _on_directions_cancel(self) -> None:
-        self._tasks.cancel("directions")
 
     def _on_open_clicked(self) -> None:
         filters = (
