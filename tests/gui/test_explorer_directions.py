@@ -1,5 +1,5 @@
 """Directions in the explorer as a person uses them: choosing the layer, naming, saving and
-loading, strips and videos along one."""
+loading, strips and videos along one, and the sample grid moved by the offsets."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLineEdit, QPushButton, QSlider
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QPushButton, QSlider
 
 from ganstudio.core import export, latent
 from ganstudio.core.checkpoint import LoadedGenerator
@@ -223,3 +223,34 @@ def test_video_sweeps_there_and_back(qtbot, tab, tmp_path, monkeypatch):
     with Image.open(target) as gif:
         frames = gif.n_frames
     assert frames == 2 * 25 - 2
+
+
+def test_grid_with_direction_offsets(qtbot, tab):
+    find_directions(qtbot, tab)
+    tab.findChild(QSlider, "directionSlider_0").setValue(250)
+    tab.findChild(QSlider, "directionSlider_1").setValue(-100)
+    wait_frame(qtbot, tab)
+    tab.show_page(tab.grid_panel)
+    view = tab.grid_panel.view
+    qtbot.waitUntil(lambda: view.grid_size() > 0, timeout=10000)
+    plain = view.tiles().copy()
+    tab.findChild(QCheckBox, "gridOffsetsCheck").setChecked(True)
+    qtbot.waitUntil(lambda: not np.array_equal(view.tiles(), plain), timeout=10000)
+    seed, n = tab.grid_panel.seed_spin.value(), view.grid_size()
+    offsets = np.array([2.5, -1.0], np.float32)
+    z = np.stack([latent.sample_z(seed + i, 1, 8)[0].numpy() for i in range(n * n)])
+    expected = images_of(tab, z * tab.state.psi + offsets @ tab.directions.vectors[:2])
+    assert np.abs(view.tiles().astype(int) - expected.astype(int)).max() <= 1
+    # moving a slider moves the grid too
+    before = view.tiles().copy()
+    tab.findChild(QSlider, "directionSlider_0").setValue(0)
+    qtbot.waitUntil(lambda: not np.array_equal(view.tiles(), before), timeout=10000)
+    # picking a cell keeps the offsets: the image shown is the cell
+    tab.findChild(QSlider, "directionSlider_0").setValue(250)
+    qtbot.waitUntil(lambda: np.abs(view.tiles().astype(int) - expected.astype(int)).max() <= 1,
+                    timeout=10000)
+    center = view.cell_rect(4).center()
+    qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=QPoint(center.x(), center.y()))
+    assert tab.state.seed == seed + 4 and tab.state.offsets[:2] == (2.5, -1.0)
+    shown = wait_frame(qtbot, tab).astype(int)
+    assert np.abs(shown - view.tiles()[4].astype(int)).max() <= 1

@@ -1,5 +1,5 @@
 """The explorer's directions in z: the layer they come from, their names and files,
-strips and videos along one.
+strips and videos along one, and the sample grid moved by their offsets.
 
 A mixin of :class:`ganstudio.gui.explorer.tab.ExplorerTab`: it uses the tab's state,
 task runner, dialogs and export (``_export_latents``). The panel it drives
@@ -43,6 +43,8 @@ class ExplorerDirections:
         d.load_requested.connect(self._on_load_directions_clicked)
         d.strip_requested.connect(self._on_strip_clicked)
         d.video_requested.connect(self._on_video_clicked)
+        self.grid_panel.offsets_check.toggled.connect(lambda _on: self.grid_panel.request())
+        self.state_changed.connect(self._on_state_shown_for_grid)
 
     # ================================================================ finding
     def _directions_for_new_generator(self) -> None:
@@ -137,6 +139,8 @@ class ExplorerDirections:
         if self._state is not None and self._state.offsets:
             self._state = self._state.with_(offsets=())
             self._request_frame()
+        if self.grid_panel.apply_offsets():
+            self.grid_panel.request()
 
     # ================================================================ names and files
     def rename_direction(self, index: int, name: str) -> None:
@@ -268,6 +272,18 @@ class ExplorerDirections:
         return core_directions.direction_sweep(
             self._effective_z(), d.vectors[index], sigma, steps, loop=loop
         )
+
+    # ================================================================ the grid
+    def _grid_offsets(self) -> tuple[tuple[float, ...], np.ndarray | None]:
+        """The offsets the grid's cells are moved by, and along what (none when off)."""
+        if not self.grid_panel.apply_offsets() or self._directions is None or self._state is None:
+            return (), None
+        return tuple(self._state.offsets), self._directions.vectors
+
+    def _on_state_shown_for_grid(self) -> None:
+        # After the frame is painted: the grid never delays the image being dragged.
+        if self.grid_panel.apply_offsets() and self._grid_offsets()[0] != self._grid_moved_by:
+            self.grid_panel.request()
 
 
 def _file_stem(name: str) -> str:

@@ -17,6 +17,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QProgressDialog
 
 from ganstudio.core import export, latent
+from ganstudio.core.directions import seeds_latents
 from ganstudio.core.latent import LatentState
 from ganstudio.gui.explorer.render_worker import export_job, project_job, render_job
 
@@ -28,6 +29,8 @@ MIN_STRIP_SIDE = 64  # a PNG strip holds every frame side by side: keep it small
 
 
 class ExplorerFeatures:
+    _grid_moved_by: tuple[float, ...] = ()  # the offsets the grid shown was moved by
+
     # ================================================================ sample grid
     def _on_grid_requested(self, seed: int, n: int) -> None:
         if self._state is None:
@@ -35,9 +38,12 @@ class ExplorerFeatures:
         dim = self._state.dim
         # Cell i is seed + i: clicking a cell shows that seed in the seed box.
         seeds = [seed + i for i in range(n * n)]
-        z = np.stack([latent.sample_z(s, 1, dim)[0].numpy() for s in seeds])
-        request_id = self._renderer.request_grid(z * np.float32(self._state.psi))
+        # With "Apply direction offsets" each cell is its seed moved as the image shown is.
+        offsets, vectors = self._grid_offsets()
+        z = seeds_latents(seeds, dim, self._state.psi, offsets, vectors)
+        request_id = self._renderer.request_grid(z)
         self._grid_request = (request_id, seeds, n)
+        self._grid_moved_by = offsets
 
     def _on_grid_ready(self, request_id: int, tiles: np.ndarray, z: np.ndarray) -> None:
         wanted, seeds, n = self._grid_request

@@ -6,6 +6,7 @@ import numpy as np
 from PySide6.QtCore import QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import (
+    QCheckBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -140,6 +141,12 @@ class SampleGridPanel(QWidget):
         self.save_button = QPushButton("Save PNG…")
         self.save_button.setObjectName("gridSaveButton")
         self.save_button.setEnabled(False)
+        self.offsets_check = QCheckBox("Apply direction offsets")
+        self.offsets_check.setObjectName("gridOffsetsCheck")
+        self.offsets_check.setToolTip(
+            "Move every sample along the directions as far as the Directions sliders move the "
+            "image shown; picking a sample keeps the offsets"
+        )
         self.view = SampleGridView()
         hint = QLabel("Click a sample to explore it; shift-click adds it as a keyframe.")
         hint.setWordWrap(True)
@@ -155,6 +162,7 @@ class SampleGridPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
+        layout.addWidget(self.offsets_check)
         layout.addWidget(self.view, 1)
         layout.addLayout(bottom)
         self.size_spin.valueChanged.connect(self._on_settings_changed)
@@ -168,6 +176,9 @@ class SampleGridPanel(QWidget):
     def set_tiles(self, tiles: np.ndarray, n: int) -> None:
         self.view.set_tiles(tiles, n)
         self.save_button.setEnabled(True)
+
+    def apply_offsets(self) -> bool:
+        return self.offsets_check.isChecked()
 
     def _on_settings_changed(self, _value: int) -> None:
         self.request()
