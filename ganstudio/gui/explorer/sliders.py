@@ -1,4 +1,4 @@
-"""Scrolling panels of sliders: one per latent dimension, one per discovered direction."""
+"""Scrolling rows of labelled sliders (renamable on request), and the panel of latent dimensions."""
 
 from __future__ import annotations
 
