@@ -338,14 +338,16 @@ def build_from_record(G: PersistentRecord, source: str) -> StyleGAN2Generator:
     """Our generator with the record's weights (every tensor accounted for), eval mode, CPU."""
     kwargs = generator_kwargs(G, source)
     try:
-        net = StyleGAN2Generator(**kwargs)
+        # Shapes first, on the meta device (no memory behind them): a record that declares a
+        # huge network beside small weights is refused before anything is allocated.
+        with torch.device("meta"):
+            expected = StyleGAN2Generator(**kwargs).state_dict()
     except (ValueError, RuntimeError) as e:
         raise CheckpointError(f"{source} describes a generator GAN Studio cannot build ({e}).") from None
     try:
         tensors = G.tensors()
     except pickle.UnpicklingError as e:
         raise CheckpointError(f"{source} holds a malformed generator ({e}).") from None
-    expected = net.state_dict()
     missing = sorted(set(expected) - set(tensors))
     unexpected = sorted(set(tensors) - set(expected))
     if missing or unexpected:
@@ -358,6 +360,7 @@ def build_from_record(G: PersistentRecord, source: str) -> StyleGAN2Generator:
         if tuple(value.shape) != tuple(expected[name].shape):
             raise CheckpointError(f"{source}: the weight {name} has shape {tuple(value.shape)}, but its "
                                   f"settings call for {tuple(expected[name].shape)}.")
+    net = StyleGAN2Generator(**kwargs)
     net.load_state_dict({k: v.to(torch.float32) for k, v in tensors.items()}, strict=True)
     return net.eval().requires_grad_(False)
 

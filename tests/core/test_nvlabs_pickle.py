@@ -245,6 +245,26 @@ def test_every_tensor_must_be_accounted_for(nvlabs_modules, tmp_path):
         load_nvlabs_generator(_write(tmp_path, persistence, G, wider))
 
 
+def test_a_record_declaring_a_huge_generator_is_refused_before_building_it(nvlabs_modules, tmp_path,
+                                                                           monkeypatch):
+    from ganstudio.core import nvlabs_pickle
+
+    persistence, _ = nvlabs_modules
+    built: list[str] = []
+    real = nvlabs_pickle.StyleGAN2Generator
+
+    def spy(**kwargs):
+        built.append(torch.empty(()).device.type)  # "meta" inside the shape check
+        return real(**kwargs)
+
+    monkeypatch.setattr(nvlabs_pickle, "StyleGAN2Generator", spy)
+    # 512 channels where the weights have 8 (kept moderate so a regression costs MBs, not GBs)
+    huge = dict(NESTED, synthesis_kwargs={"channel_base": 2**16, "channel_max": 512})
+    with pytest.raises(CheckpointError, match="shape"):
+        load_nvlabs_generator(_write(tmp_path, persistence, tiny_generator(), huge))
+    assert built == ["meta"]  # the declared network was never allocated
+
+
 # --- everywhere a generator file is opened ------------------------------------------------
 
 def test_load_generator_opens_a_pickle_as_an_imported_stylegan2():
