@@ -80,6 +80,16 @@ class WState:
     def edited(self) -> bool:
         return self.w is not None
 
+    def same_as(self, other: object) -> bool:
+        """Equal settings and equal w (dataclass equality cannot compare arrays)."""
+        if not isinstance(other, WState):
+            return False
+        if (self.w is None) != (other.w is None):
+            return False
+        if self.w is not None and not np.array_equal(self.w, other.w):
+            return False
+        return replace(self, w=None) == replace(other, w=None)
+
     def mix_range(self, num_ws: int) -> tuple[int, int]:
         return _layer_range(self.mix_from, self.mix_to, num_ws)
 
@@ -212,6 +222,10 @@ def to_uint8(images: torch.Tensor) -> np.ndarray:
     return np.ascontiguousarray(arr.permute(0, 2, 3, 1).numpy())
 
 
+class Interrupted(RuntimeError):
+    """A frame was abandoned between two blocks because a newer one is wanted."""
+
+
 def synthesize(
     G: nn.Module,
     ws: torch.Tensor,
@@ -220,9 +234,15 @@ def synthesize(
     max_res: int | None = None,
     *,
     synthesis: nn.Module | None = None,
+    should_stop: StopFn | None = None,
 ) -> torch.Tensor:
     """Images (N, C, r, r) for ws (N, num_ws, w_dim); ``noise_mode`` "random" uses the noise
-    of ``noise_seed`` (:func:`noise_variant`), so a frame can be made again."""
+    of ``noise_seed`` (:func:`noise_variant`), so a frame can be made again.
+
+    With ``should_stop``, the blocks run one by one and :class:`Interrupted` is raised when
+    it says so between two of them: a full 1024 px frame takes seconds on a CPU, and a
+    drag that starts meanwhile should not wait for it.
+    """
     if noise_mode not in NOISE_MODES:
         raise ValueError(f"noise mode must be one of {', '.join(NOISE_MODES)}, not {noise_mode!r}")
     if synthesis is None:
@@ -230,7 +250,34 @@ def synthesize(
     if max_res is not None and max_res >= int(G.img_resolution):
         max_res = None
     with torch.inference_mode():
-        return synthesis(ws, noise_mode="const", max_res=max_res)
+        if should_stop is None or not hasattr(synthesis, "block_resolutions"):
+            return synthesis(ws, noise_mode="const", max_res=max_res)
+        return _blockwise(synthesis, ws, max_res, should_stop)
+
+
+def _blockwise(
+    synthesis: nn.Module, ws: torch.Tensor, max_res: int | None, should_stop: StopFn
+) -> torch.Tensor:
+    """SynthesisNetwork.forward's loop (eval mode, const noise), asking between blocks."""
+    if ws.ndim != 3 or ws.shape[1] != synthesis.num_ws or ws.shape[2] != synthesis.w_dim:
+        raise ValueError(f"ws must be (N, {synthesis.num_ws}, {synthesis.w_dim}), "
+                         f"not {tuple(ws.shape)}")
+    last = synthesis.img_resolution
+    if max_res is not None and getattr(synthesis, "architecture", "skip") == "skip":
+        last = max_res
+    ws = ws.to(torch.float32)
+    x = img = None
+    w_idx = 0
+    for res in synthesis.block_resolutions:
+        if should_stop():
+            raise Interrupted("a newer frame is wanted")
+        block = getattr(synthesis, f"b{res}")
+        cur = ws.narrow(1, w_idx, block.num_conv + block.num_torgb)
+        w_idx += block.num_conv
+        x, img = block(x, img, cur, noise_mode="const", fused_modconv=None)
+        if res == last:
+            break
+    return img
 
 
 def render(
@@ -281,10 +328,11 @@ class WRenderer:
 
     def images(
         self, ws: torch.Tensor, noise_mode: str = "const", noise_seed: int = 0,
-        max_res: int | None = None,
+        max_res: int | None = None, should_stop: StopFn | None = None,
     ) -> torch.Tensor:
         synthesis = self.synthesis_for(noise_mode, noise_seed)
-        return synthesize(self.G, ws, noise_mode, noise_seed, max_res, synthesis=synthesis)
+        return synthesize(self.G, ws, noise_mode, noise_seed, max_res, synthesis=synthesis,
+                          should_stop=should_stop)
 
     def frame(
         self,
@@ -293,12 +341,14 @@ class WRenderer:
         max_res: int | None = None,
         *,
         size: int | None = None,
+        should_stop: StopFn | None = None,
     ) -> np.ndarray:
         """uint8 (r, r, C), as :func:`render` makes it; a smaller block's image is enlarged
-        to ``size`` when given (:func:`enlarge`), so a preview takes the full frame's place."""
+        to ``size`` when given (:func:`enlarge`), so a preview takes the full frame's place.
+        ``should_stop`` may abandon it between blocks (:class:`Interrupted`)."""
         res = max_res if max_res is not None else state.max_res
         ws = self.ws(state, directions)
-        images = self.images(ws, state.noise_mode, state.noise_seed, res)
+        images = self.images(ws, state.noise_mode, state.noise_seed, res, should_stop)
         if size is not None:
             images = enlarge(images, size)
         return to_uint8(images)[0]

@@ -282,3 +282,30 @@ def test_projection_works_on_a_frozen_generator_that_already_rendered():
         target = G.synthesis(wspace.ws_of(G, WState.from_seed(2)))[0].clone()
     result = project_w(G, target, steps=20, n_stats=500)
     assert result.error < result.start_error
+
+
+def test_a_frame_can_be_abandoned_between_blocks(G):
+    ws = wspace.ws_of(G, WState.from_seed(8))
+    with torch.inference_mode():
+        for res in (None, 8):
+            whole = G.synthesis(ws, max_res=res)
+            stepwise = wspace.synthesize(G, ws, max_res=res, should_stop=lambda: False)
+            assert torch.equal(whole, stepwise)
+    asked = []
+
+    def stop_after_two() -> bool:
+        asked.append(1)
+        return len(asked) > 2
+
+    with pytest.raises(wspace.Interrupted):
+        wspace.WRenderer(G).frame(WState.from_seed(8), should_stop=stop_after_two)
+    assert len(asked) == 3  # two blocks ran, the third was not started
+
+
+def test_states_compare_by_their_settings_and_w():
+    a = WState.from_seed(1, psi=0.5, mix_seed=2)
+    assert a.same_as(WState.from_seed(1, psi=0.5, mix_seed=2))
+    assert not a.same_as(a.with_(mix_to=3)) and not a.same_as(a.with_(noise_mode="random"))
+    w = np.ones(8, np.float32)
+    assert a.with_(w=w).same_as(a.with_(w=w.copy()))
+    assert not a.with_(w=w).same_as(a.with_(w=w * 2)) and not a.with_(w=w).same_as(a)
