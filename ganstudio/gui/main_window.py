@@ -221,7 +221,7 @@ class MainWindow(QMainWindow):
     def _on_open_checkpoint_triggered(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
             self, "Open checkpoint", str(settings.runs_root()),
-            "Generators (*.safetensors *.pt *.pth *.onnx);;All files (*)")
+            "Generators (*.safetensors *.pt *.pth *.onnx *.pkl);;All files (*)")
         if path:
             self.open_path(path)
 

@@ -29,6 +29,7 @@ from ganstudio.gui.explorer.grid import SampleGridPanel
 from ganstudio.gui.explorer.image import CaptionBar, LatentImageView
 from ganstudio.gui.explorer.keyframes import InterpolationPanel
 from ganstudio.gui.explorer.projection import ProjectionPanel
+from ganstudio.gui.explorer.wspace_panel import WSpacePanel
 
 EMPTY_TEXT = (
     "Open a checkpoint, a generator export or a run folder to explore its latent space, "
@@ -208,6 +209,9 @@ class ExplorerLayout(QWidget):
     def _build_explorer_page(self) -> QWidget:
         page = QWidget()
         self.controls = LatentControls()
+        self.wspace_panel = WSpacePanel()  # a StyleGAN2's W controls, below seed and truncation
+        self.wspace_panel.setVisible(False)
+        self.controls.layout().addWidget(self.wspace_panel, 1)
         self.direction_panel = DirectionSliderPanel()
         self.grid_panel = SampleGridPanel()
         self.interpolation = InterpolationPanel()

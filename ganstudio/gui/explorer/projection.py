@@ -66,6 +66,7 @@ class ProjectionPanel(QWidget):
             "pixel error, starting from the best of a few random samples."
         )
         intro.setWordWrap(True)
+        self.intro = intro  # W space says how it searches instead
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.open_button)

@@ -28,6 +28,7 @@ from PySide6.QtCore import (
 )
 
 from ganstudio.gui.explorer.image import to_display_image
+from ganstudio.gui.explorer.wspace_render import WGridRequest, WRenderMixin
 
 # Every worker alive, so that a script ending without shutdown() does not
 # abort in Qt's "QThread destroyed while still running".
@@ -59,7 +60,7 @@ def _limit_torch_threads(n: int) -> None:
     torch.set_num_threads(max(1, n))
 
 
-class RenderWorker(QThread):
+class RenderWorker(WRenderMixin, QThread):
     """Renders the current latent state and sample grids off the GUI thread.
 
     Signals carry the request id so the GUI can drop frames older than the
@@ -177,6 +178,8 @@ class RenderWorker(QThread):
         import torch
 
         what, value = payload
+        if what == "w":  # a StyleGAN2 explored in W (wspace_render.py)
+            return self._render_w_frame(generator, request_id, value)
         z = value.effective_z(directions) if what == "state" else value
         module = self._frame_module(generator)
         with torch.inference_mode():
@@ -199,6 +202,8 @@ class RenderWorker(QThread):
     def _render_grid(self, generator: Any, request_id: int, z: np.ndarray) -> None:
         import torch
 
+        if isinstance(z, WGridRequest):
+            return self._render_w_grid(generator, request_id, z)
         chunks = []
         with torch.inference_mode():
             for start in range(0, len(z), 64):
@@ -365,7 +370,7 @@ def describe_error(exc: BaseException) -> str:
 # Each returns a callable(progress, should_stop) that runs in a worker thread.
 
 # What the open dialog lists and the newest-generator search considers; ONNX runs no code.
-GENERATOR_SUFFIXES = (".safetensors", ".pt", ".pth", ".onnx")
+GENERATOR_SUFFIXES = (".safetensors", ".pt", ".pth", ".onnx", ".pkl")
 
 
 def load_job(path: str) -> Callable[[ProgressFn, StopFn], Any]:

@@ -39,6 +39,7 @@ from ganstudio.gui.explorer.render_worker import (
     load_job,
 )
 from ganstudio.gui.explorer.undo import LatentEdit
+from ganstudio.gui.explorer.wspace_mode import ExplorerWSpace
 
 LATENT_SUFFIXES = (".npy", ".json")
 UNDO_LIMIT = 200
@@ -64,7 +65,7 @@ def default_cache_dir() -> Path:
     return Path(base or Path.home() / ".cache" / "ganstudio") / "directions"
 
 
-class ExplorerTab(ExplorerDirections, ExplorerFeatures, ExplorerLayout):
+class ExplorerTab(ExplorerWSpace, ExplorerDirections, ExplorerFeatures, ExplorerLayout):
     """The Explorer tab. The main window calls :meth:`open_path`, :meth:`set_generator`
     and :meth:`shutdown`."""
 
@@ -114,6 +115,7 @@ class ExplorerTab(ExplorerDirections, ExplorerFeatures, ExplorerLayout):
         self._grid_n = 0
         self._grid_z = np.zeros((0, 0), np.float32)
         self._connect()
+        self._init_wspace()
         self._install_actions()
         self._restore_settings()
         self._shut_down = False
@@ -197,6 +199,8 @@ class ExplorerTab(ExplorerDirections, ExplorerFeatures, ExplorerLayout):
                 "generators. Watch toy runs in the Training tab.",
             )
             return
+        if self._w_set_generator(loaded):  # a StyleGAN2: explored in W (wspace_mode.py)
+            return
         generator.eval()
         self._load_token = f"shown:{id(loaded)}"  # a load started earlier no longer wins
         old_dim = self._state.dim if self._state is not None else None
@@ -259,7 +263,8 @@ class ExplorerTab(ExplorerDirections, ExplorerFeatures, ExplorerLayout):
         if record is not None and before is not None:
             self._record(record, before)  # once the frame is asked for: the worker goes first
         if refresh_widgets:
-            self.controls.show_state(state.seed, state.psi, state.z)
+            self.controls.show_state(state.seed, state.psi, getattr(state, "z", None))
+            self._w_show_state(state)
             count = self.direction_panel.count()
             self.direction_panel.set_values(
                 list(state.offsets) + [0.0] * max(0, count - len(state.offsets))
@@ -298,6 +303,8 @@ class ExplorerTab(ExplorerDirections, ExplorerFeatures, ExplorerLayout):
         self._set_state(state, record=None)
 
     def _update_caption(self) -> None:
+        if self.w_mode:
+            return self._w_update_caption()
         s = self._state
         z = self._effective_z()
         seed = f"Seed {s.seed}" if s.seed is not None else "Edited latent"
@@ -307,10 +314,14 @@ class ExplorerTab(ExplorerDirections, ExplorerFeatures, ExplorerLayout):
         )
 
     def _effective_z(self) -> np.ndarray:
+        if self.w_mode:  # the styles ws, flattened
+            return self._w_flat()
         vectors = self._directions.vectors if self._directions is not None else None
         return self._state.effective_z(vectors)
 
     def _request_frame(self) -> bool:
+        if self.w_mode:
+            return self._w_request_frame()
         if self._state is None or self._loaded is None:
             return False
         self._last_request = self._renderer.request(self._state)
@@ -347,6 +358,8 @@ class ExplorerTab(ExplorerDirections, ExplorerFeatures, ExplorerLayout):
 
     # ================================================================ control slots
     def _on_seed_changed(self, seed: int) -> None:
+        if self.w_mode:
+            return self._w_on_seed_changed(seed)
         if self._state is not None:
             z = latent.sample_z(seed, 1, self._state.dim)[0].numpy()
             self.edit("seed", z=z, seed=seed)

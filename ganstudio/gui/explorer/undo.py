@@ -42,6 +42,8 @@ def edit_name(key: str) -> str:
 
 
 def same_state(a: LatentState, b: LatentState) -> bool:
+    if not isinstance(a, LatentState):  # a W-space state (core.wspace.WState) compares itself
+        return a.same_as(b)
     return (a.seed == b.seed and a.psi == b.psi and tuple(a.offsets) == tuple(b.offsets)
             and np.array_equal(a.z, b.z))
 

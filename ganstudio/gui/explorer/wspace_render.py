@@ -1,0 +1,272 @@
+"""W-space work for the explorer's threads: frames, previews and grids in the render worker
+(:class:`WRenderMixin`, a base of its RenderWorker), and the longer jobs (directions,
+export, projection, latent files) for its TaskRunner. The W logic itself is in
+:mod:`ganstudio.core.wspace` and its siblings.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+from PySide6.QtCore import QMutexLocker
+
+ProgressFn = Callable[[int, int], None]
+StopFn = Callable[[], bool]
+
+PREVIEW_BUDGET_MS = 50.0  # a drag frame's budget: 20 frames a second
+GRID_MAX_RES = 64  # grid cells show this block (or the image, if smaller): a few cost seconds
+
+
+class WFrameRequest(NamedTuple):
+    """What the render worker is asked for in W: a state, its directions, and whether it is a
+    drag preview (the planned block, enlarged) or the full frame."""
+
+    state: Any  # core.wspace.WState
+    directions: Any  # core.wspace_directions.WDirections or None
+    preview: bool
+
+
+class WGridRequest(NamedTuple):
+    seeds: list[int]
+    state: Any
+    directions: Any
+
+
+class WFrames:
+    """One generator's frames, made in the render worker's thread (where the preview plan
+    is timed, with that thread's torch settings)."""
+
+    def __init__(self, generator: Any, budget_ms: float | None = None) -> None:
+        from ganstudio.core.wspace import WRenderer
+
+        self.generator = generator
+        self.renderer = WRenderer(generator)
+        self.budget_ms = PREVIEW_BUDGET_MS if budget_ms is None else budget_ms
+        self.plan: Any = None  # core.wspace.PreviewPlan, once a drag asked for one
+
+    def preview_plan(self) -> Any:
+        if self.plan is None:
+            from ganstudio.core.wspace import plan_preview
+
+            self.plan = plan_preview(self.generator, self.budget_ms, renderer=self.renderer)
+        return self.plan
+
+    def frame(self, request: WFrameRequest, should_stop: StopFn | None) -> np.ndarray:
+        """uint8 (R, R, C); a preview is the planned block enlarged to R. A full frame may be
+        abandoned between blocks (core.wspace.Interrupted) when ``should_stop`` says so."""
+        full = int(self.generator.img_resolution)
+        if request.preview:
+            plan = self.preview_plan()
+            if plan.needed:
+                return self.renderer.frame(request.state, request.directions,
+                                           max_res=plan.resolution, size=full)
+        return self.renderer.frame(request.state, request.directions, should_stop=should_stop)
+
+    def grid(self, request: WGridRequest, superseded: StopFn) -> tuple[np.ndarray, np.ndarray] | None:
+        """Tiles uint8 (N, r, r, C) of each seed shown as the state shows its own seed, and
+        their ws flattened (N, num_ws * w_dim) (what a keyframe holds); None if superseded."""
+        import torch
+
+        from ganstudio.core.wspace import to_uint8
+
+        G = self.generator
+        res = min(int(G.img_resolution), max(GRID_MAX_RES, self._plan_res()))
+        ws = [self.renderer.ws(request.state.with_(seed=int(s), w=None), request.directions)
+              for s in request.seeds]
+        tiles = []
+        for start in range(0, len(ws), 4):
+            if superseded():
+                return None
+            batch = torch.cat(ws[start : start + 4])
+            tiles.append(to_uint8(self.renderer.images(
+                batch, request.state.noise_mode, request.state.noise_seed, res)))
+        flat = torch.cat(ws).reshape(len(ws), -1).numpy()
+        return np.concatenate(tiles), flat
+
+    def _plan_res(self) -> int:
+        return 0 if self.plan is None else int(self.plan.resolution)
+
+
+def w_threads() -> int:
+    """Torch threads for W frames: every core. A StyleGAN2 frame is one long forward pass
+    while the GUI thread only paints; z models keep the worker's single thread."""
+    return max(1, os.cpu_count() or 1)
+
+
+class WRenderMixin:
+    """The render worker's W requests: a frame (full or drag preview) and a sample grid.
+
+    Uses the worker's ``_submit``, ``_mutex``, ``_pending``, ``_abort``, ``_threads``,
+    ``_stale`` and its ``frame_ready`` / ``grid_ready`` signals.
+    """
+
+    _w_frames: WFrames | None = None
+
+    def request_w(self, request: WFrameRequest) -> int:
+        """Render a W state; replaces any pending frame (z or W)."""
+        return self._submit("frame", ("w", request))
+
+    def request_grid_w(self, request: WGridRequest) -> int:
+        return self._submit("grid", request)
+
+    def w_preview_plan(self) -> Any:
+        """The drag preview plan of the current StyleGAN2, once a drag needed one."""
+        frames = self._w_frames
+        return None if frames is None else frames.plan
+
+    def _w_frames_for(self, generator: Any) -> WFrames:
+        frames = self._w_frames
+        if frames is None or frames.generator is not generator:
+            frames = self._w_frames = WFrames(generator)
+        return frames
+
+    def _frame_superseded(self) -> bool:
+        with QMutexLocker(self._mutex):
+            return "frame" in self._pending or self._abort
+
+    def _render_w_frame(self, generator: Any, request_id: int, request: WFrameRequest) -> None:
+        import torch
+
+        from ganstudio.core.wspace import Interrupted
+
+        torch.set_num_threads(w_threads())
+        try:
+            frame = self._w_frames_for(generator).frame(request, self._frame_superseded)
+        except Interrupted:
+            return  # a newer frame waits: it is rendered next
+        finally:
+            torch.set_num_threads(max(1, self._threads))
+        if self._stale():
+            return
+        self.frame_ready.emit(request_id, frame, to_display(frame))
+
+    def _render_w_grid(self, generator: Any, request_id: int, request: WGridRequest) -> None:
+        import torch
+
+        def superseded() -> bool:
+            with QMutexLocker(self._mutex):
+                if self._abort or "grid" in self._pending:
+                    return True
+                if "frame" in self._pending:  # a drag goes first; this grid comes back after
+                    self._pending["grid"] = (request_id, request)
+                    return True
+                return False
+
+        torch.set_num_threads(w_threads())
+        try:
+            result = self._w_frames_for(generator).grid(request, superseded)
+        finally:
+            torch.set_num_threads(max(1, self._threads))
+        if result is not None:
+            self.grid_ready.emit(request_id, result[0], result[1])
+
+
+# ---------------------------------------------------------------- jobs for the TaskRunner
+
+W_DIRECTION_SAMPLES = 10_000
+W_DIRECTION_COUNT = 16
+
+
+def w_directions_job(generator: Any, cache_dir: str | None, compute: bool,
+                     n_samples: int = W_DIRECTION_SAMPLES,
+                     k: int = W_DIRECTION_COUNT) -> Callable[[ProgressFn, StopFn], Any]:
+    """Cached GANSpace directions in W; computed when ``compute``, else None if uncached."""
+
+    def job(progress: ProgressFn, stop: StopFn) -> Any:
+        from ganstudio.core import latent
+        from ganstudio.core.wspace_directions import WDirections, w_directions
+
+        digest = latent.weights_hash(generator)
+        cache = Path(cache_dir) / f"{digest}-w-{n_samples}-{k}.npz" if cache_dir else None
+        if cache is not None and cache.is_file():
+            try:
+                return WDirections.load(cache)
+            except Exception:  # a damaged cache entry is recomputed
+                pass
+        if not compute:
+            return None
+        found = w_directions(generator, n_samples, k, progress, stop, weights_hash=digest)
+        if cache is not None:
+            try:
+                found.save(cache)
+            except OSError:
+                pass  # a read-only cache only costs a recomputation next time
+        return found
+
+    return job
+
+
+def w_thumbnails_job(generator: Any, flat_ws: np.ndarray, noise_mode: str = "const",
+                     noise_seed: int = 0) -> Callable[[ProgressFn, StopFn], Any]:
+    """uint8 thumbnails (N, r, r, C) of flattened ws (N, num_ws * w_dim), at the grid's block."""
+
+    def job(_progress: ProgressFn, stop: StopFn) -> Any:
+        from ganstudio.core.wspace import render_ws
+
+        ws = np.asarray(flat_ws, np.float32).reshape(len(flat_ws), generator.num_ws, -1)
+        res = min(int(generator.img_resolution), GRID_MAX_RES)
+        return render_ws(generator, ws, noise_mode, noise_seed, max_res=res, should_stop=stop)
+
+    return job
+
+
+def w_export_job(generator: Any, flat_frames: np.ndarray, target: str, fps: float, scale: int,
+                 noise_mode: str, noise_seed: int) -> Callable[[ProgressFn, StopFn], Any]:
+    """Render every path frame (flattened ws) at full size, then write the animation."""
+
+    def job(progress: ProgressFn, stop: StopFn) -> Any:
+        from ganstudio.core import export
+        from ganstudio.core.wspace import render_ws
+
+        n = len(flat_frames)
+        ws = np.asarray(flat_frames, np.float32).reshape(n, generator.num_ws, -1)
+        frames = render_ws(generator, ws, noise_mode, noise_seed, batch=2,
+                           progress=lambda i, _t: progress(i, 2 * n), should_stop=stop)
+        return export.save_animation(
+            frames, target, fps, progress=lambda i, _t: progress(n + i, 2 * n),
+            should_stop=stop, scale=scale, loop=True,
+        )
+
+    return job
+
+
+def w_project_job(generator: Any, target: Any, steps: int, w_plus_steps: int,
+                  loss_resolution: int | None) -> Callable[[ProgressFn, StopFn], Any]:
+    def job(progress: ProgressFn, stop: StopFn) -> Any:
+        from ganstudio.core.wspace_project import project_w
+
+        return project_w(generator, target, steps, progress, stop, w_plus_steps=w_plus_steps,
+                         loss_resolution=loss_resolution)
+
+    return job
+
+
+def projection_resolution(generator: Any) -> int | None:
+    """The block a projection's loss is computed at: the image up to 256 px, else the 256 px
+    block (the skip architecture's image there), so that a step on a CPU stays affordable."""
+    res = int(generator.img_resolution)
+    return None if res <= 256 else 256
+
+
+def w_load_job(path: str, generator: Any) -> Callable[[ProgressFn, StopFn], Any]:
+    """W latents of a file with thumbnails of its keyframes: (ws, flat keyframes, thumbs)."""
+
+    def job(progress: ProgressFn, stop: StopFn) -> Any:
+        from ganstudio.core.wspace_files import load_w_latents
+
+        data = load_w_latents(path, int(generator.num_ws), int(generator.w_dim))
+        keys = data["keyframes"].reshape(len(data["keyframes"]), -1)
+        thumbs = w_thumbnails_job(generator, keys)(progress, stop) if len(keys) else []
+        return data["ws"], keys, thumbs
+
+    return job
+
+
+def to_display(frame: np.ndarray) -> Any:
+    from ganstudio.gui.explorer.image import to_display_image
+
+    return to_display_image(frame)
