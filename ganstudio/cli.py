@@ -192,7 +192,6 @@ def _refuse_a_locked_run(a: argparse.Namespace) -> None:
 
 
 def cmd_train(a: argparse.Namespace) -> int:
-    _refuse_a_locked_run(a)  # before torch is imported: a refusal takes a fraction of a second
     from .core import dist
     from .core.trainer import Trainer, TrainHooks
 
@@ -424,6 +423,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"the app opens one file or folder at a time; got {len(argv)} arguments "
                      f"({' '.join(argv)}). Commands: {', '.join(SUBCOMMANDS)}")
     args = parser.parse_args(argv)
+    if args.command == "train":
+        try:  # before torch is imported (below), so that a refusal is immediate
+            _refuse_a_locked_run(args)
+        except UserError as e:
+            print(f"ganstudio train: error: {e}", file=sys.stderr)
+            return USER_ERROR
     from .core.checkpoint import CheckpointError
     from .core.data import DataError
     from .core.runlock import RunLocked
