@@ -74,6 +74,10 @@ def ensure_app(argv: list[str] | None = None) -> QApplication:
     else:
         QCoreApplication.setOrganizationName(settings.ORGANIZATION)
         QCoreApplication.setApplicationName(settings.APPLICATION)
+        # Qt 6's default, stated: 125 % stays 1.25 (not rounded to 1 or 2); the image views
+        # then draw in device pixels so enlarged pixels stay square (gui/common/pixels.py).
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
         app = QApplication([sys.argv[0] if sys.argv else "ganstudio", *(argv or [])][:1])
     if not app.property("ganstudio_configured"):
         if not QCoreApplication.organizationName():

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRect, QSize, Qt, Signal
+from PySide6.QtCore import QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QImage, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QSlider, QVBoxLayout, QWidget
+
+from ganstudio.gui.common import pixels
 
 
 def array_to_qimage(array: np.ndarray) -> QImage:
@@ -29,7 +31,8 @@ def array_to_qimage(array: np.ndarray) -> QImage:
 
 
 class ImageView(QWidget):
-    """Paints one image, scaled to fit with whole pixels kept sharp (nearest neighbour)."""
+    """Paints one image, scaled to fit with whole pixels kept sharp (nearest neighbour):
+    enlarged, each image pixel is a whole number of device pixels, at any display scale."""
 
     def __init__(self, parent: QWidget | None = None, placeholder: str = "") -> None:
         super().__init__(parent)
@@ -49,18 +52,24 @@ class ImageView(QWidget):
     def image(self) -> QImage:
         return self._image
 
+    def placeholder(self) -> str:
+        """The line shown while there is no image (a message such as a dataset's error)."""
+        return self._placeholder
+
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
         return QSize(280, 280)
 
-    def target_rect(self) -> QRect:
+    def device_rect(self) -> QRect:
+        """Where the image is drawn, in device pixels."""
         if self._image.isNull():
             return QRect()
-        w, h = self._image.width(), self._image.height()
-        scale = min(self.width() / w, self.height() / h)
-        if scale >= 1:
-            scale = float(int(scale))  # whole pixels stay sharp
-        tw, th = max(1, int(w * scale)), max(1, int(h * scale))
-        return QRect((self.width() - tw) // 2, (self.height() - th) // 2, tw, th)
+        w, h, dpr = self._image.width(), self._image.height(), self.devicePixelRatioF()
+        scale = pixels.fit_scale(w, h, self.width(), self.height(), dpr)
+        return pixels.device_rect(w, h, scale, self.width(), self.height(), dpr)
+
+    def target_rect(self) -> QRectF:
+        """Where the image is drawn, in the widget's (logical) pixels."""
+        return pixels.to_logical(self.device_rect(), self.devicePixelRatioF())
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
         painter = QPainter(self)
@@ -70,8 +79,11 @@ class ImageView(QWidget):
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
                              self._placeholder)
             return
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
-        painter.drawImage(self.target_rect(), self._image)
+        target = self.device_rect()
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform,
+                              target.width() < self._image.width())  # shrinking: filtered
+        pixels.device_painter(painter, self.devicePixelRatioF())
+        painter.drawImage(target, self._image)
 
 
 class SampleHistory(QWidget):

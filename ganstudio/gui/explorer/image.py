@@ -17,6 +17,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from ganstudio.gui.common import pixels
 from ganstudio.gui.common.image_view import array_to_qimage
 
 MIN_ZOOM, MAX_ZOOM = 0.25, 64.0
@@ -36,11 +37,23 @@ def _inner_pixels(rect: QRectF) -> QRect:
     return QRect(left, top, max(0, right - left), max(0, bottom - top))
 
 
+def zoom_step(zoom: float, direction: int) -> float:
+    """The next zoom in or out: whole numbers from 1 up (each image pixel a whole number of
+    device pixels), steps of 1.25 below."""
+    if direction > 0:
+        return float(math.floor(zoom + 1e-9) + 1) if zoom >= 1 - 1e-9 else min(1.0, zoom * 1.25)
+    if zoom > 1 + 1e-9:
+        return float(math.ceil(zoom - 1e-9) - 1)
+    return zoom / 1.25
+
+
 class LatentImageView(QWidget):
     """Paints one uint8 image; fits the widget until the person zooms (wheel, +/-).
 
     Upscaling uses nearest neighbour so a 28-pixel digit stays a grid of
     sharp pixels; ``frame_painted`` reports each frame id once it is on screen.
+    The zoom counts device pixels per image pixel (100 %: one screen pixel each) and
+    stays a whole number when enlarging, so pixels stay square at 125 % display scale too.
     """
 
     frame_painted = Signal(int)
@@ -59,6 +72,7 @@ class LatentImageView(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(160, 160)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # Ctrl+C copies the image it shows
         self.setToolTip("Wheel or +/- to zoom, drag to pan, double-click to fit")
 
     # ------------------------------------------------------------ content
@@ -106,30 +120,35 @@ class LatentImageView(QWidget):
         self.zoom_changed.emit(self.zoom())
 
     def zoom_in(self) -> None:
-        self.set_zoom(self.zoom() * 1.25)
+        self.set_zoom(zoom_step(self.zoom(), +1))
 
     def zoom_out(self) -> None:
-        self.set_zoom(self.zoom() / 1.25)
+        self.set_zoom(zoom_step(self.zoom(), -1))
 
     def fit(self) -> None:
         self.set_zoom(None)
 
+    def actual_size(self) -> None:
+        """One image pixel per device pixel."""
+        self.set_zoom(1.0)
+
     def _fit_scale(self) -> float:
         if self._image.isNull():
             return 1.0
-        scale = min(self.width() / self._image.width(), self.height() / self._image.height())
-        return float(int(scale)) if scale >= 1 else scale  # whole pixels stay square
+        return pixels.fit_scale(self._image.width(), self._image.height(), self.width(),
+                                self.height(), self.devicePixelRatioF())
+
+    def device_rect(self) -> QRect:
+        """Where the image is drawn, in device pixels. Whole-pixel corners also let the
+        raster engine draw the scaled image about twice as fast as half a pixel off."""
+        if self._image.isNull():
+            return QRect()
+        return pixels.device_rect(self._image.width(), self._image.height(), self.zoom(),
+                                  self.width(), self.height(), self.devicePixelRatioF(), self._pan)
 
     def target_rect(self) -> QRectF:
-        if self._image.isNull():
-            return QRectF()
-        scale = self.zoom()
-        w, h = self._image.width() * scale, self._image.height() * scale
-        # Whole-pixel corners: the raster engine draws an aligned, scaled image about
-        # twice as fast as one half a pixel off.
-        x = round((self.width() - w) / 2 + self._pan.x())
-        y = round((self.height() - h) / 2 + self._pan.y())
-        return QRectF(x, y, w, h)
+        """Where the image is drawn, in the widget's (logical) pixels."""
+        return pixels.to_logical(self.device_rect(), self.devicePixelRatioF())
 
     # ------------------------------------------------------------ Qt events
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
@@ -154,16 +173,20 @@ class LatentImageView(QWidget):
             painter.fillRect(rect, CANVAS)
         smooth = self.zoom() < 1.0  # shrinking looks better filtered; enlarging stays sharp
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)
-        painter.drawImage(target, self._image)
+        pixels.device_painter(painter, self.devicePixelRatioF())
+        painter.drawImage(self.device_rect(), self._image)
         painter.end()
         if self._painted_id != self._frame_id:
             self._painted_id = self._frame_id
             self.frame_painted.emit(self._frame_id)
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 (Qt override)
-        steps = event.angleDelta().y() / 120.0
+        steps = round(event.angleDelta().y() / 120.0)
         if steps and not self._image.isNull():
-            self.set_zoom(self.zoom() * (1.25**steps))
+            zoom = self.zoom()
+            for _ in range(abs(steps)):
+                zoom = zoom_step(zoom, 1 if steps > 0 else -1)
+            self.set_zoom(zoom)
         event.accept()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
