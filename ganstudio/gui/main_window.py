@@ -21,14 +21,8 @@ from PySide6.QtWidgets import (
 )
 
 from ganstudio.gui.common import dialogs, settings
+from ganstudio.gui.menus import WindowMenus
 from ganstudio.gui.training.tab import TrainingTab
-
-SHORTCUTS = (
-    ("Ctrl+O", "Open a checkpoint in the explorer"),
-    ("Ctrl+S", "Save a checkpoint of the run in progress"),
-    ("Space", "Pause or resume training (while a run is going)"),
-    ("Ctrl+Q", "Quit (asks first while training)"),
-)
 
 
 class MainWindow(QMainWindow):
@@ -39,6 +33,8 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.setWindowTitle(settings.APPLICATION)
         self._core_ready = False
+        self._core_loading = False
+        self._closed = False
         self._pending_path: str | None = None
         self._closing = False
 
@@ -52,7 +48,9 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.tabs)
 
         self._build_status_bar()
+        self.menus = WindowMenus(self)
         self._build_menus()
+        self.tabs.currentChanged.connect(self._on_tab_changed)
         self._connect_training_tab()
         self._restore_settings()
         app = QApplication.instance()
@@ -101,17 +99,23 @@ class MainWindow(QMainWindow):
         file_menu.insertAction(self.recent_menu.menuAction(), self.open_run_action)
         file_menu.addSeparator()
         file_menu.addAction(self.save_action)
+        file_menu.addAction(self.menus.build_save_image())
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
+        self.menus.build_edit_menu(self.menuBar().addMenu("&Edit"))
+        self.menus.build_view_menu(self.menuBar().addMenu("&View"))
 
         help_menu = self.menuBar().addMenu("&Help")
-        help_menu.addAction(self._action("&Keyboard shortcuts", self._on_shortcuts_triggered))
+        help_menu.addAction(self._action("&Keyboard Shortcuts", self._on_shortcuts_triggered,
+                                         QKeySequence.StandardKey.HelpContents))
         about = self._action("&About GAN Studio", self._on_about_triggered)
         about.setMenuRole(QAction.MenuRole.AboutRole)
         help_menu.addAction(about)
 
         self.pause_shortcut = QShortcut(QKeySequence(Qt.Key.Key_Space), self)
         self.pause_shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+        self.pause_shortcut.setWhatsThis("Pause or resume training (while a run is going)")
+        self.pause_shortcut.setProperty("section", "Training")  # for the shortcuts dialog
         self.pause_shortcut.activated.connect(self._on_space_pressed)
 
     def _connect_training_tab(self) -> None:
@@ -126,8 +130,9 @@ class MainWindow(QMainWindow):
     # ----------------------------------------------------------------- core loading
     def load_core(self) -> None:
         """Import torch and the core, then fill the tabs; the window is painted first."""
-        if self._core_ready:
-            return
+        if self._core_ready or self._core_loading or self._closed:
+            return  # the events processed below may hold a second call; or closed already
+        self._core_loading = True
         self.statusBar().showMessage("Loading the model core (PyTorch)…")
         if self.isVisible():
             self.repaint()
@@ -164,6 +169,7 @@ class MainWindow(QMainWindow):
         self.explorer_tab = explorer
         self.tabs.insertTab(index, explorer, "Explorer")
         self.tabs.setCurrentIndex(current)
+        self.menus.attach_explorer(explorer)
 
     @property
     def is_core_loaded(self) -> bool:
@@ -257,8 +263,13 @@ class MainWindow(QMainWindow):
             self.training_tab.toggle_pause()
 
     def _on_shortcuts_triggered(self) -> None:
-        rows = "".join(f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{v}</td></tr>" for k, v in SHORTCUTS)
-        QMessageBox.information(self, "Keyboard shortcuts", f"<table>{rows}</table>")
+        from ganstudio.gui.shortcuts import ShortcutsDialog
+
+        self.shortcuts_dialog = ShortcutsDialog(self)  # built now: lists what exists now
+        self.shortcuts_dialog.show()
+
+    def _on_tab_changed(self, _index: int) -> None:
+        self.menus.on_tab_changed()
 
     def _on_about_triggered(self) -> None:
         from PySide6 import __version__ as pyside_version
@@ -350,8 +361,10 @@ class MainWindow(QMainWindow):
                 self.training_tab.stop()
             event.ignore()  # closes again on training_finished
             return
+        self._closed = True
         self._save_settings()
         self.training_tab.shutdown()
+        self.menus.shutdown()
         shutdown = getattr(self.explorer_tab, "shutdown", None)
         if callable(shutdown):
             shutdown()

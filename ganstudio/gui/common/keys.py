@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 
 
@@ -15,6 +16,12 @@ def redo_shortcuts() -> list[QKeySequence]:
     return keys
 
 
+def typed_keys(keys: list[QKeySequence]) -> list[QKeySequence]:
+    """``keys`` less the dedicated keys of some keyboards (Undo, Copy, Zoom In, Save...),
+    which the standard bindings include but nobody looks up."""
+    return [k for k in keys if not k.isEmpty() and k[0].key().value <= Qt.Key.Key_F35.value]
+
+
 def shortcut_text(keys: list[QKeySequence]) -> str:
     """How a person reads the keys of an action: "Ctrl+Shift+Z, Ctrl+Y"."""
-    return ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in keys if not k.isEmpty())
+    return ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in typed_keys(keys))

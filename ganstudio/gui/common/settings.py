@@ -40,6 +40,7 @@ _KEYS: tuple[Key, ...] = (
     Key("explorer/seed", int, 0, "explorer seed"),
     Key("explorer/truncation", float, 1.0, "explorer truncation psi"),
     Key("explorer/last_path", str, "", "the checkpoint the explorer showed last"),
+    Key("view/hidden_panels", list, [], "panels hidden from the View menu, by name"),
 )
 
 KEYS: dict[str, Key] = {k.name: k for k in _KEYS}

@@ -53,7 +53,7 @@ class TrainingLayout(QWidget):
                                        "Explore the current generator in the Explorer tab")
         self.resume_button = _button("Resume run…", "resumeRunButton",
                                      "Continue a run from its newest checkpoint")
-        scroll = self._build_form_page()
+        scroll = self.form_scroll = self._build_form_page()
         live = self._build_live_page()
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("trainingSplitter")
