@@ -126,6 +126,7 @@ class MainWindow(QMainWindow):
         tab.generator_ready.connect(self._on_generator_ready)
         tab.checkpoint_ready.connect(self._on_checkpoint_ready)
         tab.training_finished.connect(self._on_training_finished)
+        tab.open_requested.connect(self.open_path)
 
     # ----------------------------------------------------------------- core loading
     def load_core(self) -> None:

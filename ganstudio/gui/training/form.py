@@ -405,6 +405,18 @@ class ConfigForm(QWidget):
         self.config_changed.emit()
         self.dataset_chosen.emit(name)
 
+    def use_image_folder(self, folder: str) -> None:
+        """Train on the images in ``folder`` (dropped on the tab): the dataset becomes an image
+        folder as if picked in the combo, then the path is filled in and checked."""
+        index = self.dataset_combo.findData("folder")
+        if index < 0:
+            return
+        if self.dataset_combo.currentIndex() != index:
+            self.dataset_combo.setCurrentIndex(index)
+            self._on_dataset_chosen(index)
+        self.folder_edit.setText(folder)
+        self.dataset_changed.emit("folder")
+
     def _on_browse_clicked(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Folder of training images", self.folder_edit.text())
         if folder:

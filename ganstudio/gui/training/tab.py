@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QThread, QUrl, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from ganstudio.gui.common import dialogs, settings
@@ -33,10 +34,12 @@ class TrainingTab(TrainingLayout):
     checkpoint_ready = Signal(str)  # a checkpoint path for the explorer
     training_finished = Signal(str)  # "completed", "stopped", "diverged" or "failed"
     checkpoint_saved = Signal(str)
+    open_requested = Signal(str)  # a run folder or checkpoint dropped here: the window opens it
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("trainingTab")
+        self.setAcceptDrops(True)
         self.worker: TrainingWorker | None = None
         self.thread: QThread | None = None
         self._core_ready = False
@@ -222,6 +225,37 @@ class TrainingTab(TrainingLayout):
                 settings.set_value("training/last_config", self.form.raw_config().to_json())
             except ValueError:
                 pass
+
+    # ----------------------------------------------------------------- drag and drop
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt override)
+        if any(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt override)
+        paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.open_dropped(paths[0])
+
+    def open_dropped(self, path: str) -> None:
+        """A file or folder dropped on the tab (see drops.py for what each becomes)."""
+        from ganstudio.gui.training import drops
+
+        if not self._core_ready:
+            self.status_message.emit("The model core is still loading; drop it again in a moment.", 5000)
+            return
+        kind = drops.classify(path)
+        if kind in (drops.RUN, drops.CHECKPOINT):
+            self.open_requested.emit(path)
+        elif kind == drops.IMAGES:
+            if self.is_training:
+                self.status_message.emit("Stop the run in progress before choosing other training "
+                                         "images.", 5000)
+                return
+            self.form.use_image_folder(path)
+            self.status_message.emit(f"Training images: the folder {path}.", 5000)
+        else:
+            self.status_message.emit(drops.refusal(path), 8000)
 
     # ----------------------------------------------------------------- launching
     def _launch(self, job: TrainingJob) -> None:
