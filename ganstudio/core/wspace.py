@@ -370,13 +370,16 @@ def enlarge(images: torch.Tensor, size: int) -> torch.Tensor:
 
 @dataclass(frozen=True)
 class PreviewPlan:
-    """Which block's image to show while a slider drags: the largest whose forward pass
-    (median of a few timed runs at batch 1) fits ``budget_ms`` with room to spare."""
+    """Which block's image to show while a slider drags, and with how many torch threads:
+    the largest block whose forward pass (median of a few timed runs at batch 1) fits
+    ``budget_ms`` with room to spare."""
 
     resolution: int  # the block rendered while dragging
     full_resolution: int
     budget_ms: float
-    ms_by_res: dict[int, float]  # median ms of synthesis(max_res=r); blocks past the budget untimed
+    ms_by_res: dict[int, float]  # median ms of synthesis(max_res=r) with ``threads``
+    threads: int = 0  # torch threads for previews; 0: as the caller had them
+    ms_by_threads: dict[int, dict[int, float]] = field(default_factory=dict)  # every count tried
 
     @property
     def needed(self) -> bool:
@@ -398,26 +401,52 @@ def plan_preview(
     runs: int = 3,
     warmup: int = 1,
     min_res: int = 16,
+    threads: Sequence[int] = (),
     renderer: WRenderer | None = None,
     clock: Callable[[], float] = time.perf_counter,
 ) -> PreviewPlan:
     """Time ``synthesis(ws, max_res=r)`` for growing blocks r and keep the largest that fits.
 
-    Timed in the calling thread (its torch thread count is the one frames will use).
-    Blocks stop being timed once one is over budget. The preview never goes below
+    Timed in the calling thread. With ``threads`` (torch thread counts, e.g. (1, 2)) each
+    count is timed and the one reaching the larger block (then the faster) is kept: on a
+    busy machine one thread can beat several, whose short parallel regions wait for a core
+    each. Blocks stop being timed once one is over budget. The preview never goes below
     ``min_res`` (or the image size): a smaller image would tell a person nothing.
     ``architecture="orig"`` has no image before the last block: its plan is the full size.
     """
     full = int(G.img_resolution)
-    blocks = [int(r) for r in G.synthesis.block_resolutions]
     if getattr(G.synthesis, "architecture", "skip") != "skip":
         return PreviewPlan(full, full, float(budget_ms), {})
     renderer = renderer or WRenderer(G)
     ws = renderer.ws(WState(seed=0))
     floor = min(min_res, full)
+    before = torch.get_num_threads()
+    results: dict[int, tuple[int, dict[int, float]]] = {}
+    try:
+        for n in threads or (0,):
+            if n:
+                torch.set_num_threads(int(n))
+            results[int(n)] = _time_blocks(renderer, ws, budget_ms, floor, runs, warmup, clock)
+    finally:
+        torch.set_num_threads(before)
+
+    def rank(n: int) -> tuple[int, float]:
+        res, times = results[n]
+        return res, -times.get(res, 0.0)
+
+    best = max(results, key=rank)
+    chosen, times = results[best]
+    every = {n: t for n, (_r, t) in results.items()} if threads else {}
+    return PreviewPlan(min(chosen, full), full, float(budget_ms), times, best, every)
+
+
+def _time_blocks(
+    renderer: WRenderer, ws: torch.Tensor, budget_ms: float, floor: int, runs: int,
+    warmup: int, clock: Callable[[], float],
+) -> tuple[int, dict[int, float]]:
     chosen = floor
     times: dict[int, float] = {}
-    for res in blocks:
+    for res in (int(r) for r in renderer.G.synthesis.block_resolutions):
         for _ in range(max(0, warmup)):
             renderer.images(ws, max_res=res)
         samples = []
@@ -431,7 +460,7 @@ def plan_preview(
             chosen = max(chosen, res)
         elif res >= floor:
             break
-    return PreviewPlan(min(chosen, full), full, float(budget_ms), times)
+    return chosen, times
 
 
 # ---------------------------------------------------------------- interpolation and export

@@ -309,3 +309,20 @@ def test_states_compare_by_their_settings_and_w():
     w = np.ones(8, np.float32)
     assert a.with_(w=w).same_as(a.with_(w=w.copy()))
     assert not a.with_(w=w).same_as(a.with_(w=w * 2)) and not a.with_(w=w).same_as(a)
+
+
+def test_preview_plan_keeps_the_thread_count_that_reaches_the_larger_block():
+    G = tiny(64)
+
+    class ByThreads(_CostlyRenderer):
+        def images(self, ws, noise_mode="const", noise_seed=0, max_res=None, should_stop=None):
+            self.costs = {1: {4: 1, 8: 3, 16: 20, 32: 45, 64: 200},
+                          2: {4: 1, 8: 2, 16: 10, 32: 30, 64: 200}}[torch.get_num_threads()]
+            return super().images(ws, noise_mode, noise_seed, max_res)
+
+    r = ByThreads(G, {})
+    before = torch.get_num_threads()
+    plan = wspace.plan_preview(G, 50, renderer=r, clock=lambda: r.now, threads=(1, 2))
+    assert plan.threads == 2 and plan.resolution == 32  # 30 ms fits 35; one thread's 45 not
+    assert plan.ms_by_threads[1][32] == pytest.approx(45)
+    assert torch.get_num_threads() == before  # the caller's count is left as it was

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QSlider, QSpinBox
 
 from ganstudio.core import wspace
 from ganstudio.core.checkpoint import load_generator
-from ganstudio.core.wspace import WRenderer, WState
+from ganstudio.core.wspace import WState
 from ganstudio.gui.explorer import tab as explorer_tab
 from ganstudio.gui.explorer import wspace_render
 from ganstudio.gui.explorer.tab import ExplorerTab
@@ -136,9 +136,9 @@ def test_a_drag_shows_previews_then_the_full_frame(qtbot, tab, loaded, monkeypat
     plan = tab.w_preview_plan()
     assert plan.resolution == 16 and plan.full_resolution == 32
     state = WState(seed=0, psi=0.7)
-    expected = WRenderer(loaded.generator).frame(state, max_res=16, size=32)
-    assert preview.shape == (32, 32, 3) and np.array_equal(preview, expected)
-    assert not np.array_equal(preview, core_frame(loaded, state))
+    assert np.array_equal(preview, wspace.render(loaded.generator, state, max_res=16))
+    image = tab.image.image()  # shown enlarged, in the full frame's place
+    assert (image.width(), image.height()) == (32, 32)
     assert "16 px" in child(tab, object, "wspacePreviewLabel").text()
     slider.sliderReleased.emit()
     full = wait_frame(qtbot, tab)

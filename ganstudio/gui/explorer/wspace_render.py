@@ -49,22 +49,35 @@ class WFrames:
         self.plan: Any = None  # core.wspace.PreviewPlan, once a drag asked for one
 
     def preview_plan(self) -> Any:
+        """Timed on first use, in this thread: with one thread and with every core, keeping
+        whichever reaches the larger block (then the faster)."""
         if self.plan is None:
             from ganstudio.core.wspace import plan_preview
 
-            self.plan = plan_preview(self.generator, self.budget_ms, renderer=self.renderer)
+            counts = sorted({1, w_threads()})
+            self.plan = plan_preview(self.generator, self.budget_ms, renderer=self.renderer,
+                                     threads=counts)
         return self.plan
 
-    def frame(self, request: WFrameRequest, should_stop: StopFn | None) -> np.ndarray:
-        """uint8 (R, R, C); a preview is the planned block enlarged to R. A full frame may be
-        abandoned between blocks (core.wspace.Interrupted) when ``should_stop`` says so."""
+    def frame(self, request: WFrameRequest, should_stop: StopFn | None) -> tuple[np.ndarray, Any]:
+        """The frame as uint8 (r, r, C) and its display QImage (R x R).
+
+        A preview is the planned block's image, r < R, rendered with the plan's thread count;
+        its QImage is enlarged smoothly to R, so it takes the full frame's place on screen.
+        A full frame (every core) may be abandoned between blocks (core.wspace.Interrupted)
+        when ``should_stop`` says so.
+        """
         full = int(self.generator.img_resolution)
         if request.preview:
             plan = self.preview_plan()
             if plan.needed:
-                return self.renderer.frame(request.state, request.directions,
-                                           max_res=plan.resolution, size=full)
-        return self.renderer.frame(request.state, request.directions, should_stop=should_stop)
+                _use_threads(plan.threads or w_threads())
+                small = self.renderer.frame(request.state, request.directions,
+                                            max_res=plan.resolution)
+                return small, enlarged(small, full)
+        _use_threads(w_threads())
+        frame = self.renderer.frame(request.state, request.directions, should_stop=should_stop)
+        return frame, to_display(frame)
 
     def grid(self, request: WGridRequest, superseded: StopFn) -> tuple[np.ndarray, np.ndarray] | None:
         """Tiles uint8 (N, r, r, C) of each seed shown as the state shows its own seed, and
@@ -133,16 +146,15 @@ class WRenderMixin:
 
         from ganstudio.core.wspace import Interrupted
 
-        torch.set_num_threads(w_threads())
         try:
-            frame = self._w_frames_for(generator).frame(request, self._frame_superseded)
+            frame, image = self._w_frames_for(generator).frame(request, self._frame_superseded)
         except Interrupted:
             return  # a newer frame waits: it is rendered next
         finally:
             torch.set_num_threads(max(1, self._threads))
         if self._stale():
             return
-        self.frame_ready.emit(request_id, frame, to_display(frame))
+        self.frame_ready.emit(request_id, frame, image)
 
     def _render_w_grid(self, generator: Any, request_id: int, request: WGridRequest) -> None:
         import torch
@@ -270,3 +282,21 @@ def to_display(frame: np.ndarray) -> Any:
     from ganstudio.gui.explorer.image import to_display_image
 
     return to_display_image(frame)
+
+
+def enlarged(frame: np.ndarray, size: int) -> Any:
+    """The display QImage of a preview, smoothly enlarged to ``size`` (Qt's scaler: a few ms
+    for 1024 px on one core, where torch's interpolation and conversion take several times
+    that)."""
+    from PySide6.QtCore import Qt
+
+    return to_display(frame).scaled(size, size, Qt.AspectRatioMode.IgnoreAspectRatio,
+                                    Qt.TransformationMode.SmoothTransformation)
+
+
+def _use_threads(n: int) -> None:
+    """Torch threads for what this thread runs next (the render worker restores its own
+    count after each W frame)."""
+    import torch
+
+    torch.set_num_threads(max(1, int(n)))
