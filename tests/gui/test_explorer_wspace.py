@@ -247,3 +247,19 @@ def test_a_z_model_after_a_stylegan2_is_explored_in_z_again(qtbot, tab):
     assert not child(tab, object, "wspacePanel").isVisible()
     assert child(tab, object, "latentSliders").isVisible()
     assert tab.image.array().shape == (28, 28, 1) and "‖z‖" in tab.caption.text()
+
+
+def test_raw_w_sliders_show_the_seeds_w_and_edit_it(qtbot, tab, loaded):
+    child(tab, object, "wRawToggle").setChecked(True)
+    w = wspace.seed_w(loaded.generator, 0)
+    sliders = [child(tab, QSlider, f"wSlider_{i}") for i in range(3)]
+    assert [s.value() for s in sliders] == [round(float(v) * 100) for v in w[:3]]
+    sliders[1].setValue(sliders[1].value() + 150)
+    frame = settle(qtbot, tab)
+    edited = w.copy()
+    edited[1] = sliders[1].value() / 100
+    assert np.allclose(tab.state.w, edited)
+    assert np.array_equal(frame, core_frame(loaded, WState(seed=0, w=edited)))
+    assert "Edited w" in tab.caption.text()
+    child(tab, object, "wResetButton").click()
+    assert tab.state.w is None

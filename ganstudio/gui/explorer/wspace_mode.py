@@ -70,6 +70,8 @@ class ExplorerWSpace:
         panel.changed.connect(self._on_w_panel_changed)
         panel.w_changed.connect(self._on_w_slider_changed)
         panel.w_reset_requested.connect(self._on_w_reset)
+        # unfolded (after the panel builds its rows): the rows show the w of the state shown
+        panel.raw_toggle.toggled.connect(lambda on: on and self._w_show_state(self._state))
         panel.drag_started.connect(self._w_drag_started)
         panel.drag_finished.connect(self._w_drag_finished)
         panel.drag_finished.connect(self._on_edit_finished)
@@ -203,7 +205,7 @@ class ExplorerWSpace:
 
     # ================================================================ edits
     def _w_show_state(self, state: Any) -> None:
-        if self._w_mode:
+        if self._w_mode and state is not None:
             base = state.w if state.w is not None else (
                 self._w_renderer.seed_w(state.seed, state.class_index)
                 if self.wspace_panel.raw_rows.isVisible() else None)
