@@ -146,8 +146,9 @@ class WRenderMixin:
 
         from ganstudio.core.wspace import Interrupted
 
+        frames = self._w_frames_for(generator)
         try:
-            frame, image = self._w_frames_for(generator).frame(request, self._frame_superseded)
+            frame, image = frames.frame(request, self._frame_superseded)
         except Interrupted:
             return  # a newer frame waits: it is rendered next
         finally:
@@ -155,6 +156,10 @@ class WRenderMixin:
         if self._stale():
             return
         self.frame_ready.emit(request_id, frame, image)
+        if frames.plan is None and not self._frame_superseded():
+            # Timed now, after the first frame, rather than when the first drag starts.
+            frames.preview_plan()
+            torch.set_num_threads(max(1, self._threads))
 
     def _render_w_grid(self, generator: Any, request_id: int, request: WGridRequest) -> None:
         import torch
