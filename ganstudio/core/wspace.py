@@ -34,6 +34,9 @@ ProgressFn = Callable[[int, int], None]
 StopFn = Callable[[], bool]
 
 NOISE_MODES = ("const", "random")
+# A preview may compute in bfloat16 (torch.autocast) where the CPU does that faster; full
+# frames are always float32, as NVlabs' code computes them.
+PRECISIONS = ("float32", "bfloat16")
 
 
 def is_stylegan(generator: Any) -> bool:
@@ -235,9 +238,11 @@ def synthesize(
     *,
     synthesis: nn.Module | None = None,
     should_stop: StopFn | None = None,
+    precision: str = "float32",
 ) -> torch.Tensor:
     """Images (N, C, r, r) for ws (N, num_ws, w_dim); ``noise_mode`` "random" uses the noise
-    of ``noise_seed`` (:func:`noise_variant`), so a frame can be made again.
+    of ``noise_seed`` (:func:`noise_variant`), so a frame can be made again. ``precision``
+    "bfloat16" runs the convolutions and matrix products in bfloat16 (a preview's option).
 
     With ``should_stop``, the blocks run one by one and :class:`Interrupted` is raised when
     it says so between two of them: a full 1024 px frame takes seconds on a CPU, and a
@@ -247,12 +252,17 @@ def synthesize(
         raise ValueError(f"noise mode must be one of {', '.join(NOISE_MODES)}, not {noise_mode!r}")
     if synthesis is None:
         synthesis = G.synthesis if noise_mode == "const" else noise_variant(G.synthesis, noise_seed)
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
     if max_res is not None and max_res >= int(G.img_resolution):
         max_res = None
-    with torch.inference_mode():
+    low = precision == "bfloat16"
+    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=low):
         if should_stop is None or not hasattr(synthesis, "block_resolutions"):
-            return synthesis(ws, noise_mode="const", max_res=max_res)
-        return _blockwise(synthesis, ws, max_res, should_stop)
+            img = synthesis(ws, noise_mode="const", max_res=max_res)
+        else:
+            img = _blockwise(synthesis, ws, max_res, should_stop)
+        return img.float() if low else img
 
 
 def _blockwise(
@@ -285,12 +295,14 @@ def render(
     state: WState,
     directions: Any | None = None,
     max_res: int | None = None,
+    precision: str = "float32",
 ) -> np.ndarray:
     """The frame of ``state`` as uint8 (r, r, C); ``max_res`` (else ``state.max_res``) picks a
     smaller block's image (a preview)."""
     res = max_res if max_res is not None else state.max_res
     ws = ws_of(G, state, directions)
-    return to_uint8(synthesize(G, ws, state.noise_mode, state.noise_seed, res))[0]
+    return to_uint8(synthesize(G, ws, state.noise_mode, state.noise_seed, res,
+                               precision=precision))[0]
 
 
 class WRenderer:
@@ -329,10 +341,11 @@ class WRenderer:
     def images(
         self, ws: torch.Tensor, noise_mode: str = "const", noise_seed: int = 0,
         max_res: int | None = None, should_stop: StopFn | None = None,
+        precision: str = "float32",
     ) -> torch.Tensor:
         synthesis = self.synthesis_for(noise_mode, noise_seed)
         return synthesize(self.G, ws, noise_mode, noise_seed, max_res, synthesis=synthesis,
-                          should_stop=should_stop)
+                          should_stop=should_stop, precision=precision)
 
     def frame(
         self,
@@ -342,13 +355,14 @@ class WRenderer:
         *,
         size: int | None = None,
         should_stop: StopFn | None = None,
+        precision: str = "float32",
     ) -> np.ndarray:
         """uint8 (r, r, C), as :func:`render` makes it; a smaller block's image is enlarged
         to ``size`` when given (:func:`enlarge`), so a preview takes the full frame's place.
         ``should_stop`` may abandon it between blocks (:class:`Interrupted`)."""
         res = max_res if max_res is not None else state.max_res
         ws = self.ws(state, directions)
-        images = self.images(ws, state.noise_mode, state.noise_seed, res, should_stop)
+        images = self.images(ws, state.noise_mode, state.noise_seed, res, should_stop, precision)
         if size is not None:
             images = enlarge(images, size)
         return to_uint8(images)[0]
@@ -370,16 +384,17 @@ def enlarge(images: torch.Tensor, size: int) -> torch.Tensor:
 
 @dataclass(frozen=True)
 class PreviewPlan:
-    """Which block's image to show while a slider drags, and with how many torch threads:
-    the largest block whose forward pass (median of a few timed runs at batch 1) fits
-    ``budget_ms`` with room to spare."""
+    """How to render while a slider drags: which block's image, with how many torch threads
+    and in which precision; the largest block whose forward pass (median of a few timed runs
+    at batch 1) fits ``budget_ms`` with room to spare."""
 
     resolution: int  # the block rendered while dragging
     full_resolution: int
     budget_ms: float
-    ms_by_res: dict[int, float]  # median ms of synthesis(max_res=r) with ``threads``
+    ms_by_res: dict[int, float]  # median ms of synthesis(max_res=r) with the chosen setting
     threads: int = 0  # torch threads for previews; 0: as the caller had them
-    ms_by_threads: dict[int, dict[int, float]] = field(default_factory=dict)  # every count tried
+    precision: str = "float32"
+    tried: dict[tuple[int, str], dict[int, float]] = field(default_factory=dict)
 
     @property
     def needed(self) -> bool:
@@ -402,15 +417,17 @@ def plan_preview(
     warmup: int = 1,
     min_res: int = 16,
     threads: Sequence[int] = (),
+    precisions: Sequence[str] = ("float32",),
     renderer: WRenderer | None = None,
     clock: Callable[[], float] = time.perf_counter,
 ) -> PreviewPlan:
     """Time ``synthesis(ws, max_res=r)`` for growing blocks r and keep the largest that fits.
 
-    Timed in the calling thread. With ``threads`` (torch thread counts, e.g. (1, 2)) each
-    count is timed and the one reaching the larger block (then the faster) is kept: on a
-    busy machine one thread can beat several, whose short parallel regions wait for a core
-    each. Blocks stop being timed once one is over budget. The preview never goes below
+    Timed in the calling thread, for every combination of ``threads`` (torch thread counts;
+    none: the caller's) and ``precisions``; the combination reaching the larger block, then
+    the faster, is kept. On a busy machine one thread can beat several (their short parallel
+    regions each wait for a core), and bfloat16 convolutions are faster only on CPUs that
+    have them. Blocks stop being timed once one is over budget. The preview never goes below
     ``min_res`` (or the image size): a smaller image would tell a person nothing.
     ``architecture="orig"`` has no image before the last block: its plan is the full size.
     """
@@ -421,38 +438,40 @@ def plan_preview(
     ws = renderer.ws(WState(seed=0))
     floor = min(min_res, full)
     before = torch.get_num_threads()
-    results: dict[int, tuple[int, dict[int, float]]] = {}
+    results: dict[tuple[int, str], tuple[int, dict[int, float]]] = {}
     try:
         for n in threads or (0,):
             if n:
                 torch.set_num_threads(int(n))
-            results[int(n)] = _time_blocks(renderer, ws, budget_ms, floor, runs, warmup, clock)
+            for precision in precisions:
+                results[(int(n), precision)] = _time_blocks(
+                    renderer, ws, budget_ms, floor, runs, warmup, clock, precision)
     finally:
         torch.set_num_threads(before)
 
-    def rank(n: int) -> tuple[int, float]:
-        res, times = results[n]
+    def rank(key: tuple[int, str]) -> tuple[int, float]:
+        res, times = results[key]
         return res, -times.get(res, 0.0)
 
     best = max(results, key=rank)
     chosen, times = results[best]
-    every = {n: t for n, (_r, t) in results.items()} if threads else {}
-    return PreviewPlan(min(chosen, full), full, float(budget_ms), times, best, every)
+    tried = {key: t for key, (_r, t) in results.items()}
+    return PreviewPlan(min(chosen, full), full, float(budget_ms), times, best[0], best[1], tried)
 
 
 def _time_blocks(
     renderer: WRenderer, ws: torch.Tensor, budget_ms: float, floor: int, runs: int,
-    warmup: int, clock: Callable[[], float],
+    warmup: int, clock: Callable[[], float], precision: str,
 ) -> tuple[int, dict[int, float]]:
     chosen = floor
     times: dict[int, float] = {}
     for res in (int(r) for r in renderer.G.synthesis.block_resolutions):
         for _ in range(max(0, warmup)):
-            renderer.images(ws, max_res=res)
+            renderer.images(ws, max_res=res, precision=precision)
         samples = []
         for _ in range(max(1, runs)):
             t0 = clock()
-            renderer.images(ws, max_res=res)
+            renderer.images(ws, max_res=res, precision=precision)
             samples.append((clock() - t0) * 1000.0)
         samples.sort()
         times[res] = samples[len(samples) // 2]

@@ -159,10 +159,10 @@ class _CostlyRenderer(wspace.WRenderer):
         super().__init__(G)
         self.costs, self.now, self.asked = costs, 0.0, []
 
-    def images(self, ws, noise_mode="const", noise_seed=0, max_res=None):
+    def images(self, ws, noise_mode="const", noise_seed=0, max_res=None, **kw):
         self.asked.append(max_res)
         self.now += self.costs[max_res] / 1000.0
-        return super().images(ws, noise_mode, noise_seed, max_res)
+        return super().images(ws, noise_mode, noise_seed, max_res, **kw)
 
 
 def test_preview_plan_picks_the_largest_block_within_budget():
@@ -311,18 +311,32 @@ def test_states_compare_by_their_settings_and_w():
     assert not a.with_(w=w).same_as(a.with_(w=w * 2)) and not a.with_(w=w).same_as(a)
 
 
-def test_preview_plan_keeps_the_thread_count_that_reaches_the_larger_block():
+def test_preview_plan_keeps_the_setting_that_reaches_the_larger_block():
     G = tiny(64)
+    costs = {(1, "float32"): {4: 1, 8: 3, 16: 20, 32: 45, 64: 200},
+             (2, "float32"): {4: 1, 8: 2, 16: 10, 32: 30, 64: 200},
+             (2, "bfloat16"): {4: 1, 8: 2, 16: 8, 32: 25, 64: 200},
+             (1, "bfloat16"): {4: 1, 8: 3, 16: 20, 32: 60, 64: 200}}
 
-    class ByThreads(_CostlyRenderer):
-        def images(self, ws, noise_mode="const", noise_seed=0, max_res=None, should_stop=None):
-            self.costs = {1: {4: 1, 8: 3, 16: 20, 32: 45, 64: 200},
-                          2: {4: 1, 8: 2, 16: 10, 32: 30, 64: 200}}[torch.get_num_threads()]
-            return super().images(ws, noise_mode, noise_seed, max_res)
+    class BySetting(_CostlyRenderer):
+        def images(self, ws, noise_mode="const", noise_seed=0, max_res=None, **kw):
+            self.costs = costs[(torch.get_num_threads(), kw.get("precision", "float32"))]
+            return super().images(ws, noise_mode, noise_seed, max_res, **kw)
 
-    r = ByThreads(G, {})
+    r = BySetting(G, {})
     before = torch.get_num_threads()
-    plan = wspace.plan_preview(G, 50, renderer=r, clock=lambda: r.now, threads=(1, 2))
-    assert plan.threads == 2 and plan.resolution == 32  # 30 ms fits 35; one thread's 45 not
-    assert plan.ms_by_threads[1][32] == pytest.approx(45)
+    plan = wspace.plan_preview(G, 50, renderer=r, clock=lambda: r.now, threads=(1, 2),
+                               precisions=("float32", "bfloat16"))
+    # 32 px fits 35 ms with two threads, in either precision; bfloat16's 25 ms is faster
+    assert (plan.resolution, plan.threads, plan.precision) == (32, 2, "bfloat16")
+    assert plan.tried[(1, "float32")][32] == pytest.approx(45) and len(plan.tried) == 4
     assert torch.get_num_threads() == before  # the caller's count is left as it was
+
+
+def test_bfloat16_previews_stay_close_to_float32(G):
+    state = WState.from_seed(3)
+    exact = wspace.render(G, state, max_res=8).astype(int)
+    low = wspace.render(G, state, max_res=8, precision="bfloat16").astype(int)
+    assert np.abs(exact - low).mean() < 2.0
+    with pytest.raises(ValueError, match="precision"):
+        wspace.render(G, state, precision="float16")

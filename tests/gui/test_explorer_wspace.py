@@ -136,7 +136,8 @@ def test_a_drag_shows_previews_then_the_full_frame(qtbot, tab, loaded, monkeypat
     plan = tab.w_preview_plan()
     assert plan.resolution == 16 and plan.full_resolution == 32
     state = WState(seed=0, psi=0.7)
-    assert np.array_equal(preview, wspace.render(loaded.generator, state, max_res=16))
+    expected = wspace.render(loaded.generator, state, max_res=16, precision=plan.precision)
+    assert np.array_equal(preview, expected)
     image = tab.image.image()  # shown enlarged, in the full frame's place
     assert (image.width(), image.height()) == (32, 32)
     assert "16 px" in child(tab, object, "wspacePreviewLabel").text()

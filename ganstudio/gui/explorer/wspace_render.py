@@ -49,20 +49,21 @@ class WFrames:
         self.plan: Any = None  # core.wspace.PreviewPlan, once a drag asked for one
 
     def preview_plan(self) -> Any:
-        """Timed on first use, in this thread: with one thread and with every core, keeping
-        whichever reaches the larger block (then the faster)."""
+        """Timed on first use, in this thread: one thread and every core, float32 and
+        bfloat16, keeping whichever reaches the larger block (then the faster)."""
         if self.plan is None:
-            from ganstudio.core.wspace import plan_preview
+            from ganstudio.core.wspace import PRECISIONS, plan_preview
 
             counts = sorted({1, w_threads()})
             self.plan = plan_preview(self.generator, self.budget_ms, renderer=self.renderer,
-                                     threads=counts)
+                                     threads=counts, precisions=PRECISIONS)
         return self.plan
 
     def frame(self, request: WFrameRequest, should_stop: StopFn | None) -> tuple[np.ndarray, Any]:
         """The frame as uint8 (r, r, C) and its display QImage (R x R).
 
-        A preview is the planned block's image, r < R, rendered with the plan's thread count;
+        A preview is the planned block's image, r < R, rendered with the plan's thread count
+        and precision;
         its QImage is enlarged smoothly to R, so it takes the full frame's place on screen.
         A full frame (every core) may be abandoned between blocks (core.wspace.Interrupted)
         when ``should_stop`` says so.
@@ -73,7 +74,7 @@ class WFrames:
             if plan.needed:
                 _use_threads(plan.threads or w_threads())
                 small = self.renderer.frame(request.state, request.directions,
-                                            max_res=plan.resolution)
+                                            max_res=plan.resolution, precision=plan.precision)
                 return small, enlarged(small, full)
         _use_threads(w_threads())
         frame = self.renderer.frame(request.state, request.directions, should_stop=should_stop)
