@@ -264,3 +264,21 @@ def test_raw_w_sliders_show_the_seeds_w_and_edit_it(qtbot, tab, loaded):
     assert "Edited w" in tab.caption.text()
     child(tab, object, "wResetButton").click()
     assert tab.state.w is None
+
+
+def test_a_fast_scrub_previews_and_settles_on_the_full_frame(qtbot, tab, loaded, monkeypatch):
+    for seed in (1, 2):
+        child(tab, QSpinBox, "seedSpin").setValue(seed)
+        settle(qtbot, tab)
+        tab._on_add_keyframe()
+    monkeypatch.setattr(wspace_render, "PREVIEW_BUDGET_MS", 0.0)  # previews at 16 px
+    tab._renderer._w_frames = None
+    tab._w_settle_timer.setInterval(1500)  # time enough to see the preview on a busy machine
+    path = tab.path()
+    tab._on_path_frame_requested(1)
+    tab._on_path_frame_requested(2)  # right after the first: a scrub, shown as a preview
+    qtbot.waitUntil(lambda: tab.image.array().shape == (16, 16, 3), timeout=20000)
+    qtbot.waitUntil(lambda: tab.image.array().shape == (32, 32, 3), timeout=20000)
+    frame = wait_frame(qtbot, tab)
+    state = WState(w=path[2].reshape(8, 64))
+    assert np.array_equal(frame, core_frame(loaded, state))

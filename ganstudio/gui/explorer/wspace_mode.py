@@ -61,7 +61,7 @@ class ExplorerWSpace:
         self._w_renderer: WRenderer | None = None
         self._w_dragging = False
         self._w_last_edit = 0.0
-        self._w_last_preview = False
+        self._w_last_preview: tuple[WState, Any] | None = None  # settled into a full frame
         self._w_plan_shown: Any = None
         self._w_settle_timer = QTimer(self, singleShot=True, interval=SETTLE_MS)
         self._w_settle_timer.timeout.connect(self._w_settle)
@@ -170,16 +170,20 @@ class ExplorerWSpace:
     def _w_request_frame(self) -> bool:
         if self._state is None or self._loaded is None:
             return False
+        self._w_request(self._state, as_w_directions(self._directions))
+        return True
+
+    def _w_request(self, state: WState, directions: Any) -> None:
+        """Ask for ``state``'s frame: a preview while a slider is held or edits come fast
+        (the full frame then follows from :meth:`_w_settle`), else the full frame."""
         now = time.perf_counter()
         rapid = now - self._w_last_edit < SETTLE_MS / 1000.0
         self._w_last_edit = now
         preview = self._w_dragging or rapid
-        self._w_last_preview = preview
+        self._w_last_preview = (state, directions) if preview else None
         if preview:
             self._w_settle_timer.start()
-        request = WFrameRequest(self._state, as_w_directions(self._directions), preview)
-        self._last_request = self._renderer.request_w(request)
-        return True
+        self._last_request = self._renderer.request_w(WFrameRequest(state, directions, preview))
 
     def _w_drag_started(self) -> None:
         if self._w_mode:
@@ -191,14 +195,14 @@ class ExplorerWSpace:
             self._w_settle()
 
     def _w_settle(self) -> None:
-        """The drag is over: the full frame of the state shown replaces the preview."""
+        """The drag is over: the full frame of the state previewed last replaces the preview."""
         self._w_settle_timer.stop()
-        if not self._w_mode or self._w_dragging or not self._w_last_preview:
+        if not self._w_mode or self._w_dragging or self._w_last_preview is None:
             return
-        self._w_last_preview = False
+        state, directions = self._w_last_preview
+        self._w_last_preview = None
         self._w_last_edit = 0.0
-        request = WFrameRequest(self._state, as_w_directions(self._directions), False)
-        self._last_request = self._renderer.request_w(request)
+        self._last_request = self._renderer.request_w(WFrameRequest(state, directions, False))
 
     def w_preview_plan(self) -> Any:
         return self._renderer.w_preview_plan()
@@ -334,12 +338,8 @@ class ExplorerWSpace:
             return super()._on_path_frame_requested(frame)
         if self._loaded is None or not 0 <= frame < len(self._path):
             return None
-        playing = self.interpolation.is_playing()
-        state = self._w_state_of_flat(self._path[frame])
-        request = WFrameRequest(state, None, playing)  # playback previews, a scrub settles
-        self._last_request = self._renderer.request_w(request)
-        if playing:
-            self._w_last_preview = False
+        # Playback and a fast scrub show previews; the frame stopped on settles in full.
+        self._w_request(self._w_state_of_flat(self._path[frame]), None)
         self.caption.setText(f"Interpolation frame {frame + 1} of {len(self._path)} (lerp in W)")
         return None
 
