@@ -407,6 +407,7 @@ class PreviewPlan:
 
 
 HEADROOM = 0.7  # of the budget left to the forward pass: the rest is ws, conversion and jitter
+MORE_THREADS_PENALTY = 1.3  # several threads win a preview only when 1.3x faster than one
 
 
 def plan_preview(
@@ -425,9 +426,9 @@ def plan_preview(
 
     Timed in the calling thread, for every combination of ``threads`` (torch thread counts;
     none: the caller's) and ``precisions``; the combination reaching the larger block, then
-    the faster, is kept. On a busy machine one thread can beat several (their short parallel
-    regions each wait for a core), and bfloat16 convolutions are faster only on CPUs that
-    have them. Blocks stop being timed once one is over budget. The preview never goes below
+    the faster, is kept; several threads must be 1.3x faster than one, since on a busy
+    machine their short parallel regions each wait for a core. bfloat16 convolutions are
+    faster only on CPUs that have them. Blocks stop being timed once one is over budget. The preview never goes below
     ``min_res`` (or the image size): a smaller image would tell a person nothing.
     ``architecture="orig"`` has no image before the last block: its plan is the full size.
     """
@@ -451,7 +452,9 @@ def plan_preview(
 
     def rank(key: tuple[int, str]) -> tuple[int, float]:
         res, times = results[key]
-        return res, -times.get(res, 0.0)
+        # More threads must be clearly faster to be kept: when another process takes a core,
+        # every parallel region waits for it, and a 25 ms frame can take 800 ms.
+        return res, -times.get(res, 0.0) * (MORE_THREADS_PENALTY if key[0] > 1 else 1.0)
 
     best = max(results, key=rank)
     chosen, times = results[best]

@@ -330,6 +330,12 @@ def test_preview_plan_keeps_the_setting_that_reaches_the_larger_block():
     # 32 px fits 35 ms with two threads, in either precision; bfloat16's 25 ms is faster
     assert (plan.resolution, plan.threads, plan.precision) == (32, 2, "bfloat16")
     assert plan.tried[(1, "float32")][32] == pytest.approx(45) and len(plan.tried) == 4
+    # Where two threads are only a little faster than one, one thread is kept.
+    costs[(1, "bfloat16")] = {4: 1, 8: 2, 16: 8, 32: 28, 64: 200}
+    r = BySetting(G, {})
+    plan = wspace.plan_preview(G, 50, renderer=r, clock=lambda: r.now, threads=(1, 2),
+                               precisions=("float32", "bfloat16"))
+    assert (plan.resolution, plan.threads, plan.precision) == (32, 1, "bfloat16")
     assert torch.get_num_threads() == before  # the caller's count is left as it was
 
 
