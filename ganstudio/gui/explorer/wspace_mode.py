@@ -218,8 +218,8 @@ class ExplorerWSpace:
     def _on_w_panel_changed(self, key: str, changes: dict) -> None:
         if self._w_mode and self._state is not None:
             self.edit(key, **changes)
-            if key.startswith(("style-mixing", "mix", "noise", "direction")):
-                self._group = None  # a spin box step is its own undo step
+            if key != "mixing-seed":
+                self._group = None  # each choice is its own undo step (a seed's steps merge)
 
     def _on_w_slider_changed(self, index: int, value: float) -> None:
         if not self._w_mode or self._state is None:

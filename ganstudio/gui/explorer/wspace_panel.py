@@ -254,20 +254,21 @@ class WSpacePanel(QWidget):
 
     # ------------------------------------------------------------ slots
     def _on_mix_toggled(self, on: bool) -> None:
-        self.changed.emit("mix", {"mix_seed": self.mix_seed() if on else None})
+        self.changed.emit("style-mixing", {"mix_seed": self.mix_seed() if on else None})
 
     def _on_mix_seed_changed(self, seed: int) -> None:
         if not self.mix_check.isChecked():
             self.mix_check.blockSignals(True)
             self.mix_check.setChecked(True)  # choosing a mixing seed means mixing
             self.mix_check.blockSignals(False)
-        self.changed.emit("mix-seed", {"mix_seed": int(seed)})
+        self.changed.emit("mixing-seed", {"mix_seed": int(seed)})
 
     def _on_range(self, field: str, value: int) -> None:
         self._update_range_labels()
         if field.startswith("mix"):
             self.mix_preset_combo.setCurrentIndex(0)
-        self.changed.emit(field.replace("_", "-"), {field: int(value)})
+        key = "mixing-layers" if field.startswith("mix") else "direction-layers"
+        self.changed.emit(key, {field: int(value)})
 
     def _on_preset_activated(self, index: int) -> None:
         data = self.mix_preset_combo.itemData(index)
@@ -285,7 +286,7 @@ class WSpacePanel(QWidget):
             self.mix_check.setChecked(True)
             self.mix_check.blockSignals(False)
             changes["mix_seed"] = self.mix_seed()
-        self.changed.emit("mix-layers", changes)
+        self.changed.emit("mixing-layers", changes)
 
     def _on_noise_changed(self, _index: int) -> None:
         mode = self.noise_combo.currentData()
