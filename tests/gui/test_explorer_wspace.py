@@ -109,6 +109,7 @@ def test_style_mixing_controls_give_the_core_frame(qtbot, tab, loaded):
     assert "layers 2–5 from seed 7" in tab.caption.text()
     child(tab, QCheckBox, "mixCheck").setChecked(False)
     assert np.array_equal(settle(qtbot, tab), plain)
+    assert tab.undo_stack.undoText() == "Edit style mixing"
     tab.undo()  # mixing back on
     assert tab.state.mix_seed == 7
     assert np.array_equal(settle(qtbot, tab), expected)
