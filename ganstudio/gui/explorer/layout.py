@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ganstudio.gui.common.labels import ElidedLabel
 from ganstudio.gui.explorer.controls import LatentControls
 from ganstudio.gui.explorer.direction_panel import DirectionSliderPanel
 from ganstudio.gui.explorer.grid import SampleGridPanel
@@ -136,7 +137,7 @@ class ExplorerLayout(QWidget):
         self.open_button = QPushButton("Open…")
         self.open_button.setObjectName("explorerToolbarOpenButton")
         self.open_button.setToolTip("Open a checkpoint, generator export or run folder")
-        self.source_label = QLabel("")
+        self.source_label = ElidedLabel("")  # a long file name shortens, not the window widens
         self.source_label.setObjectName("explorerSource")
         self.source_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.load_progress = QProgressBar()

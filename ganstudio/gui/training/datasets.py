@@ -6,9 +6,10 @@ import traceback
 from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal
-from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import QProgressBar, QPushButton, QWidget
 
 from ganstudio.gui.common import dialogs
+from ganstudio.gui.common.labels import WrapLabel
 from ganstudio.gui.training.form import ConfigForm
 from ganstudio.gui.training.threads import FunctionWorker, start_in_thread
 from ganstudio.gui.training.worker import friendly_message
@@ -49,6 +50,7 @@ class DatasetStatus(QObject):
 
     changed = Signal()  # ``ready`` or ``downloading`` may differ now
     status_message = Signal(str, int)  # text, timeout in ms
+    points_ready = Signal(str, object)  # a 2-D toy's name and real points (n, 2), for its view
 
     def __init__(self, form: ConfigForm, view: QWidget) -> None:
         super().__init__(view)
@@ -60,9 +62,8 @@ class DatasetStatus(QObject):
         self.ready = True
         self.downloading = False
 
-        self.label = QLabel()
+        self.label = WrapLabel()
         self.label.setObjectName("downloadLabel")
-        self.label.setWordWrap(True)
         self.bar = QProgressBar()
         self.bar.setObjectName("downloadProgress")
         self.bar.setRange(0, 0)
@@ -124,6 +125,7 @@ class DatasetStatus(QObject):
         self.ready = True
         if name.startswith("toy-"):
             self._form.data_preview.show_points(result)
+            self.points_ready.emit(name, result)
         else:
             self._form.data_preview.show_images(result)
         self.changed.emit()

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QGroupBox,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ganstudio.gui.common.labels import WrapLabel
 from ganstudio.gui.training.data_preview import DataPreview
 
 LOSS_TITLES = {
@@ -113,9 +113,8 @@ class ConfigForm(QWidget):
         self.stability = StabilityGroup(self)
         st = self.stability
 
-        self.error_label = QLabel()
+        self.error_label = WrapLabel()
         self.error_label.setObjectName("configErrorLabel")
-        self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet("color: #d0312d;")
         self.error_label.hide()
 
@@ -210,8 +209,7 @@ class ConfigForm(QWidget):
         train_form.addRow("Seed", self.seed_spin)
 
         for form in (data_form, model_form, train_form):
-            form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-            form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            _give_way(form)
         self._data_form = data_form
 
         layout = QVBoxLayout(self)
@@ -433,6 +431,14 @@ class ConfigForm(QWidget):
         self.ema_decay_spin.setEnabled(self.ema_check.isChecked())
 
 
+def _give_way(form: QFormLayout) -> None:
+    """Fields beside their labels; in a narrow pane a wide field moves under its label
+    instead of clipping (the form fits beside the live view on a 1024-pixel screen)."""
+    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+
+
 def _matching_preset(combo: QComboBox, cfg: Any) -> int:
     """The index of the preset ``cfg`` equals (device aside), or -1 for a custom config."""
     from ganstudio.core.config import preset
@@ -529,8 +535,7 @@ class StabilityGroup(QWidget):
         self.body = QGroupBox()
         self.body.setObjectName("stabilityBody")
         form = QFormLayout(self.body)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        _give_way(form)
         form.addRow("Discriminator", self.spectral_norm_check)
         form.addRow("", self.minibatch_std_check)
         form.addRow("R1 penalty γ", self.r1_widget)

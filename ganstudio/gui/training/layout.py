@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from ganstudio.gui.common import settings
 from ganstudio.gui.common.image_view import SampleHistory
+from ganstudio.gui.common.labels import PathLinkLabel
 from ganstudio.gui.training.datasets import DatasetStatus
 from ganstudio.gui.training.form import ConfigForm
 from ganstudio.gui.training.live_plots import LivePlots
@@ -68,6 +69,15 @@ class TrainingLayout(QWidget):
         if not state.isEmpty():
             self.splitter.restoreState(state)
 
+    def size_form_pane(self) -> None:
+        """Once the form holds its choices: give it the width it asks for, unless the person
+        set one (the splitter then narrows it only when the window is too small)."""
+        if not settings.get("training/splitter").isEmpty():
+            return
+        page = self.form_scroll.widget()
+        want = page.sizeHint().width() + self.form_scroll.verticalScrollBar().sizeHint().width() + 4
+        self.splitter.setSizes([want, max(1, self.splitter.width() - want)])
+
     def _build_form_page(self) -> QScrollArea:
         download_row = QHBoxLayout()
         download_row.addWidget(self.dataset.label, 1)
@@ -101,7 +111,7 @@ class TrainingLayout(QWidget):
         self.progress_bar.setValue(0)
         self.progress_bar.setFormat("No run yet")
         self.progress_bar.setTextVisible(True)
-        self.run_label = QLabel("Runs are saved in a folder of their own.")
+        self.run_label = PathLinkLabel("Runs are saved in a folder of their own.")
         self.run_label.setObjectName("runLabel")
         self.run_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
         self.run_label.setOpenExternalLinks(False)

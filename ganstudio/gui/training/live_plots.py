@@ -46,11 +46,11 @@ def _make_plot(name: str, title: str, y_label: str, parent: QWidget) -> pg.PlotW
     item.setLabel("bottom", "step")
     for axis in ("left", "bottom"):
         item.getAxis(axis).enableAutoSIPrefix(False)
-    item.addLegend(offset=(-10, 10), labelTextSize="9pt")
+    item.addLegend(offset=(-10, 10), labelTextSize="9pt", colCount=2)  # one line: fits a short plot
     item.setDownsampling(auto=True, mode="peak")
     item.setClipToView(True)
     item.setMenuEnabled(True)
-    plot.setMinimumHeight(120)
+    plot.setMinimumHeight(70)  # three of them fit a 1024 x 600 screen with the quality plot
     return plot
 
 
@@ -90,10 +90,10 @@ class LivePlots(QWidget):
         for plot in (self.loss_plot, self.d_plot):  # the step axis is drawn once, at the bottom
             plot.getPlotItem().hideAxis("bottom")
             plot.getPlotItem().setContentsMargins(0, 0, 0, 8)  # room for the lowest tick's text
-        self.speed_plot.setMinimumHeight(150)  # it holds the step axis too
+        self.speed_plot.setMinimumHeight(95)  # it holds the step axis too
         for plot in (self.loss_plot, self.d_plot, self.speed_plot):
             splitter.addWidget(plot)
-        splitter.setSizes([300, 200, 170])
+        splitter.setSizes([260, 200, 210])  # in a short window the throughput plot (with the step axis) keeps room
         self.splitter = splitter
 
         for plot, names in ((self.loss_plot, ("loss_D", "loss_G")),

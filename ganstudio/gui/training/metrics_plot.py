@@ -11,8 +11,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QSplitter, QVBoxLayout, QWidget
 
+from ganstudio.gui.common.labels import WrapLabel
 from ganstudio.gui.training.probe import (
     KIND_CLASSIFIER,
     KIND_DIVERSITY,
@@ -31,7 +32,7 @@ LAYOUTS: dict[str, tuple[str, str, list[tuple[str, str, str, bool, str]]]] = {
         ("classes_covered", "digits covered", "#2ca02c", False, "right"),
         ("class_kl", "class KL", "#ff7f0e", False, "right"),
     ]),
-    KIND_MODES: ("modes covered", "high quality %", [
+    KIND_MODES: ("modes", "high quality %", [  # axis titles fit a short plot; the legend says more
         ("modes_covered", "modes covered", "#2ca02c", False, "left"),
         ("high_quality_pct", "high quality %", "#9467bd", False, "right"),
     ]),
@@ -48,14 +49,13 @@ BANNER_STYLE = ("QLabel#collapseWarning { background: #fff3cd; color: #664d03; b
                 " border-radius: 4px; padding: 6px 8px; }")
 
 
-class CollapseBanner(QLabel):
+class CollapseBanner(WrapLabel):
     """A warning strip above the live view; shown while the last check says collapse
     (after the warm-up, or at once when the samples had been varied before)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__("", parent)
         self.setObjectName("collapseWarning")
-        self.setWordWrap(True)
         self.setStyleSheet(BANNER_STYLE)
         self.setTextFormat(Qt.TextFormat.RichText)
         self._seen_varied = False
@@ -110,18 +110,21 @@ class MetricsPanel(QWidget):
         self.every_spin.setValue(self._every["image"])
         self.every_spin.setToolTip("How often the training thread measures sample quality and diversity")
         self.every_spin.valueChanged.connect(self._on_every_changed)
-        self.summary = QLabel("Quality figures appear after the first evaluation.")
+        self.summary = WrapLabel("Quality figures appear after the first evaluation.")
         self.summary.setObjectName("metricsSummary")
-        self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
+        # The readout has the whole width to itself (two lines, not five in a narrow
+        # column), and the cadence sits on the bottom line like the samples' on the right.
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.summary, 1)
         row.addWidget(QLabel("Measure every"))
         row.addWidget(self.every_spin)
+        row.addStretch(1)
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(4)
+        self._layout.addWidget(self.summary)
         self._layout.addLayout(row)
 
     # ----------------------------------------------------------------- configuration
@@ -203,7 +206,7 @@ class MetricsPanel(QWidget):
 
         self.plot = pg.PlotWidget(parent=self)
         self.plot.setObjectName("metricsPlot")
-        self.plot.setMinimumHeight(150)
+        self.plot.setMinimumHeight(90)  # a 1024 x 600 screen holds it under the loss plots
         item = self.plot.getPlotItem()
         item.setLabel("bottom", "step")
         for axis in ("left", "bottom", "right"):
@@ -216,6 +219,13 @@ class MetricsPanel(QWidget):
         item.vb.sigResized.connect(self._on_view_resized)
         self._apply_theme()
         self._layout.insertWidget(0, self.plot, 1)
+        column = self.parentWidget()
+        if isinstance(column, QSplitter) and column.count() == 2:
+            # until now this pane held two lines of text: give the new plot its share
+            total = sum(column.sizes())
+            mine = column.indexOf(self)
+            sizes = [int(total * 0.62), total - int(total * 0.62)]
+            column.setSizes(sizes if mine == 1 else sizes[::-1])
         self._build_curves()
 
     def _build_curves(self) -> None:

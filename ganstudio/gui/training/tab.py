@@ -7,12 +7,12 @@ class wires them to the worker that trains.
 
 from __future__ import annotations
 
-import html
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QThread, QUrl, Signal
+import numpy as np
+from PySide6.QtCore import QThread, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QWidget
 
@@ -51,6 +51,8 @@ class TrainingTab(TrainingLayout):
     def _connect(self) -> None:
         self.form.valid_changed.connect(self._on_form_valid_changed)
         self.dataset.changed.connect(self._update_buttons)
+        self.dataset.points_ready.connect(self._on_toy_points_ready)
+        self.form.dataset_changed.connect(self._on_form_dataset_changed)
         self.dataset.status_message.connect(self.status_message)
         self.start_button.clicked.connect(self._on_start_clicked)
         self.pause_button.clicked.connect(self.toggle_pause)
@@ -84,6 +86,7 @@ class TrainingTab(TrainingLayout):
             except ConfigError:
                 cfg = None
         self.form.set_config(cfg or preset("mnist-dcgan"))
+        self.size_form_pane()
         self._core_ready = True
         self.resume_button.setEnabled(True)
         self._update_buttons()
@@ -226,6 +229,37 @@ class TrainingTab(TrainingLayout):
             except ValueError:
                 pass
 
+    # ----------------------------------------------------------------- the view before a run
+    def _shows_a_run(self) -> bool:
+        return self.is_training or self.run.run_dir is not None or self.follower.run_dir is not None
+
+    def _on_form_dataset_changed(self, name: str) -> None:
+        """Until a run is shown, the view beside the plots matches the form's data: the
+        sample grid's place for images, the data space for a 2-D toy."""
+        if self._shows_a_run():
+            return
+        try:
+            self.metrics_panel.set_config(self.form.raw_config())  # its cadence and figures
+        except ValueError:
+            pass
+        if name.startswith("toy-"):
+            self.toy_view.clear()  # the points come with the preview
+            self.view_stack.setCurrentWidget(self.toy_view)
+        else:
+            self.view_stack.setCurrentWidget(self.samples)
+
+    def _on_toy_points_ready(self, name: str, points: Any) -> None:
+        """The toy's real points over an empty D map (neutral: D has not judged anything yet)."""
+        from ganstudio.core.trainer import TOY_EXTENT
+
+        if self._shows_a_run() or self.form.dataset_combo.currentData() != name:
+            return
+        ext = TOY_EXTENT.get(name, 3.0)
+        self.toy_view.clear()
+        self.toy_view.set_view({"real": points, "heat": np.full((2, 2), 0.5, np.float32),
+                                "extent": (-ext, ext, -ext, ext)})
+        self.view_stack.setCurrentWidget(self.toy_view)
+
     # ----------------------------------------------------------------- drag and drop
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt override)
         if any(url.isLocalFile() for url in event.mimeData().urls()):
@@ -293,8 +327,7 @@ class TrainingTab(TrainingLayout):
         self.run.reset()
 
     def _set_run_label(self, run_dir: Path, verb: str, note: str = "") -> None:
-        url = QUrl.fromLocalFile(str(run_dir)).toString()
-        self.run_label.setText(f'{verb}: <a href="{url}">{run_dir}</a>{html.escape(note)}')
+        self.run_label.set_path(verb, str(run_dir), note)
 
     @staticmethod
     def _read_only_note(writer: Any) -> str:
