@@ -6,6 +6,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QSpinBox, QToolButton, QWidget
 
+from ganstudio.core.config import PRESETS
+
 
 @pytest.fixture
 def form(qtbot):  # noqa: ANN001, ANN201
@@ -30,7 +32,7 @@ def _stable(name: str):  # noqa: ANN202
     )
 
 
-@pytest.mark.parametrize("name", ["mnist-dcgan", "mnist-mlp", "toy-ring", "toy-grid"])
+@pytest.mark.parametrize("name", list(PRESETS))
 def test_presets_round_trip_through_the_form(form, name: str) -> None:  # noqa: ANN001
     from ganstudio.core.config import preset
 

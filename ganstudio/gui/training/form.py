@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from ganstudio.gui.common.labels import WrapLabel
 from ganstudio.gui.training.data_preview import DataPreview
+from ganstudio.gui.training.stylegan2_form import StyleGAN2Group, nearest, resolutions_for
 
 LOSS_TITLES = {
     "bce": "Non-saturating (BCE)",
@@ -37,7 +38,11 @@ LOSS_TITLES = {
     "wgan-gp": "Wasserstein + gradient penalty",
     "lsgan": "Least squares",
 }
-ARCH_TITLES = {"dcgan": "DCGAN (convolutional)", "mlp": "MLP (classic GAN)"}
+ARCH_TITLES = {"dcgan": "DCGAN (convolutional)", "mlp": "MLP (classic GAN)",
+               "stylegan2": "StyleGAN2 (style-based)"}
+# The preset a person's switch to (or from) StyleGAN2 starts from: its learning rates, betas
+# and widths are another recipe than the DCGAN's, so the old values would train it badly.
+ARCH_PRESETS = {"dcgan": "mnist-dcgan", "mlp": "mnist-mlp", "stylegan2": "mnist-stylegan2"}
 INVALID_STYLE = "border: 1px solid #d0312d; border-radius: 3px;"
 
 
@@ -78,6 +83,7 @@ class ConfigForm(QWidget):
         self._loading = False
         self._valid = False
         self.error: Any = None  # the ConfigError shown, if any
+        self._resolutions_for: tuple[str, str] = ("", "")  # (arch, dataset) the list is for
 
         self.preset_combo = _combo("presetCombo")
         self.preset_combo.setPlaceholderText("Custom")
@@ -112,6 +118,7 @@ class ConfigForm(QWidget):
         self.seed_spin = _spin(0, 2**31 - 1, "seedSpin")
         self.stability = StabilityGroup(self)
         st = self.stability
+        self.stylegan2 = StyleGAN2Group(self)
 
         self.error_label = WrapLabel()
         self.error_label.setObjectName("configErrorLabel")
@@ -144,6 +151,7 @@ class ConfigForm(QWidget):
             "train.ema_decay": self.ema_decay_spin,
             "train.device": self.device_combo,
             "train.seed": self.seed_spin,
+            **self.stylegan2.fields(),
         }
         self._tooltips = {
             self.latent_spin: "Size of the noise vector z the generator maps to a sample",
@@ -153,7 +161,10 @@ class ConfigForm(QWidget):
             "fall linearly to 0 (0 = constant); sharpens the last samples",
             self.seed_spin: "Seeds the weights, the data order and the fixed sample noise",
             self.ema_decay_spin: "Decay of the exponential moving average of G's weights",
+            self.resolution_combo: "Size of the generated images; the training images are "
+            "centre-cropped and resized to it",
             **st.tooltips(),
+            **self.stylegan2.tooltips(),
         }
         for widget, tip in self._tooltips.items():
             widget.setToolTip(tip)
@@ -216,6 +227,7 @@ class ConfigForm(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(data_box)
         layout.addWidget(model_box)
+        layout.addWidget(self.stylegan2)
         layout.addWidget(train_box)
         layout.addWidget(self.stability)
         layout.addWidget(self.error_label)
@@ -237,8 +249,7 @@ class ConfigForm(QWidget):
             self.model_combo.addItem(ARCH_TITLES.get(arch, arch), arch)
         for loss in C.LOSSES:
             self.loss_combo.addItem(LOSS_TITLES.get(loss, loss), loss)
-        for res in C.RESOLUTIONS:
-            self.resolution_combo.addItem(f"{res} × {res}", res)
+        self._fill_resolutions(C.RESOLUTIONS, C.RESOLUTIONS[0])
         for value, title in devices:
             self.device_combo.addItem(title, value)
         self._loading = False
@@ -251,6 +262,7 @@ class ConfigForm(QWidget):
         for check in self.stability.checkboxes():
             check.toggled.connect(self._on_field_changed)
         self.preset_combo.activated.connect(self._on_preset_chosen)
+        self.model_combo.activated.connect(self._on_arch_chosen)
         self.dataset_combo.activated.connect(self._on_dataset_chosen)
         self.folder_button.clicked.connect(self._on_browse_clicked)
         self.folder_edit.editingFinished.connect(lambda: self.dataset_changed.emit("folder"))
@@ -268,7 +280,11 @@ class ConfigForm(QWidget):
         _select(self.model_combo, m.arch)
         _select(self.loss_combo, t.loss)
         self.latent_spin.setValue(m.latent_dim)
-        _select(self.resolution_combo, m.resolution)
+        # the config's own resolution is offered even where the form would not offer it (a
+        # run trained from the command line), so that the form gives back what it was shown
+        choices = resolutions_for(m.arch, d.name)
+        self._fill_resolutions(tuple(sorted({*choices, m.resolution})), m.resolution)
+        self._resolutions_for = (m.arch, d.name)
         self.batch_spin.setValue(t.batch_size)
         self.lr_g_spin.setValue(t.lr_g)
         self.lr_d_spin.setValue(t.lr_d)
@@ -283,6 +299,7 @@ class ConfigForm(QWidget):
             self.device_combo.setCurrentIndex(0)
         self.seed_spin.setValue(t.seed)
         self.stability.set_values(cfg)
+        self.stylegan2.set_values(cfg)
         self.preset_combo.setCurrentIndex(_matching_preset(self.preset_combo, cfg))
         self._loading = False
         self._update_visibility()
@@ -303,8 +320,12 @@ class ConfigForm(QWidget):
             resolution=self.resolution_combo.currentData(),
             channels=channels or d["model"]["channels"],
         )
-        stability_model, stability_train = self.stability.values()
+        arch = d["model"]["arch"]
+        stability_model, stability_train = self.stability.values(arch)
         d["model"].update(stability_model)
+        sg2_model, sg2_train = self.stylegan2.values()
+        d["model"].update(sg2_model)
+        d["train"].update(sg2_train)
         d["train"].update(
             loss=self.loss_combo.currentData(),
             batch_size=self.batch_spin.value(),
@@ -324,8 +345,12 @@ class ConfigForm(QWidget):
         return RunConfig.from_dict(d)
 
     def config(self) -> Any:
-        """The validated RunConfig; raises ConfigError."""
-        return self.raw_config().validate()
+        """The validated RunConfig that the trainer accepts; raises ConfigError."""
+        from ganstudio.core.stylegan2_train import check_trainable
+
+        cfg = self.raw_config().validate()
+        check_trainable(cfg)  # e.g. a conditional StyleGAN2: valid to explore, not to train here
+        return cfg
 
     get_config = config
 
@@ -383,6 +408,28 @@ class ConfigForm(QWidget):
         self.set_config(preset(self.preset_combo.itemData(index)))
         self.config_changed.emit()
 
+    def _on_arch_chosen(self, _index: int) -> None:
+        """A person picked an architecture. Into or out of StyleGAN2 the form starts from that
+        architecture's preset, keeping the data and the device (and, on other data than the
+        preset's, the resolution nearest the one shown)."""
+        from ganstudio.core.config import RunConfig, preset
+
+        arch = self.model_combo.currentData()
+        old = self._base.model.arch if self._base is not None else arch
+        name = self.dataset_combo.currentData() or ""
+        if arch == old or "stylegan2" not in (arch, old) or name.startswith("toy-"):
+            return
+        current = self.raw_config().to_dict()
+        d = preset(ARCH_PRESETS[arch]).to_dict()
+        if name != d["data"]["name"]:
+            d["model"]["resolution"] = nearest(current["model"]["resolution"], resolutions_for(arch, name))
+        d["data"] = current["data"]
+        d["model"]["channels"] = current["model"]["channels"]
+        d["train"]["device"] = current["train"]["device"]
+        d["train"]["seed"] = current["train"]["seed"]
+        self.set_config(RunConfig.from_dict(d))
+        self.config_changed.emit()
+
     def _on_dataset_chosen(self, _index: int) -> None:
         from ganstudio.core.config import RunConfig, preset
 
@@ -402,6 +449,15 @@ class ConfigForm(QWidget):
             self.dataset_changed.emit(name)
         self.config_changed.emit()
         self.dataset_chosen.emit(name)
+
+    def _fill_resolutions(self, choices: tuple[int, ...], selected: int) -> None:
+        combo = self.resolution_combo
+        combo.blockSignals(True)  # the caller validates once the list is complete
+        combo.clear()
+        for res in choices:
+            combo.addItem(f"{res} × {res}", res)
+        _select(combo, selected)
+        combo.blockSignals(False)
 
     def use_image_folder(self, folder: str) -> None:
         """Train on the images in ``folder`` (dropped on the tab): the dataset becomes an image
@@ -423,10 +479,18 @@ class ConfigForm(QWidget):
 
     def _update_visibility(self) -> None:
         name = self.dataset_combo.currentData() or ""
+        arch = self.model_combo.currentData() or ""
         is_folder, is_toy = name == "folder", name.startswith("toy-")
         self._data_form.setRowVisible(self.folder_widget, is_folder)
         self._data_form.setRowVisible(self.colour_combo, is_folder)
+        if (arch, name) != self._resolutions_for:  # another model or data: their resolutions
+            choices = resolutions_for(arch, name)
+            self._fill_resolutions(choices, nearest(self.resolution_combo.currentData() or 32, choices))
+            self._resolutions_for = (arch, name)
         self.resolution_combo.setEnabled(not is_toy)
+        self.stylegan2.setVisible(arch == "stylegan2" and not is_toy)
+        self.stylegan2.set_resolution(self.resolution_combo.currentData() or 0)
+        self.stability.set_arch(arch)
         self.stability.diffaug_widget.setEnabled(not is_toy)  # DiffAugment is for images
         self.ema_decay_spin.setEnabled(self.ema_check.isChecked())
 
@@ -542,6 +606,7 @@ class StabilityGroup(QWidget):
         form.addRow("DiffAugment", self.diffaug_widget)
         form.addRow("PacGAN packing", self.pack_spin)
         form.addRow("Label smoothing", self.label_smoothing_spin)
+        self._form = form
         self.body.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -574,11 +639,19 @@ class StabilityGroup(QWidget):
         if m.spectral_norm or m.minibatch_std or m.pack > 1 or t.r1_gamma or t.label_smoothing or policies:
             self.set_expanded(True)
 
-    def values(self) -> tuple[dict[str, Any], dict[str, Any]]:
-        """The (model, train) fields the group sets."""
+    def set_arch(self, arch: str) -> None:
+        """StyleGAN2's discriminator has its own minibatch-std layer and no spectral norm or
+        packing: those rows hide (their values come back with another architecture)."""
+        for widget in (self.spectral_norm_check, self.minibatch_std_check, self.pack_spin):
+            self._form.setRowVisible(widget, arch != "stylegan2")
+
+    def values(self, arch: str = "") -> tuple[dict[str, Any], dict[str, Any]]:
+        """The (model, train) fields the group sets for a model of ``arch``."""
         diffaug = ",".join(p for p, check in self.diffaug_checks.items() if check.isChecked())
-        model = {"spectral_norm": self.spectral_norm_check.isChecked(),
-                 "minibatch_std": self.minibatch_std_check.isChecked(), "pack": self.pack_spin.value()}
+        hidden = arch == "stylegan2"  # the rows set_arch hides: the values stylegan2 needs
+        model = {"spectral_norm": self.spectral_norm_check.isChecked() and not hidden,
+                 "minibatch_std": self.minibatch_std_check.isChecked(),
+                 "pack": 1 if hidden else self.pack_spin.value()}
         train = {"r1_gamma": self.r1_gamma_spin.value(), "r1_every": self.r1_every_spin.value(),
                  "diffaug": diffaug, "label_smoothing": self.label_smoothing_spin.value()}
         return model, train
