@@ -64,13 +64,29 @@ SCRIPT = textwrap.dedent("""
         drawn = screen[r.y(): r.y() + r.height(), r.x(): r.x() + r.width()]
         same = drawn.shape == (7 * k, 5 * k) and np.array_equal(drawn, np.kron(checker, np.ones((k, k), np.uint8)))
         print(shot.devicePixelRatio(), k, same)
+    from ganstudio.gui.explorer.grid import SampleGridView
+    grid = SampleGridView()
+    grid.resize(301, 203)
+    grid.show()
+    square = (np.indices((6, 6)).sum(0) % 2 * 255).astype(np.uint8)  # samples are square
+    grid.set_tiles(np.stack([square[:, :, None]] * 4), 2)
+    app.processEvents()
+    shot = grid.grab()
+    image = shot.toImage().convertToFormat(QImage.Format.Format_Grayscale8)
+    rows = [bytes(image.constScanLine(y))[: image.width()] for y in range(image.height())]
+    screen = np.frombuffer(b"".join(rows), np.uint8).reshape(image.height(), image.width())
+    cells = [grid.device_cell_rect(i) for i in range(4)]
+    k = cells[0].width() // 6
+    same = all(np.array_equal(screen[r.y(): r.y() + r.height(), r.x(): r.x() + r.width()],
+                              np.kron(square, np.ones((k, k), np.uint8))) for r in cells)
+    print(shot.devicePixelRatio(), k, same)
 """)
 
 
 def test_images_are_drawn_with_square_pixels_at_125_percent():
     out = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
-    lines = out.stdout.split("\n")[:2]
+    lines = out.stdout.split("\n")[:3]  # the image views and the explorer's sample grid
     for line in lines:
         dpr, k, same = line.split()
         assert float(dpr) == 1.25

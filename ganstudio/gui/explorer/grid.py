@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ganstudio.gui.common import pixels
 from ganstudio.gui.explorer.image import to_display_image
 
 GAP = 2
@@ -57,15 +58,25 @@ class SampleGridView(QWidget):
     def grid_size(self) -> int:
         return self._n
 
-    def cell_rect(self, index: int) -> QRect:
+    def device_cell_rect(self, index: int) -> QRect:
+        """Where cell ``index`` is drawn, in device pixels: a whole number of device pixels
+        per sample pixel when enlarged, so samples stay crisp at any display scale."""
         if not self._n:
             return QRect()
-        side = min(self.width(), self.height())
-        cell = (side - GAP * (self._n - 1)) / self._n
-        x0 = (self.width() - side) / 2
-        y0 = (self.height() - side) / 2
+        dpr = self.devicePixelRatioF()
+        gap = round(GAP * dpr)
+        room = (min(self.width(), self.height()) * dpr - gap * (self._n - 1)) / self._n
+        tile = self._cells[0].width() if self._cells else 0
+        cell = int(room // tile) * tile if tile and room >= tile else max(1, int(room))
+        total = cell * self._n + gap * (self._n - 1)
+        x0 = round((self.width() * dpr - total) / 2)
+        y0 = round((self.height() * dpr - total) / 2)
         r, c = divmod(index, self._n)
-        return QRectF(x0 + c * (cell + GAP), y0 + r * (cell + GAP), cell, cell).toRect()
+        return QRect(x0 + c * (cell + gap), y0 + r * (cell + gap), cell, cell)
+
+    def cell_rect(self, index: int) -> QRect:
+        """Cell ``index`` in the widget's (logical) pixels, for clicks and the hover frame."""
+        return pixels.to_logical(self.device_cell_rect(index), self.devicePixelRatioF()).toRect()
 
     def index_at(self, x: float, y: float) -> int:
         for i in range(len(self._cells)):
@@ -84,12 +95,15 @@ class SampleGridView(QWidget):
             painter.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No samples yet")
             return
+        painter.save()
+        pixels.device_painter(painter, self.devicePixelRatioF())
         for i, img in enumerate(self._cells):
-            rect = self.cell_rect(i)
+            rect = self.device_cell_rect(i)
             painter.setRenderHint(
                 QPainter.RenderHint.SmoothPixmapTransform, rect.width() < img.width()
             )
             painter.drawImage(rect, img)
+        painter.restore()
         if 0 <= self._hover < len(self._cells):
             painter.setPen(QPen(pal.color(QPalette.ColorRole.Highlight), 2))
             painter.setBrush(QColor(0, 0, 0, 0))
