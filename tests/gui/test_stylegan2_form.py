@@ -33,6 +33,10 @@ def _resolutions(form) -> list[int]:  # noqa: ANN001
     return [combo.itemData(i) for i in range(combo.count())]
 
 
+def _widths(form) -> str:  # noqa: ANN001
+    return form.findChild(QLabel, "featureMapsLabel").text().replace("\u00a0", " ")
+
+
 def _row_shown(form, name: str) -> bool:  # noqa: ANN001
     widget = form.findChild(QWidget, name)
     return widget.isVisibleTo(widget.parentWidget())
@@ -49,8 +53,7 @@ def test_the_preset_shows_the_stylegan2_group_and_hides_what_does_not_apply(form
     assert form.findChild(QSpinBox, "mappingLayersSpin").value() == 2
     assert form.findChild(QSpinBox, "channelBaseSpin").value() == 512
     assert form.findChild(QSpinBox, "channelMaxSpin").value() == 64
-    assert form.findChild(QLabel, "featureMapsLabel").text() == (
-        "Feature maps: 64 at 4–8 px, 32 at 16 px, 16 at 32 px")
+    assert _widths(form) == "Feature maps: 64 at 4–8 px, 32 at 16 px, 16 at 32 px"
     for name in ("spectralNormCheck", "minibatchStdCheck", "packSpin"):
         assert not _row_shown(form, name), f"{name} is shown for a StyleGAN2, which does not use it"
     assert _row_shown(form, "r1GammaSpin")  # R1 is StyleGAN2's own regulariser
@@ -68,13 +71,15 @@ def test_the_group_sets_every_stylegan2_field(form) -> None:  # noqa: ANN001
     form.findChild(QSpinBox, "channelMaxSpin").setValue(32)
     form.findChild(QComboBox, "architectureCombo").setCurrentIndex(1)
     form.findChild(QDoubleSpinBox, "styleMixingSpin").setValue(0.9)
+    assert not form.findChild(QSpinBox, "plEverySpin").isEnabled(), "how often, for a penalty that is off"
     form.findChild(QDoubleSpinBox, "plWeightSpin").setValue(2.0)
+    assert form.findChild(QSpinBox, "plEverySpin").isEnabled()
     form.findChild(QSpinBox, "plEverySpin").setValue(8)
     cfg = form.get_config()
     m, t = cfg.model, cfg.train
     assert (m.w_dim, m.mapping_layers, m.channel_base, m.channel_max, m.architecture) == (64, 4, 1024, 32, "orig")
     assert (t.style_mixing, t.pl_weight, t.pl_every) == (pytest.approx(0.9), 2.0, 8)
-    assert form.findChild(QLabel, "featureMapsLabel").text() == "Feature maps: 32 at 4–32 px"
+    assert _widths(form) == "Feature maps: 32 at 4–32 px"
     form.set_config(cfg)
     assert form.get_config().to_dict() == cfg.to_dict()
     assert form.findChild(QComboBox, "presetCombo").currentIndex() == -1  # a custom config now
@@ -90,7 +95,7 @@ def test_a_channel_base_below_the_resolution_is_marked_at_its_field(form) -> Non
     assert form.error.field == "model.channel_base"
     assert form.invalid_field() is spin and spin.styleSheet()
     assert "at least one feature map" in form.findChild(QLabel, "configErrorLabel").text()
-    assert "raise the channel base" in form.findChild(QLabel, "featureMapsLabel").text()
+    assert "raise the channel base" in _widths(form)
 
 
 def test_switching_to_stylegan2_starts_from_its_recipe_and_never_from_a_rejected_value(form) -> None:  # noqa: ANN001

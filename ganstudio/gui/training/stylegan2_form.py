@@ -28,6 +28,7 @@ from ganstudio.gui.common.labels import WrapLabel
 # twice their size as the 64-pixel DCGAN does (an upscaled digit has nothing more to learn, and
 # 60,000 of them at 256 px would hold 4 GB in memory). A folder of images may take any size.
 FIXED_DATA_MAX = 64
+NBSP = "\u00a0"
 
 ARCHITECTURE_TITLES = {
     "skip": "Skip (every resolution adds RGB)",
@@ -81,7 +82,8 @@ def feature_maps_text(resolution: int, base: int, cap: int) -> str:
             runs.append([width, res, res])
         res *= 2
     parts = [f"{w} at {a} px" if a == b else f"{w} at {a}–{b} px" for w, a, b in runs]
-    text = "Feature maps: " + ", ".join(parts)
+    # a narrow form wraps the line between the parts, never inside one ("32 at 16 | px")
+    text = "Feature maps: " + ", ".join(p.replace(" ", NBSP) for p in parts)
     if runs[-1][0] == 0:
         text += " (none at the top: raise the channel base)"
     return text
@@ -144,12 +146,13 @@ class StyleGAN2Group(QGroupBox):
         form.addRow("Mapping layers", self.mapping_spin)
         form.addRow("Channel base", self.channel_base_spin)
         form.addRow("Channel cap", self.channel_max_spin)
-        form.addRow(self.widths_label)
+        form.addRow("", self.widths_label)  # under the fields it describes
         form.addRow("Output", self.architecture_combo)
         form.addRow("Style mixing", self.style_mixing_spin)
         form.addRow("Path length", self.pl_widget)
         for spin in (self.channel_base_spin, self.channel_max_spin):
             spin.valueChanged.connect(self._update_widths)
+        self.pl_weight_spin.valueChanged.connect(self._update_pl_every)
         self._resolution = 32
 
     def fields(self) -> dict[str, QWidget]:
@@ -179,6 +182,7 @@ class StyleGAN2Group(QGroupBox):
         self.style_mixing_spin.setValue(t.style_mixing)
         self.pl_weight_spin.setValue(t.pl_weight)
         self.pl_every_spin.setValue(t.pl_every)
+        self._update_pl_every(t.pl_weight)
         self.set_resolution(m.resolution)
 
     def values(self) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -195,6 +199,9 @@ class StyleGAN2Group(QGroupBox):
         """The model's resolution, for the line of feature maps per resolution."""
         self._resolution = resolution or 0
         self._update_widths()
+
+    def _update_pl_every(self, weight: float) -> None:
+        self.pl_every_spin.setEnabled(weight > 0)  # how often matters only when it is on
 
     def _update_widths(self, *_args: object) -> None:
         self.widths_label.setText(feature_maps_text(self._resolution, self.channel_base_spin.value(),
