@@ -44,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     t = sub.add_parser("train", help="train headless, writing a run folder")
-    t.add_argument("--preset", default=None, help="mnist-dcgan (default), mnist-mlp, toy-ring, toy-grid")
+    t.add_argument("--preset", default=None, help="mnist-dcgan (default), mnist-mlp, mnist-stylegan2, toy-ring, toy-grid")
     t.add_argument("--config", type=Path, help="a config.json (as written into every run folder)")
     t.add_argument("--out", type=Path, help="run folder to write (default runs/<preset>-<time>)")
     t.add_argument("--resume", type=Path, metavar="RUN", help="continue the run in this folder")
