@@ -17,9 +17,9 @@ def redo_shortcuts() -> list[QKeySequence]:
 
 
 def typed_keys(keys: list[QKeySequence]) -> list[QKeySequence]:
-    """``keys`` less the dedicated keys of some keyboards (Undo, Copy, Zoom In, Save...),
-    which the standard bindings include but nobody looks up."""
-    return [k for k in keys if not k.isEmpty() and k[0].key().value <= Qt.Key.Key_F35.value]
+    """``keys`` less the dedicated keys of some keyboards (Undo, Copy, Zoom In, Save, and
+    F13 and up, Sun's Undo and Copy), which the standard bindings include but nobody looks up."""
+    return [k for k in keys if not k.isEmpty() and k[0].key().value <= Qt.Key.Key_F12.value]
 
 
 def shortcut_text(keys: list[QKeySequence]) -> str:
