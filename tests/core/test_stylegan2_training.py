@@ -232,3 +232,29 @@ def test_a_conditional_stylegan2_does_not_train_on_unlabelled_data():
     cfg.validate()  # a conditional model is a valid model (to explore) ...
     with pytest.raises(ConfigError, match="model.c_dim"):
         Trainer(cfg)  # ... but our datasets have no labels to train it on
+
+
+def test_two_gloo_processes_train_a_stylegan2_and_agree_on_every_tensor(tmp_path):
+    # Each rank moves w_avg with its own batch; a checkpoint takes rank 0's buffers everywhere.
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from safetensors.torch import load_file
+
+    cfg = tiny_sg2(steps=4, checkpoint_every=2, style_mixing=0.5, pl_weight=2.0, pl_every=2)
+    (tmp_path / "cfg.json").write_text(cfg.to_json())
+    worker = Path(__file__).with_name("dist_worker.py")
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+           str(worker), str(tmp_path / "cfg.json"), str(tmp_path / "run")]
+    out = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=240,
+                         env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-4000:]
+    r0, r1 = load_file(tmp_path / "rank0.safetensors"), load_file(tmp_path / "rank1.safetensors")
+    assert any(k.endswith("w_avg") for k in r0)
+    for k in r0:
+        assert torch.equal(r0[k], r1[k]), k
+    resumed = Trainer.resume(tmp_path / "run", steps=1)
+    assert torch.equal(_w_avg(resumed.G), next(v for k, v in r0.items() if k.endswith("w_avg")))
+    assert np.isfinite(resumed.step()["loss_G"])
