@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 
@@ -56,6 +57,41 @@ def _dark_palette() -> QPalette:
     return p
 
 
+_gc_timer: QTimer | None = None
+
+
+def collect_garbage_on_gui_thread() -> None:
+    """Python's cyclic garbage collector runs in whichever thread happens to allocate when a
+    threshold is crossed. When it frees Python wrappers of Qt objects in a worker thread (a
+    training or render thread) while the GUI thread deletes Qt objects, Qt's object mutex and
+    Python's GIL can deadlock the two threads and the window freezes for good. So automatic
+    collection is turned off and a GUI-thread timer collects instead: the scheme of pyqtgraph's
+    GarbageCollector, written out here because importing pyqtgraph before the window is shown
+    would slow the start."""
+    global _gc_timer
+    if _gc_timer is not None:
+        return
+    thresholds = gc.get_threshold()
+
+    def collect() -> None:
+        counts = gc.get_count()
+        # The oldest generation whose count passed its threshold, as the automatic collector does.
+        generation = -1
+        for g in range(3):
+            if counts[g] > thresholds[g]:
+                generation = g
+            else:
+                break
+        if generation >= 0:
+            gc.collect(generation)
+
+    gc.disable()
+    _gc_timer = QTimer()
+    _gc_timer.setInterval(500)
+    _gc_timer.timeout.connect(collect)
+    _gc_timer.start()
+
+
 def is_dark() -> bool:
     hints = QGuiApplication.styleHints()
     return hints.colorScheme() == Qt.ColorScheme.Dark
@@ -90,6 +126,7 @@ def ensure_app(argv: list[str] | None = None) -> QApplication:
         app.setWindowIcon(app_icon())
         apply_theme(app)
         QGuiApplication.styleHints().colorSchemeChanged.connect(lambda _scheme: apply_theme(app))
+        collect_garbage_on_gui_thread()
         app.setProperty("ganstudio_configured", True)
     return app
 

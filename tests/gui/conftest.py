@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -24,6 +25,18 @@ def _settings_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> None:
     folder = tmp_path_factory.mktemp("qsettings")
     for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
         QSettings.setPath(fmt, QSettings.Scope.UserScope, str(folder))
+
+
+@pytest.fixture(autouse=True)
+def _garbage_on_the_gui_thread(qapp) -> Iterator[None]:  # noqa: ANN001
+    """As in the app: cyclic garbage is collected on the GUI thread only (a collection in a
+    worker thread that frees Qt wrappers can deadlock with the GUI thread); after each test the
+    windows it left behind are collected here, not in the next test's worker threads."""
+    from ganstudio.gui.app import collect_garbage_on_gui_thread
+
+    collect_garbage_on_gui_thread()
+    yield
+    gc.collect()
 
 
 @pytest.fixture(autouse=True)
