@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,24 @@ def atomic_write(path: str | os.PathLike[str]) -> contextlib.AbstractContextMana
     extension (Pillow, ffmpeg) see the right one.
     """
     return atomic_path(path, suffix=f".tmp{Path(path).suffix}")
+
+
+@contextlib.contextmanager
+def reading_as_format_errors(path: Path, expected: str) -> Iterator[None]:
+    """Turn what goes wrong while reading ``path`` into one :class:`FileFormatError`.
+
+    ``expected`` is the sentence (without its full stop) that says what the file
+    should have been; a missing file gets its own sentence. A FileFormatError
+    raised inside passes through unchanged.
+    """
+    try:
+        yield
+    except FileFormatError:
+        raise
+    except FileNotFoundError as exc:
+        raise FileFormatError(f"{path.name} does not exist.") from exc
+    except (OSError, ValueError, TypeError, UnicodeDecodeError) as exc:
+        raise FileFormatError(expected + ".") from exc
 
 
 # ---------------------------------------------------------------- images
@@ -320,7 +338,7 @@ def load_latents(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
         f"{p.name} is not a latent vector file: expected a .npy array of shape (dim,) "
         "or (K, dim), or a .json file saved by GAN Studio"
     )
-    try:
+    with reading_as_format_errors(p, expected):
         if suffix == ".npy":
             rows = np.load(p, allow_pickle=False)
             if not isinstance(rows, np.ndarray) or rows.dtype.kind not in "fiu":
@@ -350,12 +368,6 @@ def load_latents(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
             )
         else:
             raise FileFormatError(expected + ".")
-    except FileFormatError:
-        raise
-    except FileNotFoundError as exc:
-        raise FileFormatError(f"{p.name} does not exist.") from exc
-    except (OSError, ValueError, TypeError, UnicodeDecodeError) as exc:
-        raise FileFormatError(expected + ".") from exc
     if not np.all(np.isfinite(z)) or not np.all(np.isfinite(keyframes)):
         raise FileFormatError(f"{p.name} holds values that are not finite numbers.")
     return {"z": z, "keyframes": keyframes}

@@ -22,7 +22,13 @@ from typing import Any
 
 import numpy as np
 
-from .export import LATENT_FORMAT, LATENT_VERSION, FileFormatError, atomic_write
+from .export import (
+    LATENT_FORMAT,
+    LATENT_VERSION,
+    FileFormatError,
+    atomic_write,
+    reading_as_format_errors,
+)
 
 W_SUFFIXES = (".npy", ".npz", ".json")
 
@@ -91,7 +97,7 @@ def load_w_latents(path: str | os.PathLike[str], num_ws: int, w_dim: int) -> dic
         f"a single w ({w_dim},), or a JSON file saved by GAN Studio"
     )
     state: dict[str, Any] = {}
-    try:
+    with reading_as_format_errors(p, expected):
         suffix = p.suffix.lower()
         if suffix == ".npy":
             arr = _numeric(np.load(p, allow_pickle=False), expected)
@@ -117,12 +123,6 @@ def load_w_latents(path: str | os.PathLike[str], num_ws: int, w_dim: int) -> dic
             state = doc.get("state") if isinstance(doc.get("state"), dict) else {}
         else:
             raise FileFormatError(expected + ".")
-    except FileFormatError:
-        raise
-    except FileNotFoundError as exc:
-        raise FileFormatError(f"{p.name} does not exist.") from exc
-    except (OSError, ValueError, TypeError, UnicodeDecodeError) as exc:
-        raise FileFormatError(expected + ".") from exc
     rows = _as_rows(arr, num_ws, w_dim)
     if rows is None:
         raise FileFormatError(expected + f"; it holds an array of shape {arr.shape}.")
