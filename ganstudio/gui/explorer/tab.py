@@ -16,8 +16,6 @@ from PySide6.QtCore import QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
-    QDragEnterEvent,
-    QDropEvent,
     QImage,
     QKeySequence,
     QUndoStack,
@@ -27,6 +25,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QProgressDialog, QWidge
 from ganstudio.core import export, latent
 from ganstudio.core.latent import LatentState
 from ganstudio.gui.common import dialogs, settings
+from ganstudio.gui.common.file_drops import FileDropTarget
 from ganstudio.gui.common.keys import redo_shortcuts
 from ganstudio.gui.explorer.directions import ExplorerDirections
 from ganstudio.gui.explorer.features import ExplorerFeatures
@@ -65,7 +64,9 @@ def default_cache_dir() -> Path:
     return Path(base or Path.home() / ".cache" / "ganstudio") / "directions"
 
 
-class ExplorerTab(ExplorerWSpace, ExplorerDirections, ExplorerFeatures, ExplorerLayout):
+class ExplorerTab(
+    FileDropTarget, ExplorerWSpace, ExplorerDirections, ExplorerFeatures, ExplorerLayout
+):
     """The Explorer tab. The main window calls :meth:`open_path`, :meth:`set_generator`
     and :meth:`shutdown`."""
 
@@ -413,15 +414,8 @@ class ExplorerTab(ExplorerWSpace, ExplorerDirections, ExplorerFeatures, Explorer
             show_error(self, "Open generator", message)
 
     # ================================================================ drag and drop
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt override)
-        if any(url.isLocalFile() for url in event.mimeData().urls()):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt override)
-        paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
-        if paths:
-            event.acceptProposedAction()
-            self.open_path(paths[0])
+    def open_dropped(self, path: str) -> None:
+        self.open_path(path)
 
     # ================================================================ wiring
     def _connect(self) -> None:

@@ -13,10 +13,10 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QThread, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from ganstudio.gui.common import dialogs, settings
+from ganstudio.gui.common.file_drops import FileDropTarget
 from ganstudio.gui.training import controller
 from ganstudio.gui.training.controller import TrainingRun
 from ganstudio.gui.training.layout import TrainingLayout
@@ -26,7 +26,7 @@ from ganstudio.gui.training.threads import start_in_thread
 from ganstudio.gui.training.worker import TrainingJob, TrainingWorker
 
 
-class TrainingTab(TrainingLayout):
+class TrainingTab(FileDropTarget, TrainingLayout):
     status_message = Signal(str, int)  # text, timeout in ms (0: until replaced)
     training_state_changed = Signal(bool)
     stats_changed = Signal(str, int, float)  # device, step, images/s
@@ -261,16 +261,6 @@ class TrainingTab(TrainingLayout):
         self.view_stack.setCurrentWidget(self.toy_view)
 
     # ----------------------------------------------------------------- drag and drop
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt override)
-        if any(url.isLocalFile() for url in event.mimeData().urls()):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt override)
-        paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
-        if paths:
-            event.acceptProposedAction()
-            self.open_dropped(paths[0])
-
     def open_dropped(self, path: str) -> None:
         """A file or folder dropped on the tab (see drops.py for what each becomes)."""
         from ganstudio.gui.training import drops
