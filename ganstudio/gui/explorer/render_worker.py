@@ -28,6 +28,7 @@ from PySide6.QtCore import (
 )
 
 from ganstudio.gui.explorer.image import to_display_image
+from ganstudio.gui.explorer.job_cache import load_cached, save_cached
 from ganstudio.gui.explorer.wspace_render import WGridRequest, WRenderMixin
 
 # Every worker alive, so that a script ending without shutdown() does not
@@ -454,23 +455,13 @@ def directions_job(
 
         name = core_directions.default_layer(generator) if layer is None else layer
         digest = latent.weights_hash(generator)
-        cache = None
-        if cache_dir:
-            cache = directions_cache_file(cache_dir, digest, name, n_samples, k)
-            if cache.is_file():
-                try:
-                    return replace(latent.Directions.load(cache), weights_hash=digest)
-                except Exception:  # a damaged cache entry is recomputed
-                    pass
-        if not compute:
-            return None
+        cache = directions_cache_file(cache_dir, digest, name, n_samples, k) if cache_dir else None
+        hit = load_cached(cache, lambda p: replace(latent.Directions.load(p), weights_hash=digest))
+        if hit is not None or not compute:
+            return hit
         found = latent.pca_directions(generator, n_samples, k, progress, stop, layer=name)
         found = replace(found, weights_hash=digest)
-        if cache is not None:
-            try:
-                found.save(cache)
-            except OSError:
-                pass  # a read-only cache only costs a recomputation next time
+        save_cached(found, cache)
         return found
 
     return job

@@ -14,6 +14,8 @@ from typing import Any, NamedTuple
 import numpy as np
 from PySide6.QtCore import QMutexLocker
 
+from ganstudio.gui.explorer.job_cache import load_cached, save_cached
+
 ProgressFn = Callable[[int, int], None]
 StopFn = Callable[[], bool]
 
@@ -200,19 +202,11 @@ def w_directions_job(generator: Any, cache_dir: str | None, compute: bool,
 
         digest = latent.weights_hash(generator)
         cache = Path(cache_dir) / f"{digest}-w-{n_samples}-{k}.npz" if cache_dir else None
-        if cache is not None and cache.is_file():
-            try:
-                return WDirections.load(cache)
-            except Exception:  # a damaged cache entry is recomputed
-                pass
-        if not compute:
-            return None
+        hit = load_cached(cache, WDirections.load)
+        if hit is not None or not compute:
+            return hit
         found = w_directions(generator, n_samples, k, progress, stop, weights_hash=digest)
-        if cache is not None:
-            try:
-                found.save(cache)
-            except OSError:
-                pass  # a read-only cache only costs a recomputation next time
+        save_cached(found, cache)
         return found
 
     return job
