@@ -154,16 +154,7 @@ class ExplorerFeatures:
         side = min(self._loaded.generator.sample_shape[1:])
         wanted = MIN_STRIP_SIDE if target.suffix.lower() == ".png" else MIN_EXPORT_SIDE
         scale = max(1, math.ceil(wanted / side))
-        dialog = QProgressDialog(f"Exporting {target.name}…", "Cancel", 0, 100, self)
-        dialog.setObjectName("exportProgress")
-        dialog.setWindowTitle("Export")
-        # Not modal: exploring goes on while the export (of a copy of the path) runs,
-        # and setValue() never re-enters the event loop.
-        dialog.setWindowModality(Qt.WindowModality.NonModal)
-        dialog.setMinimumDuration(300)
-        dialog.setAutoClose(False)
-        dialog.setAutoReset(False)
-        self._export_dialog = dialog
+        dialog = self._open_export_dialog(target)
         worker = self._tasks.start(
             "export",
             export_job(
@@ -181,6 +172,19 @@ class ExplorerFeatures:
         )
         dialog.canceled.connect(worker.cancel)
         return True
+
+    def _open_export_dialog(self, target: Path) -> QProgressDialog:
+        dialog = QProgressDialog(f"Exporting {target.name}…", "Cancel", 0, 100, self)
+        dialog.setObjectName("exportProgress")
+        dialog.setWindowTitle("Export")
+        # Not modal: exploring goes on while the export (of a copy of the path) runs,
+        # and setValue() never re-enters the event loop.
+        dialog.setWindowModality(Qt.WindowModality.NonModal)
+        dialog.setMinimumDuration(300)
+        dialog.setAutoClose(False)
+        dialog.setAutoReset(False)
+        self._export_dialog = dialog
+        return dialog
 
     def _on_export_progress(self, done: int, total: int) -> None:
         if self._export_dialog is not None:

@@ -354,7 +354,7 @@ class ExplorerWSpace:
         wanted = MIN_STRIP_SIDE if target.suffix.lower() == ".png" else MIN_EXPORT_SIDE
         scale = max(1, math.ceil(wanted / side))
         s = self._state
-        dialog = self._w_export_dialog(target)
+        dialog = self._open_export_dialog(target)
         worker = self._tasks.start(
             "export",
             w_export_job(self._loaded.generator, np.asarray(frames_z, np.float32), str(target),
@@ -366,20 +366,6 @@ class ExplorerWSpace:
         )
         dialog.canceled.connect(worker.cancel)
         return True
-
-    def _w_export_dialog(self, target: Path) -> Any:
-        from PySide6.QtCore import Qt
-        from PySide6.QtWidgets import QProgressDialog
-
-        dialog = QProgressDialog(f"Exporting {target.name}…", "Cancel", 0, 100, self)
-        dialog.setObjectName("exportProgress")
-        dialog.setWindowTitle("Export")
-        dialog.setWindowModality(Qt.WindowModality.NonModal)
-        dialog.setMinimumDuration(300)
-        dialog.setAutoClose(False)
-        dialog.setAutoReset(False)
-        self._export_dialog = dialog
-        return dialog
 
     # ================================================================ directions in W
     def _directions_for_new_generator(self) -> None:
