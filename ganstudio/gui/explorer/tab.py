@@ -216,12 +216,16 @@ class ExplorerTab(
             state = LatentState.from_seed(self.controls.seed_spin.value(), dim, self.controls.psi())
         else:
             state = self._state.with_(offsets=())
+        self._show_first_state(loaded, state, self._describe(loaded))
+
+    def _show_first_state(self, loaded: Any, state: Any, desc: str) -> None:
+        """Show the first state of the generator just set, in z or in W (wspace_mode.py);
+        ``desc`` describes the generator, and its file is the one opened next time."""
         self._set_state(state, record=None)
         self._update_undo_actions()
         self._prepare_target()
         self.grid_panel.request()
         self._update_path()
-        desc = self._describe(loaded)
         self.source_label.setText(desc)
         self.show_explorer()
         source = getattr(loaded, "source", None)

@@ -129,20 +129,8 @@ class ExplorerWSpace:
             self.undo_stack.clear()
             self.interpolation.set_keyframes(np.zeros((0, shape[0] * shape[1]), np.float32), [])
             state = WState(seed=self.controls.seed_spin.value(), psi=self.controls.psi())
-        self._set_state(state, record=None)
-        self._update_undo_actions()
-        self._prepare_target()
-        self.grid_panel.request()
-        self._update_path()
         desc = self._describe(loaded) + f"   ·   W {shape[1]} × {shape[0]} styles"
-        self.source_label.setText(desc)
-        self.show_explorer()
-        source = getattr(loaded, "source", None)
-        if source:
-            from ganstudio.gui.common import settings
-
-            settings.set_value("explorer/last_path", str(source))
-        self.generator_changed.emit(desc)
+        self._show_first_state(loaded, state, desc)
         return True
 
     def _w_leave(self) -> None:
