@@ -200,22 +200,10 @@ class ConfigForm(QWidget):
         train_form.addRow("Batch size", self.batch_spin)
         train_form.addRow("Learning rate G", self.lr_g_spin)
         train_form.addRow("Learning rate D", self.lr_d_spin)
-        betas = QHBoxLayout()
-        betas.setContentsMargins(0, 0, 0, 0)
-        betas.addWidget(self.beta1_spin)
-        betas.addWidget(self.beta2_spin)
-        betas_widget = QWidget()
-        betas_widget.setLayout(betas)
-        train_form.addRow("Adam β₁, β₂", betas_widget)
+        train_form.addRow("Adam β₁, β₂", _side_by_side(self.beta1_spin, self.beta2_spin))
         train_form.addRow("n_critic", self.n_critic_spin)
         train_form.addRow("LR decay (share)", self.lr_decay_spin)
-        ema_row = QHBoxLayout()
-        ema_row.setContentsMargins(0, 0, 0, 0)
-        ema_row.addWidget(self.ema_check)
-        ema_row.addWidget(self.ema_decay_spin)
-        ema_widget = QWidget()
-        ema_widget.setLayout(ema_row)
-        train_form.addRow("EMA", ema_widget)
+        train_form.addRow("EMA", _side_by_side(self.ema_check, self.ema_decay_spin))
         train_form.addRow("Device", self.device_combo)
         train_form.addRow("Seed", self.seed_spin)
 
@@ -493,6 +481,17 @@ class ConfigForm(QWidget):
         self.stability.set_arch(arch)
         self.stability.diffaug_widget.setEnabled(not is_toy)  # DiffAugment is for images
         self.ema_decay_spin.setEnabled(self.ema_check.isChecked())
+
+
+def _side_by_side(*widgets: QWidget) -> QWidget:
+    """One form row holding ``widgets`` in a line, without margins of its own."""
+    row = QHBoxLayout()
+    row.setContentsMargins(0, 0, 0, 0)
+    for widget in widgets:
+        row.addWidget(widget)
+    holder = QWidget()
+    holder.setLayout(row)
+    return holder
 
 
 def _give_way(form: QFormLayout) -> None:
