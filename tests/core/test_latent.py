@@ -7,33 +7,11 @@ import threading
 import numpy as np
 import pytest
 import torch
-from torch import nn
+from tiny_generator import TinyGenerator
 
 from ganstudio.core import latent
 
-
-class TinyGenerator(nn.Module):
-    """(N, 8) -> (N, 1, 6, 6) in [-1, 1], with a hidden activation for PCA to read."""
-
-    def __init__(self, latent_dim: int = 8, seed: int = 0) -> None:
-        super().__init__()
-        torch.manual_seed(seed)
-        self.latent_dim = latent_dim
-        self.sample_shape = (1, 6, 6)
-        self.main = nn.Sequential(
-            nn.Linear(latent_dim, 32), nn.ReLU(), nn.Linear(32, 36), nn.Tanh()
-        )
-
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.main(z).reshape(z.shape[0], *self.sample_shape)
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_same_seed_same_z_and_different_seeds_differ():

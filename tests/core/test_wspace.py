@@ -16,13 +16,7 @@ from ganstudio.core.wspace_directions import WDirections, direction_strip, w_dir
 from ganstudio.core.wspace_files import load_w_latents, save_w_latents
 from ganstudio.core.wspace_project import project_w
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def tiny(resolution: int = 16, **kw) -> StyleGAN2Generator:
