@@ -92,6 +92,20 @@ def main_window(qtbot, no_questions):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
+def form(qtbot):  # noqa: ANN001, ANN201
+    """The training form on its own, set to the MNIST DCGAN preset and shown."""
+    from ganstudio.core.config import preset
+    from ganstudio.gui.training.form import ConfigForm
+
+    form = ConfigForm()
+    qtbot.addWidget(form)
+    form.populate([("auto", "auto"), ("cpu", "cpu")])
+    form.set_config(preset("mnist-dcgan"))
+    form.show()
+    return form
+
+
+@pytest.fixture
 def training_tab(main_window):  # noqa: ANN001, ANN201
     main_window.tabs.setCurrentWidget(main_window.training_tab)  # a first launch shows the Explorer
     return main_window.training_tab

@@ -9,19 +9,6 @@ from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QSpinBox, QToolButton, 
 from ganstudio.core.config import PRESETS
 
 
-@pytest.fixture
-def form(qtbot):  # noqa: ANN001, ANN201
-    from ganstudio.core.config import preset
-    from ganstudio.gui.training.form import ConfigForm
-
-    form = ConfigForm()
-    qtbot.addWidget(form)
-    form.populate([("auto", "auto"), ("cpu", "cpu")])
-    form.set_config(preset("mnist-dcgan"))
-    form.show()
-    return form
-
-
 def _stable(name: str):  # noqa: ANN202
     from ganstudio.core.config import preset
 

@@ -7,19 +7,6 @@ import pytest
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QSpinBox, QWidget
 
 
-@pytest.fixture
-def form(qtbot):  # noqa: ANN001, ANN201
-    from ganstudio.core.config import preset
-    from ganstudio.gui.training.form import ConfigForm
-
-    form = ConfigForm()
-    qtbot.addWidget(form)
-    form.populate([("auto", "auto"), ("cpu", "cpu")])
-    form.set_config(preset("mnist-dcgan"))
-    form.show()
-    return form
-
-
 def _choose(combo: QComboBox, value: object) -> None:
     """Pick an item as a person does (the combo's activated signal follows the change)."""
     index = combo.findData(value)
