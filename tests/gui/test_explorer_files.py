@@ -10,35 +10,16 @@ import time
 
 import numpy as np
 import pytest
+from explorer_helpers import tiny_loaded, wait_frame
 from PIL import Image
 from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QPushButton, QSpinBox
 
-from ganstudio.core.checkpoint import LoadedGenerator, export_generator
-from ganstudio.core.config import ModelConfig, RunConfig
-from ganstudio.core.networks import build_generator
+from ganstudio.core.checkpoint import export_generator
 from ganstudio.gui.explorer import render_worker
 from ganstudio.gui.explorer import tab as explorer_tab
 from ganstudio.gui.explorer.tab import ExplorerTab
-
-
-def tiny_loaded(latent_dim: int = 8, seed: int = 0) -> LoadedGenerator:
-    import torch
-
-    torch.manual_seed(seed)
-    config = RunConfig(
-        model=ModelConfig(
-            arch="mlp",
-            latent_dim=latent_dim,
-            resolution=28,
-            channels=1,
-            mlp_hidden=32,
-            mlp_layers=1,
-        )
-    )
-    generator = build_generator(config).eval().requires_grad_(False)
-    return LoadedGenerator(generator, config, 10, None)
 
 
 @pytest.fixture(autouse=True)
@@ -72,11 +53,6 @@ def tab(qtbot, tmp_path, errors):
     wait_frame(qtbot, widget)
     yield widget
     widget.shutdown()
-
-
-def wait_frame(qtbot, tab: ExplorerTab) -> np.ndarray:
-    qtbot.waitUntil(lambda: tab.image.painted_id >= tab.last_request_id > 0, timeout=10000)
-    return tab.image.array().copy()
 
 
 def wait_idle(qtbot, tab: ExplorerTab) -> None:

@@ -8,24 +8,13 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np
 import pytest
+from explorer_helpers import make_tab, tiny_loaded, wait_frame
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QSlider, QSpinBox
 
-from ganstudio.core.checkpoint import LoadedGenerator
-from ganstudio.core.config import ModelConfig, RunConfig
-from ganstudio.core.networks import build_generator
 from ganstudio.gui.explorer import tab as explorer_tab
-from ganstudio.gui.explorer.tab import UNDO_LIMIT, ExplorerTab
+from ganstudio.gui.explorer.tab import UNDO_LIMIT
 from ganstudio.gui.explorer.undo import edit_name
-
-
-def tiny_loaded(latent_dim: int = 8) -> LoadedGenerator:
-    import torch
-
-    torch.manual_seed(0)
-    config = RunConfig(model=ModelConfig(arch="mlp", latent_dim=latent_dim, resolution=28,
-                                         channels=1, mlp_hidden=32, mlp_layers=1))
-    return LoadedGenerator(build_generator(config).eval().requires_grad_(False), config, 10, None)
 
 
 @pytest.fixture(autouse=True)
@@ -38,19 +27,9 @@ def isolated_settings(tmp_path_factory):
 @pytest.fixture
 def tab(qtbot, tmp_path, monkeypatch):
     monkeypatch.setattr(explorer_tab, "show_error", lambda *_a: None)
-    widget = ExplorerTab(autoload=False, cache_dir=tmp_path / "cache")
-    qtbot.addWidget(widget)
-    widget.resize(1000, 700)
-    widget.show()
-    widget.set_generator(tiny_loaded())
-    wait_frame(qtbot, widget)
+    widget = make_tab(qtbot, tmp_path / "cache", tiny_loaded())
     yield widget
     widget.shutdown()
-
-
-def wait_frame(qtbot, tab: ExplorerTab) -> np.ndarray:
-    qtbot.waitUntil(lambda: tab.image.painted_id >= tab.last_request_id > 0, timeout=10000)
-    return tab.image.array().copy()
 
 
 def test_edits_are_named_steps(qtbot, tab):
