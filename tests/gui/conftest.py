@@ -92,6 +92,18 @@ def main_window(qtbot, no_questions):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
+def errors(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """The (title, text) of each error box the Explorer tab would show, instead of showing it."""
+    from ganstudio.gui.explorer import tab as explorer_tab
+
+    seen: list[tuple[str, str]] = []
+    monkeypatch.setattr(
+        explorer_tab, "show_error", lambda _p, title, text: seen.append((title, text))
+    )
+    return seen
+
+
+@pytest.fixture
 def form(qtbot):  # noqa: ANN001, ANN201
     """The training form on its own, set to the MNIST DCGAN preset and shown."""
     from ganstudio.core.config import preset

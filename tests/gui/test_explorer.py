@@ -24,15 +24,6 @@ def isolated_settings(tmp_path_factory):
 
 
 @pytest.fixture
-def errors(monkeypatch):
-    seen: list[tuple[str, str]] = []
-    monkeypatch.setattr(
-        explorer_tab, "show_error", lambda _p, title, text: seen.append((title, text))
-    )
-    return seen
-
-
-@pytest.fixture
 def tab(qtbot, tmp_path, errors):
     widget = make_tab(qtbot, tmp_path / "cache", tiny_loaded())
     yield widget

@@ -41,15 +41,6 @@ def wait_frame(qtbot, tab: ExplorerTab) -> np.ndarray:
 
 
 @pytest.fixture
-def errors(monkeypatch):
-    seen: list[tuple[str, str]] = []
-    monkeypatch.setattr(
-        explorer_tab, "show_error", lambda _p, title, text: seen.append((title, text))
-    )
-    return seen
-
-
-@pytest.fixture
 def warnings(monkeypatch):
     seen: list[str] = []
     monkeypatch.setattr(ExplorerTab, "_warn", lambda _self, _title, text: seen.append(text))

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import QPushButton, QSpinBox
 
 from ganstudio.core.checkpoint import export_generator
 from ganstudio.gui.explorer import render_worker
-from ganstudio.gui.explorer import tab as explorer_tab
 from ganstudio.gui.explorer.tab import ExplorerTab
 
 
@@ -27,15 +26,6 @@ def isolated_settings(tmp_path_factory):
     folder = str(tmp_path_factory.mktemp("settings"))
     for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
         QSettings.setPath(fmt, QSettings.Scope.UserScope, folder)
-
-
-@pytest.fixture
-def errors(monkeypatch):
-    seen: list[tuple[str, str]] = []
-    monkeypatch.setattr(
-        explorer_tab, "show_error", lambda _p, title, text: seen.append((title, text))
-    )
-    return seen
 
 
 def make_tab(qtbot, tmp_path) -> ExplorerTab:

@@ -15,7 +15,6 @@ from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QPushButton
 
 from ganstudio.core.export import to_uint8
-from ganstudio.gui.explorer import tab as explorer_tab
 from ganstudio.gui.explorer.render_worker import GENERATOR_SUFFIXES
 from ganstudio.gui.explorer.tab import ExplorerTab
 
@@ -30,13 +29,6 @@ def isolated_settings(tmp_path_factory):
     folder = str(tmp_path_factory.mktemp("settings"))
     for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
         QSettings.setPath(fmt, QSettings.Scope.UserScope, folder)
-
-
-@pytest.fixture
-def errors(monkeypatch):
-    seen: list[tuple[str, str]] = []
-    monkeypatch.setattr(explorer_tab, "show_error", lambda _p, title, text: seen.append((title, text)))
-    return seen
 
 
 def onnx_generator(path) -> np.ndarray:

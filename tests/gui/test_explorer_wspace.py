@@ -18,7 +18,6 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QSlider, QSpinBox
 from ganstudio.core import wspace
 from ganstudio.core.checkpoint import load_generator
 from ganstudio.core.wspace import WState
-from ganstudio.gui.explorer import tab as explorer_tab
 from ganstudio.gui.explorer import wspace_render
 from ganstudio.gui.explorer.tab import ExplorerTab
 
@@ -28,13 +27,6 @@ FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "stylegan2-ada" / "
 @pytest.fixture(scope="module")
 def loaded():
     return load_generator(FIXTURE)
-
-
-@pytest.fixture
-def errors(monkeypatch):
-    seen: list[tuple[str, str]] = []
-    monkeypatch.setattr(explorer_tab, "show_error", lambda _p, title, text: seen.append((title, text)))
-    return seen
 
 
 @pytest.fixture
