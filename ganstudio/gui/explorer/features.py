@@ -154,9 +154,8 @@ class ExplorerFeatures:
         side = min(self._loaded.generator.sample_shape[1:])
         wanted = MIN_STRIP_SIDE if target.suffix.lower() == ".png" else MIN_EXPORT_SIDE
         scale = max(1, math.ceil(wanted / side))
-        dialog = self._open_export_dialog(target)
-        worker = self._tasks.start(
-            "export",
+        self._start_export(
+            target,
             export_job(
                 self._loaded.generator,
                 frames_z,
@@ -165,15 +164,11 @@ class ExplorerFeatures:
                 scale,
                 True,  # GIFs repeat forever; the path's own loop is in its frames
             ),
-            self._on_export_succeeded,
-            progress=self._on_export_progress,
-            failed=self._on_export_failed,
-            cancelled=self._on_export_cancelled,
         )
-        dialog.canceled.connect(worker.cancel)
         return True
 
-    def _open_export_dialog(self, target: Path) -> QProgressDialog:
+    def _start_export(self, target: Path, job: Any) -> None:
+        """Run an export job (z or W) with a progress dialog whose Cancel stops it."""
         dialog = QProgressDialog(f"Exporting {target.name}…", "Cancel", 0, 100, self)
         dialog.setObjectName("exportProgress")
         dialog.setWindowTitle("Export")
@@ -184,7 +179,15 @@ class ExplorerFeatures:
         dialog.setAutoClose(False)
         dialog.setAutoReset(False)
         self._export_dialog = dialog
-        return dialog
+        worker = self._tasks.start(
+            "export",
+            job,
+            self._on_export_succeeded,
+            progress=self._on_export_progress,
+            failed=self._on_export_failed,
+            cancelled=self._on_export_cancelled,
+        )
+        dialog.canceled.connect(worker.cancel)
 
     def _on_export_progress(self, done: int, total: int) -> None:
         if self._export_dialog is not None:

@@ -342,17 +342,11 @@ class ExplorerWSpace:
         wanted = MIN_STRIP_SIDE if target.suffix.lower() == ".png" else MIN_EXPORT_SIDE
         scale = max(1, math.ceil(wanted / side))
         s = self._state
-        dialog = self._open_export_dialog(target)
-        worker = self._tasks.start(
-            "export",
+        self._start_export(
+            target,
             w_export_job(self._loaded.generator, np.asarray(frames_z, np.float32), str(target),
                          fps, scale, s.noise_mode, s.noise_seed),
-            self._on_export_succeeded,
-            progress=self._on_export_progress,
-            failed=self._on_export_failed,
-            cancelled=self._on_export_cancelled,
         )
-        dialog.canceled.connect(worker.cancel)
         return True
 
     # ================================================================ directions in W
