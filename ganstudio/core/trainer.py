@@ -251,11 +251,14 @@ class Trainer:
                         fake = self._generate(z, update_emas=False)
                 if r1:
                     real.requires_grad_(True)
-                real_logits = self._D_fwd(self._aug(real))
-                fake_logits = self._D_fwd(self._aug(fake.detach()))
+                # torch.compile does not differentiate twice: an R1 step runs D uncompiled (both
+                # passes, as a compiled pass would bump the batch-norm buffers the other saved).
+                D_pass = self.D if r1 else self._D_fwd
+                real_logits = D_pass(self._aug(real))
+                fake_logits = D_pass(self._aug(fake.detach()))
                 loss_D = losses.d_loss(t.loss, real_logits, fake_logits, t.label_smoothing)
                 if t.loss == "wgan-gp":
-                    loss_D = loss_D + t.gp_weight * losses.gradient_penalty(self._D_fwd, real, fake.detach().float())
+                    loss_D = loss_D + t.gp_weight * losses.gradient_penalty(self.D, real, fake.detach().float())
                 shown_D = loss_D  # lazy R1 would make the plotted loss jump every k-th step
                 if r1:
                     loss_D = loss_D + 0.5 * t.r1_gamma * t.r1_every * losses.r1_penalty(real_logits, real)

@@ -171,8 +171,9 @@ def test_resume_continues_exactly_with_mixing_and_path_length(tmp_path):
     assert torch.equal(_w_avg(second.G), _w_avg(straight.G))
 
 
-def test_bf16_autocast_step_is_finite():
-    trainer = Trainer(tiny_sg2(precision="bf16", pl_weight=2.0, pl_every=1, style_mixing=0.5))
+def test_bf16_autocast_and_diffaugment_steps_are_finite():
+    trainer = Trainer(tiny_sg2(precision="bf16", pl_weight=2.0, pl_every=1, style_mixing=0.5,
+                               diffaug="translation,cutout,color"))
     m = trainer.step()
     assert np.isfinite(m["loss_D"]) and np.isfinite(m["loss_G"])
 
