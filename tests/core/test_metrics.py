@@ -149,6 +149,9 @@ def test_collapse_warning_fires_on_a_constant_generator() -> None:
     check = metrics.collapse_check(same, real[:300], use_classifier=True)
     assert check.collapsed and check.ratio < 0.05
     assert "mode collapse" in check.message and "model.pack" in check.message
+    # A StyleGAN2 refuses packing and spectral norm: its advice names what it can use.
+    sg2 = metrics.collapse_check(same, real[:300], use_classifier=True, arch="stylegan2")
+    assert sg2.collapsed and "model.pack" not in sg2.message and "r1_gamma" in sg2.message
 
 
 def test_collapse_warning_fires_on_a_single_class() -> None:

@@ -82,7 +82,8 @@ class MetricsProbe:
         samples = metrics.generate(generator, self.n, latent_dim, seed=PROBE_SEED)
         if self.use_classifier:
             return self._evaluate_digits(samples, step)
-        check = metrics.collapse_check(samples, real_diversity=self.real_diversity, max_samples=self.n)
+        check = metrics.collapse_check(samples, real_diversity=self.real_diversity, max_samples=self.n,
+                                       arch=self.config.model.arch)
         row = _diversity_row(step, check)
         if self.kind == KIND_MODES:
             modes = metrics.mode_metrics(samples.numpy(), self.config.data.name)
@@ -96,7 +97,8 @@ class MetricsProbe:
         from ganstudio.core import metrics
 
         feats, probs = clf.embed(clf.load_classifier(), samples)
-        check = metrics.collapse_check(feats, real_diversity=self.real_diversity, max_samples=self.n)
+        check = metrics.collapse_check(feats, real_diversity=self.real_diversity, max_samples=self.n,
+                                       arch=self.config.model.arch)
         coverage = metrics.class_coverage(probs.numpy())
         counts = np.asarray(coverage["class_histogram"], dtype=np.float64)
         p = counts[counts > 0] / max(counts.sum(), 1.0)
