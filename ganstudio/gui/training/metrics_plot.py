@@ -49,6 +49,8 @@ BANNER_STYLE = ("QLabel#collapseWarning { background: #fff3cd; color: #664d03; b
                 " border-radius: 4px; padding: 6px 8px; }")
 
 
+QWIDGET_SIZE_MAX = (1 << 24) - 1  # Qt's QWIDGETSIZE_MAX: no maximum
+
 class CollapseBanner(WrapLabel):
     """A warning strip above the live view; shown while the last check says collapse
     (after the warm-up, or at once when the samples had been varied before)."""
@@ -126,6 +128,10 @@ class MetricsPanel(QWidget):
         self._layout.setSpacing(4)
         self._layout.addWidget(self.summary)
         self._layout.addLayout(row)
+        # Until the first figures come this pane is a caption and a spin box: cap its height so
+        # the splitter gives the room to the loss plots (on a 600 px screen they need it).
+        lines = self.fontMetrics().lineSpacing() * 3
+        self.setMaximumHeight(lines + self.every_spin.sizeHint().height() + 12)
 
     # ----------------------------------------------------------------- configuration
     def every_for(self, config: Any) -> int:
@@ -203,7 +209,6 @@ class MetricsPanel(QWidget):
             return
         import pyqtgraph as pg
 
-
         self.plot = pg.PlotWidget(parent=self)
         self.plot.setObjectName("metricsPlot")
         self.plot.setMinimumHeight(90)  # a 1024 x 600 screen holds it under the loss plots
@@ -219,6 +224,7 @@ class MetricsPanel(QWidget):
         item.vb.sigResized.connect(self._on_view_resized)
         self._apply_theme()
         self._layout.insertWidget(0, self.plot, 1)
+        self.setMaximumHeight(QWIDGET_SIZE_MAX)
         column = self.parentWidget()
         if isinstance(column, QSplitter) and column.count() == 2:
             # until now this pane held two lines of text: give the new plot its share
