@@ -9,18 +9,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import numpy as np
 import pytest
 from explorer_helpers import make_tab, tiny_loaded, wait_frame
-from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QPushButton, QSlider, QSpinBox
 
 from ganstudio.gui.explorer import tab as explorer_tab
 from ganstudio.gui.explorer.tab import ExplorerTab
-
-
-@pytest.fixture(autouse=True)
-def isolated_settings(tmp_path_factory):
-    folder = str(tmp_path_factory.mktemp("settings"))
-    for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
-        QSettings.setPath(fmt, QSettings.Scope.UserScope, folder)
 
 
 @pytest.fixture

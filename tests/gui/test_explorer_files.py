@@ -12,20 +12,13 @@ import numpy as np
 import pytest
 from explorer_helpers import tiny_loaded, wait_frame
 from PIL import Image
-from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QPushButton, QSpinBox
 
 from ganstudio.core.checkpoint import export_generator
 from ganstudio.gui.explorer import render_worker
 from ganstudio.gui.explorer.tab import ExplorerTab
-
-
-@pytest.fixture(autouse=True)
-def isolated_settings(tmp_path_factory):
-    folder = str(tmp_path_factory.mktemp("settings"))
-    for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
-        QSettings.setPath(fmt, QSettings.Scope.UserScope, folder)
 
 
 def make_tab(qtbot, tmp_path) -> ExplorerTab:
