@@ -34,9 +34,10 @@ def percentiles(values: list[float]) -> tuple[float, float]:
 
 
 def load_default():
-    from ganstudio.core.checkpoint import LoadedGenerator, load_generator
     from ganstudio.core.config import preset
-    from ganstudio.core.networks import build_generator
+    from ganstudio.core.io.checkpoint import LoadedGenerator
+    from ganstudio.core.io.loader import load_generator
+    from ganstudio.core.models.build import build_generator
     from ganstudio.resources import default_generator_path
 
     shipped = default_generator_path()

@@ -47,7 +47,7 @@ def make_config(steps: int, batch: int):  # noqa: ANN201
 
 class Bench:
     def __init__(self, args: argparse.Namespace, threads: int, run_dir: Path) -> None:
-        from ganstudio.core.trainer import Trainer
+        from ganstudio.core.training.trainer import Trainer
         from ganstudio.gui.app import create_main_window, ensure_app
 
         self.args = args

@@ -64,7 +64,7 @@ def main() -> None:
     import torch
 
     from ganstudio.core.metrics import evaluate, real_floor
-    from ganstudio.core.trainer import Trainer
+    from ganstudio.core.training.trainer import Trainer
 
     torch.set_num_threads(args.threads)
     config = build_config(args.preset, args.overrides, args.seed)

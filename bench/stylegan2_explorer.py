@@ -47,7 +47,7 @@ CONFIGS = {
 def build(resolution: int):
     import torch
 
-    from ganstudio.core.stylegan2 import StyleGAN2Generator
+    from ganstudio.core.models.stylegan2.networks import StyleGAN2Generator
 
     torch.manual_seed(0)
     spec = CONFIGS[resolution]
@@ -81,7 +81,7 @@ def timed(fn, runs: int, warmup: int = 2) -> list[float]:
 def bench_config(resolution: int, runs: int, frames: int, budget: float) -> dict:
     import torch
 
-    from ganstudio.core import wspace
+    from ganstudio.core.latent import wspace
     from ganstudio.gui.explorer.wspace_render import WFrameRequest, WFrames
 
     G, name = build(resolution)
@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import torch
 
-    from ganstudio.core import wspace
+    from ganstudio.core.latent import wspace
 
     if args.threads:
         torch.set_num_threads(args.threads)

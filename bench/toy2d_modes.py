@@ -64,7 +64,7 @@ def run_seed(args: tuple[str, int, list[str], int]) -> dict[str, Any]:
     import torch
 
     from ganstudio.core.metrics import evaluate
-    from ganstudio.core.trainer import Trainer
+    from ganstudio.core.training.trainer import Trainer
 
     torch.set_num_threads(1)  # one core per seed: the figure people compare is CPU time
     config = build_config(toy, seed, overrides)

@@ -20,8 +20,8 @@ import torch
 import torch.nn.functional as F
 
 from ganstudio.core.config import preset
-from ganstudio.core.networks import build_discriminator, build_generator
-from ganstudio.core.trainer import Trainer
+from ganstudio.core.models.build import build_discriminator, build_generator
+from ganstudio.core.training.trainer import Trainer
 
 
 def _sync(device: torch.device) -> None:

@@ -175,7 +175,7 @@ def _refuse_a_locked_run(a: argparse.Namespace) -> None:
     refuses it too, this only picks the advice that fits the flags)."""
     import os
 
-    from .core.runlock import RunLocked, lock_owner
+    from ganstudio.core.io.runlock import RunLocked, lock_owner
 
     if os.environ.get("RANK", "0") != "0":  # under torchrun rank 0 alone writes and locks
         return
@@ -192,8 +192,8 @@ def _refuse_a_locked_run(a: argparse.Namespace) -> None:
 
 
 def cmd_train(a: argparse.Namespace) -> int:
-    from .core import dist
-    from .core.trainer import Trainer, TrainHooks
+    from ganstudio.core.training import dist
+    from ganstudio.core.training.trainer import Trainer, TrainHooks
 
     stop = {"flag": False}
     if a.tensorboard:
@@ -211,7 +211,7 @@ def cmd_train(a: argparse.Namespace) -> int:
     total = trainer.config.train.steps
     main_rank = trainer.rank == 0
     if main_rank and trainer.took_over_from is not None:
-        from .core.runlock import takeover_note
+        from ganstudio.core.io.runlock import takeover_note
 
         print(f"note: {takeover_note(trainer.took_over_from)}", file=sys.stderr)
     if main_rank:
@@ -248,7 +248,7 @@ def cmd_train(a: argparse.Namespace) -> int:
 def _require_tensorboard() -> None:
     import importlib.util
 
-    from .core.tensorboard_events import INSTALL_HINT
+    from ganstudio.core.io.tensorboard_events import INSTALL_HINT
 
     if importlib.util.find_spec("tensorboardX") is None:
         raise UserError(f"--tensorboard needs the tensorboardX package: {INSTALL_HINT}")
@@ -256,7 +256,7 @@ def _require_tensorboard() -> None:
 
 def _live_events(hooks, trainer):
     """Sends the rows the run folder logs, and every sample grid, to TensorBoard as well."""
-    from .core.tensorboard_events import FOLDER, EventWriter
+    from ganstudio.core.io.tensorboard_events import FOLDER, EventWriter
 
     events = EventWriter(trainer.run_dir / FOLDER)
     t = trainer.config.train
@@ -278,7 +278,8 @@ def cmd_sample(a: argparse.Namespace) -> int:
 
     import torch
 
-    from .core.checkpoint import load_generator
+    from ganstudio.core.io.loader import load_generator
+
     from .core.export import make_grid, save_png
     from .core.latent import sample_z, truncate
 
@@ -301,7 +302,8 @@ def cmd_sample(a: argparse.Namespace) -> int:
 def cmd_interpolate(a: argparse.Namespace) -> int:
     import torch
 
-    from .core.checkpoint import load_generator
+    from ganstudio.core.io.loader import load_generator
+
     from .core.export import save_animation, to_uint8, upscale
     from .core.latent import interpolate_path, sample_z
 
@@ -324,7 +326,7 @@ def cmd_interpolate(a: argparse.Namespace) -> int:
 
 
 def cmd_import(a: argparse.Namespace) -> int:
-    from .core.checkpoint import import_nvlabs_pickle, import_state_dict
+    from ganstudio.core.io.loader import import_nvlabs_pickle, import_state_dict
 
     if a.state_dict.suffix.lower() == ".pkl":
         loaded = import_nvlabs_pickle(a.state_dict, a.out)
@@ -341,8 +343,8 @@ def cmd_import(a: argparse.Namespace) -> int:
 
 
 def cmd_export(a: argparse.Namespace) -> int:
-    from .core import interop
-    from .core.checkpoint import load_generator
+    from ganstudio.core.io import interop
+    from ganstudio.core.io.loader import load_generator
 
     implied = interop.format_for(a.out)
     if a.format and a.out.suffix.lower() in interop.KNOWN_SUFFIXES and implied != a.format:
@@ -357,8 +359,9 @@ def cmd_export(a: argparse.Namespace) -> int:
 
 
 def cmd_eval(a: argparse.Namespace) -> int:
+    from ganstudio.core.io.loader import load_generator
+
     from .core import metrics
-    from .core.checkpoint import load_generator
 
     loaded = load_generator(a.checkpoint)
     kwargs = {"seed": a.seed}
@@ -370,7 +373,7 @@ def cmd_eval(a: argparse.Namespace) -> int:
 
 
 def cmd_tensorboard(a: argparse.Namespace) -> int:
-    from .core.tensorboard_events import TensorBoardError, convert_run
+    from ganstudio.core.io.tensorboard_events import TensorBoardError, convert_run
 
     try:
         done = convert_run(a.run, a.out)
@@ -429,10 +432,11 @@ def main(argv: list[str] | None = None) -> int:
         except UserError as e:
             print(f"ganstudio train: error: {e}", file=sys.stderr)
             return USER_ERROR
-    from .core.checkpoint import CheckpointError
+    from ganstudio.core.errors import CheckpointError
+    from ganstudio.core.io.runlock import RunLocked
+    from ganstudio.core.training.trainer import TrainingDiverged
+
     from .core.data import DataError
-    from .core.runlock import RunLocked
-    from .core.trainer import TrainingDiverged
 
     try:
         return COMMANDS[args.command](args)

@@ -23,6 +23,7 @@ import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 from torch import nn
 
+from ganstudio.core.errors import UserError
 from ganstudio.resources import resource_path
 
 N_TRAIN = 8000
@@ -33,7 +34,7 @@ IMAGE_SIZE = 28
 WEIGHTS_NAME = "models/mnist_classifier.safetensors"
 
 
-class ClassifierError(RuntimeError):
+class ClassifierError(UserError, RuntimeError):
     """The classifier weights or the embedded MNIST could not be read; the message says why."""
 
 
@@ -44,7 +45,7 @@ def _resource(relative: str) -> Path:
 @lru_cache(maxsize=1)
 def load_embedded_mnist() -> tuple[np.ndarray, np.ndarray]:
     """The embedded MNIST: images uint8 (10000, 28, 28) and labels uint8 (10000,)."""
-    from .data import DataError, embedded_mnist
+    from ganstudio.core.data import DataError, embedded_mnist
 
     try:
         return embedded_mnist()

@@ -8,6 +8,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from ganstudio.core.errors import UserError
+
 ARCHS = ("dcgan", "mlp", "stylegan2")
 LOSSES = ("bce", "hinge", "wgan-gp", "lsgan")
 PRECISIONS = ("fp32", "bf16", "fp16")
@@ -24,7 +26,7 @@ STYLEGAN2_RESOLUTIONS = tuple(2**i for i in range(3, 11))  # 8 .. 1024
 STYLEGAN2_ARCHITECTURES = ("skip", "orig")
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError, ValueError):
     """A configuration value that is not allowed; `field` is the dotted name of the field."""
 
     def __init__(self, field: str, value: Any, allowed: str) -> None:

@@ -20,8 +20,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from . import toys
-from .config import IMPORTED, DataConfig, ModelConfig, RunConfig
+from ganstudio.core import toys
+from ganstudio.core.config import IMPORTED, DataConfig, ModelConfig, RunConfig
+from ganstudio.core.errors import UserError
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
 DECODE_THREADS = 8  # image-folder decoding; measured in bench/folder_decode.py
@@ -29,7 +30,7 @@ ORIENTATION_TAG = 0x0112  # EXIF: how a camera image is rotated or mirrored
 Progress = Callable[[int, int], None]  # (done, total)
 
 
-class DataError(RuntimeError):
+class DataError(UserError, RuntimeError):
     """A dataset that cannot be used; the message says why and what to do."""
 
 
@@ -181,7 +182,7 @@ def load_image_folder(folder: str | Path, resolution: int, channels: int,
     Decoded in parallel, and cached in the user cache folder keyed by the folder's contents
     (core.folder_cache): the second run on an unchanged folder reads one file instead.
     """
-    from . import folder_cache
+    from ganstudio.core import folder_cache
 
     folder = Path(folder)
     if not folder.is_dir():

@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from .fsutil import atomic_path
+from ganstudio.core.errors import UserError
+from ganstudio.core.fsutil import atomic_path
 
 ProgressFn = Callable[[int, int], None]
 StopFn = Callable[[], bool]
@@ -27,7 +28,7 @@ LATENT_VERSION = 1
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 
 
-class FileFormatError(ValueError):
+class FileFormatError(UserError, ValueError):
     """A file a person chose is not what was expected; the message says why."""
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import torch
 
-from .fsutil import atomic_path
+from ganstudio.core.fsutil import atomic_path
 
 # Bump when the decoded pixels of the same files would change (resampling, colour conversion).
 DECODER_VERSION = 2

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ganstudio.core.errors import UserError
+
 DEFAULT = "default"
 MODEL_NAMES = {DEFAULT: "the generator that ships with GAN Studio (a DCGAN on MNIST digits)"}
 
 
-class ModelNameError(ValueError):
+class ModelNameError(UserError, ValueError):
     """A model name that stands for nothing in this installation; the message says why."""
 
 

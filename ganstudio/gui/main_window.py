@@ -201,7 +201,7 @@ class MainWindow(QMainWindow):
 
     def _is_run_dir(self, path: Path) -> bool:
         try:
-            from ganstudio.core.runs import is_run_dir
+            from ganstudio.core.io.runs import is_run_dir
 
             return bool(is_run_dir(path))
         except ImportError:

@@ -205,9 +205,9 @@ class SelfTest:
         return explorer
 
     def untrained_generator(self) -> Path:
-        from ganstudio.core.checkpoint import export_generator
         from ganstudio.core.config import preset
-        from ganstudio.core.networks import build_generator
+        from ganstudio.core.io.checkpoint import export_generator
+        from ganstudio.core.models.build import build_generator
 
         config = preset("mnist-dcgan")
         path = self.folder / "untrained_dcgan.safetensors"
@@ -254,7 +254,7 @@ class SelfTest:
 
     def train(self) -> None:
         from ganstudio.core.config import preset
-        from ganstudio.core.runs import RunReader
+        from ganstudio.core.io.runs import RunReader
 
         tab = self.window.training_tab
         config = preset("mnist-dcgan")

@@ -8,9 +8,9 @@ from pathlib import Path
 import torch
 from safetensors.torch import save_file
 
-from ganstudio.core import dist
 from ganstudio.core.config import RunConfig
-from ganstudio.core.trainer import Trainer
+from ganstudio.core.training import dist
+from ganstudio.core.training.trainer import Trainer
 
 if __name__ == "__main__":
     torch.set_num_threads(1)

@@ -6,16 +6,12 @@ import pickle
 import pytest
 import torch
 
-from ganstudio.core.checkpoint import (
-    CheckpointError,
-    export_generator,
-    import_state_dict,
-    load_generator,
-    read_checkpoint,
-)
 from ganstudio.core.config import ModelConfig, RunConfig
-from ganstudio.core.networks import build_generator
-from ganstudio.core.trainer import Trainer
+from ganstudio.core.errors import CheckpointError
+from ganstudio.core.io.checkpoint import export_generator, read_checkpoint
+from ganstudio.core.io.loader import import_state_dict, load_generator
+from ganstudio.core.models.build import build_generator
+from ganstudio.core.training.trainer import Trainer
 
 
 @pytest.fixture

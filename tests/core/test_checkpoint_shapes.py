@@ -9,16 +9,14 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from ganstudio.core import checkpoint, trainer
-from ganstudio.core.checkpoint import (
-    CheckpointError,
-    expected_shapes,
-    import_state_dict,
-    load_generator,
-)
 from ganstudio.core.config import ARCHS, ModelConfig, RunConfig
-from ganstudio.core.networks import build_discriminator, build_generator
-from ganstudio.core.trainer import Trainer
+from ganstudio.core.errors import CheckpointError
+from ganstudio.core.io import checkpoint, loader
+from ganstudio.core.io.checkpoint import expected_shapes
+from ganstudio.core.io.loader import import_state_dict, load_generator
+from ganstudio.core.models.build import build_discriminator, build_generator
+from ganstudio.core.training import trainer
+from ganstudio.core.training.trainer import Trainer
 
 # A small config of every architecture; a new architecture must be added here, so that its
 # checkpoints are checked before building too (its modules must build on the meta device).
@@ -60,6 +58,7 @@ def built_on(monkeypatch):
 
     monkeypatch.setattr(checkpoint, "build_generator", spy(checkpoint.build_generator))
     monkeypatch.setattr(checkpoint, "build_discriminator", spy(checkpoint.build_discriminator))
+    monkeypatch.setattr(loader, "build_generator", spy(loader.build_generator))
     return seen
 
 

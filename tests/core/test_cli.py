@@ -27,7 +27,7 @@ def test_train_sample_interpolate_resume(tmp_path, tiny_config):
     frames = iio.imread(tmp_path / "w.gif", index=None)
     assert frames.shape[0] == 2 * 4 + 1 and frames.shape[1:3] == (28, 28)
     assert main(["export", str(tmp_path / "run"), "-o", str(tmp_path / "g.safetensors")]) == 0
-    from ganstudio.core.checkpoint import load_generator
+    from ganstudio.core.io.loader import load_generator
 
     assert load_generator(tmp_path / "g.safetensors").kind == "generator"
     assert main(["train", "--resume", str(tmp_path / "run"), "--steps", "2", "--quiet"]) == 0
@@ -58,7 +58,7 @@ def test_module_entry_point_prints_help():
 
 
 def test_learning_rates_from_the_command_line_reach_the_run(tmp_path, tiny_config):
-    from ganstudio.core.runs import RunReader
+    from ganstudio.core.io.runs import RunReader
 
     cfg = tiny_config(steps=2)
     (tmp_path / "cfg.json").write_text(cfg.to_json())

@@ -70,7 +70,7 @@ def test_default_names_the_shipped_generator_in_every_command(tmp_path, monkeypa
     from PIL import Image
 
     from ganstudio import cli
-    from ganstudio.core.checkpoint import load_generator
+    from ganstudio.core.io.loader import load_generator
     from ganstudio.core.names import shipped_generator_file
 
     monkeypatch.chdir(tmp_path)  # no file called default here
@@ -92,9 +92,10 @@ def test_default_names_the_shipped_generator_in_every_command(tmp_path, monkeypa
 
 def test_a_file_named_default_in_the_current_folder_wins(tmp_path, monkeypatch, tiny_config):
     from ganstudio import cli
-    from ganstudio.core.checkpoint import export_generator, load_generator
+    from ganstudio.core.io.checkpoint import export_generator
+    from ganstudio.core.io.loader import load_generator
+    from ganstudio.core.models.build import build_generator
     from ganstudio.core.names import resolve_model_name
-    from ganstudio.core.networks import build_generator
 
     monkeypatch.chdir(tmp_path)
     cfg = tiny_config()

@@ -16,7 +16,7 @@ def test_import_linter_contract_keeps_qt_out_of_the_core():
 
 
 def test_importing_the_core_loads_no_qt():
-    code = ("import sys, ganstudio.core.trainer, ganstudio.core.checkpoint, ganstudio.core.latent; "
+    code = ("import sys, ganstudio.core.training.trainer, ganstudio.core.io.checkpoint, ganstudio.core.latent; "
             "print([m for m in sys.modules if m.startswith(('PySide6', 'pyqtgraph'))])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == "[]", out.stderr

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from tiny_generator import TinyGenerator
 
-from ganstudio.core import directions as dirs
 from ganstudio.core import latent
 from ganstudio.core.config import ModelConfig
 from ganstudio.core.export import FileFormatError
-from ganstudio.core.networks import build_generator
+from ganstudio.core.latent import directions as dirs
+from ganstudio.core.models.build import build_generator
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

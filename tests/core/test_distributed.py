@@ -8,8 +8,8 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file
 
-from ganstudio.core.runs import RunReader
-from ganstudio.core.trainer import Trainer
+from ganstudio.core.io.runs import RunReader
+from ganstudio.core.training.trainer import Trainer
 
 WORKER = Path(__file__).with_name("dist_worker.py")
 

@@ -11,8 +11,8 @@ from torch import nn
 
 from ganstudio.cli import main
 from ganstudio.core import metrics
-from ganstudio.core.checkpoint import import_state_dict, load_generator
 from ganstudio.core.data import DataError, build_dataset
+from ganstudio.core.io.loader import import_state_dict, load_generator
 
 
 def _dcgan_example_netG(nz: int = 16, ngf: int = 4, nc: int = 1) -> nn.Module:

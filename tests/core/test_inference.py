@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from ganstudio.core.inference import for_rendering
-from ganstudio.core.networks import build_generator
+from ganstudio.core.models.build import build_generator
 
 
 def _generator(tiny_config, arch: str):

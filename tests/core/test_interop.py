@@ -7,10 +7,13 @@ import pytest
 import torch
 
 from ganstudio.cli import main
-from ganstudio.core import interop, latent
-from ganstudio.core.checkpoint import CheckpointError, LoadedGenerator, load_generator
+from ganstudio.core import latent
+from ganstudio.core.errors import CheckpointError
 from ganstudio.core.export import to_uint8
-from ganstudio.core.networks import build_generator
+from ganstudio.core.io import interop
+from ganstudio.core.io.checkpoint import LoadedGenerator
+from ganstudio.core.io.loader import load_generator
+from ganstudio.core.models.build import build_generator
 from ganstudio.resources import default_generator_path
 
 onnx = pytest.importorskip("onnx")

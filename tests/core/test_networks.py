@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from ganstudio.core.config import ModelConfig
-from ganstudio.core.networks import build_discriminator, build_generator, count_parameters
+from ganstudio.core.models.build import build_discriminator, build_generator, count_parameters
 
 
 @pytest.mark.parametrize("arch", ["dcgan", "mlp"])
@@ -50,9 +50,14 @@ def test_toy_networks_make_points():
 
 
 def test_toy_fourier_features_shape_and_checkpoint_round_trip(tmp_path):
-    from ganstudio.core.checkpoint import _strip, load_into, read_checkpoint, save_checkpoint
     from ganstudio.core.config import DataConfig, RunConfig
-    from ganstudio.core.networks import FourierFeatures
+    from ganstudio.core.io.checkpoint import (
+        load_into,
+        read_checkpoint,
+        save_checkpoint,
+        strip_prefix,
+    )
+    from ganstudio.core.models.mlp.networks import FourierFeatures
 
     feats = FourierFeatures(2, 8, 0.5)
     assert feats(torch.randn(5, 2)).shape == (5, 2 + 2 * 8)
@@ -70,7 +75,7 @@ def test_toy_fourier_features_shape_and_checkpoint_round_trip(tmp_path):
     torch.manual_seed(123)  # a fresh D draws another B; loading must restore the saved one
     D2 = build_discriminator(config)
     assert not torch.equal(D2.features.B, D.features.B)
-    load_into(D2, _strip(tensors, "D."), "discriminator", path)
+    load_into(D2, strip_prefix(tensors, "D."), "discriminator", path)
     assert torch.equal(D2.features.B, D.features.B)
     assert torch.equal(D2(pts), D(pts))
 

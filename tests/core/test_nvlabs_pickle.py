@@ -14,16 +14,13 @@ from PIL import Image
 from torch import nn
 
 from ganstudio.cli import main
-from ganstudio.core.checkpoint import (
-    CheckpointError,
-    export_generator,
-    import_nvlabs_pickle,
-    load_generator,
-)
 from ganstudio.core.config import ModelConfig, RunConfig
-from ganstudio.core.networks import build_generator
-from ganstudio.core.nvlabs_pickle import load_nvlabs_generator, read_snapshot
-from ganstudio.core.stylegan2 import StyleGAN2Generator
+from ganstudio.core.errors import CheckpointError
+from ganstudio.core.io.checkpoint import export_generator
+from ganstudio.core.io.loader import import_nvlabs_pickle, load_generator
+from ganstudio.core.io.nvlabs_pickle import load_nvlabs_generator, read_snapshot
+from ganstudio.core.models.build import build_generator
+from ganstudio.core.models.stylegan2.networks import StyleGAN2Generator
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "stylegan2-ada"
 PKL = FIXTURE / "G_tiny32.pkl"
@@ -247,7 +244,7 @@ def test_every_tensor_must_be_accounted_for(nvlabs_modules, tmp_path):
 
 def test_a_record_declaring_a_huge_generator_is_refused_before_building_it(nvlabs_modules, tmp_path,
                                                                            monkeypatch):
-    from ganstudio.core import nvlabs_pickle
+    from ganstudio.core.io import nvlabs_pickle
 
     persistence, _ = nvlabs_modules
     built: list[str] = []

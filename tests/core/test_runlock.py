@@ -15,14 +15,14 @@ from pathlib import Path
 import pytest
 
 from ganstudio.cli import main
-from ganstudio.core.runlock import LOCK_NAME, RunLock, RunLocked, lock_owner
-from ganstudio.core.runs import RunReader, RunWriter
-from ganstudio.core.trainer import Trainer
+from ganstudio.core.io.runlock import LOCK_NAME, RunLock, RunLocked, lock_owner
+from ganstudio.core.io.runs import RunReader, RunWriter
+from ganstudio.core.training.trainer import Trainer
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="signals as on POSIX")
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
 HOLDER = ("import sys, time\n"
-          "from ganstudio.core.runlock import RunLock\n"
+          "from ganstudio.core.io.runlock import RunLock\n"
           "lock = RunLock(sys.argv[1]).acquire()\n"
           "print('locked', flush=True)\n"
           "time.sleep(300)\n")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ganstudio.core.runs import RunReader, RunWriter, is_run_dir
+from ganstudio.core.io.runs import RunReader, RunWriter, is_run_dir
 
 
 def test_reader_follows_a_folder_another_writer_is_filling(tiny_config, tmp_path):

@@ -5,9 +5,14 @@ import torch
 import torch.nn.functional as F
 
 from ganstudio.core.config import ConfigError, ModelConfig, RunConfig
-from ganstudio.core.networks import build_generator
-from ganstudio.core.stylegan2 import StyleGAN2Generator, setup_filter, upfirdn2d, upsample2d
-from ganstudio.core.stylegan2_ops import downsample2d
+from ganstudio.core.models.build import build_generator
+from ganstudio.core.models.stylegan2.networks import (
+    StyleGAN2Generator,
+    setup_filter,
+    upfirdn2d,
+    upsample2d,
+)
+from ganstudio.core.models.stylegan2.ops import downsample2d
 
 
 def tiny(resolution: int = 16, **kw) -> StyleGAN2Generator:

@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 import torch
 
-from ganstudio.core import stylegan2_train
 from ganstudio.core.config import ConfigError, preset
-from ganstudio.core.networks import build_discriminator, build_generator
-from ganstudio.core.runs import RunReader
-from ganstudio.core.stylegan2_disc import MinibatchStdLayer, StyleGAN2Discriminator
-from ganstudio.core.trainer import Trainer
+from ganstudio.core.io.runs import RunReader
+from ganstudio.core.models.build import build_discriminator, build_generator
+from ganstudio.core.models.stylegan2 import training as stylegan2_train
+from ganstudio.core.models.stylegan2.discriminator import MinibatchStdLayer, StyleGAN2Discriminator
+from ganstudio.core.training.trainer import Trainer
 
 
 def tiny_sg2(**train):
@@ -179,8 +179,8 @@ def test_bf16_autocast_and_diffaugment_steps_are_finite():
 
 
 def test_trained_generator_loads_samples_and_renders(tmp_path):
-    from ganstudio.core.checkpoint import load_generator
     from ganstudio.core.inference import for_rendering
+    from ganstudio.core.io.loader import load_generator
 
     trainer = Trainer(tiny_sg2(steps=2), tmp_path / "r")
     trainer.run()

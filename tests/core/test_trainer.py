@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from ganstudio.core.runs import RunReader
-from ganstudio.core.trainer import Trainer, TrainHooks, TrainingDiverged
+from ganstudio.core.io.runs import RunReader
+from ganstudio.core.training.trainer import Trainer, TrainHooks, TrainingDiverged
 
 
 @pytest.mark.parametrize("loss", ["bce", "hinge", "wgan-gp", "lsgan"])
@@ -89,7 +89,7 @@ def test_toy_view_has_points_and_a_heat_map(tiny_config):
 
 
 def test_metrics_file_has_no_nan_tokens(tiny_config, tmp_path):
-    from ganstudio.core.runs import RunWriter
+    from ganstudio.core.io.runs import RunWriter
 
     w = RunWriter(tmp_path, tiny_config())
     w.log({"step": 1, "loss_D": float("nan")})
@@ -112,7 +112,7 @@ def test_watching_a_toy_run_changes_neither_its_course_nor_its_points(tiny_confi
 
 
 def test_bf16_autocast_trains_and_checkpoints_load_in_fp32(tiny_config, tmp_path):
-    from ganstudio.core.checkpoint import load_generator
+    from ganstudio.core.io.loader import load_generator
 
     trainer = Trainer(tiny_config(precision="bf16", steps=2), tmp_path / "r")
     trainer.run()
@@ -144,7 +144,7 @@ def test_lr_decay_outside_zero_to_one_is_refused(tiny_config):
 
 
 def test_adam_falls_back_to_the_loop_where_torch_has_no_fused_kernel(monkeypatch):
-    from ganstudio.core.trainer import _adam
+    from ganstudio.core.training.trainer import _adam
 
     real = torch.optim.Adam
 

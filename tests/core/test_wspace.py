@@ -9,12 +9,13 @@ import numpy as np
 import pytest
 import torch
 
-from ganstudio.core import export, latent, wspace
-from ganstudio.core.stylegan2 import StyleGAN2Generator
-from ganstudio.core.wspace import WState
-from ganstudio.core.wspace_directions import WDirections, direction_strip, w_directions
-from ganstudio.core.wspace_files import load_w_latents, save_w_latents
-from ganstudio.core.wspace_project import project_w
+from ganstudio.core import export, latent
+from ganstudio.core.latent import wspace
+from ganstudio.core.latent.wspace import WState
+from ganstudio.core.latent.wspace_directions import WDirections, direction_strip, w_directions
+from ganstudio.core.latent.wspace_files import load_w_latents, save_w_latents
+from ganstudio.core.latent.wspace_project import project_w
+from ganstudio.core.models.stylegan2.networks import StyleGAN2Generator
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

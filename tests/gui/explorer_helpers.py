@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from ganstudio.core.checkpoint import LoadedGenerator
 from ganstudio.core.config import ModelConfig, RunConfig
-from ganstudio.core.networks import build_generator
+from ganstudio.core.io.checkpoint import LoadedGenerator
+from ganstudio.core.models.build import build_generator
 from ganstudio.gui.explorer.tab import ExplorerTab
 
 

@@ -17,10 +17,10 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QPushButton, QSlider
 
 from ganstudio.core import export, latent
-from ganstudio.core.checkpoint import LoadedGenerator
 from ganstudio.core.config import ModelConfig, RunConfig
-from ganstudio.core.directions import direction_sweep
-from ganstudio.core.networks import build_generator
+from ganstudio.core.io.checkpoint import LoadedGenerator
+from ganstudio.core.latent.directions import direction_sweep
+from ganstudio.core.models.build import build_generator
 from ganstudio.gui.explorer import features
 from ganstudio.gui.explorer import tab as explorer_tab
 from ganstudio.gui.explorer.tab import ExplorerTab

@@ -16,7 +16,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QPushButton, QSpinBox
 
-from ganstudio.core.checkpoint import export_generator
+from ganstudio.core.io.checkpoint import export_generator
 from ganstudio.gui.explorer import render_worker
 from ganstudio.gui.explorer.tab import ExplorerTab
 

@@ -108,7 +108,7 @@ def test_an_explorer_deleted_before_its_first_load_is_left_alone(qtbot, tmp_path
 
 
 def test_frames_of_a_convolutional_generator_match_the_generator_itself(qtbot, tiny_config):
-    from ganstudio.core.networks import build_generator
+    from ganstudio.core.models.build import build_generator
     from ganstudio.gui.explorer.render_worker import _to_uint8
 
     torch.manual_seed(0)

@@ -15,9 +15,9 @@ import torch
 from PIL import Image
 from PySide6.QtWidgets import QCheckBox, QComboBox, QSlider, QSpinBox
 
-from ganstudio.core import wspace
-from ganstudio.core.checkpoint import load_generator
-from ganstudio.core.wspace import WState
+from ganstudio.core.io.loader import load_generator
+from ganstudio.core.latent import wspace
+from ganstudio.core.latent.wspace import WState
 from ganstudio.gui.explorer import wspace_render
 from ganstudio.gui.explorer.tab import ExplorerTab
 
@@ -229,9 +229,9 @@ def test_projection_into_w_brings_the_image_closer(qtbot, tab, loaded):
 
 
 def test_a_z_model_after_a_stylegan2_is_explored_in_z_again(qtbot, tab):
-    from ganstudio.core.checkpoint import LoadedGenerator
     from ganstudio.core.config import ModelConfig, RunConfig
-    from ganstudio.core.networks import build_generator
+    from ganstudio.core.io.checkpoint import LoadedGenerator
+    from ganstudio.core.models.build import build_generator
 
     torch.manual_seed(0)
     config = RunConfig(model=ModelConfig(arch="mlp", latent_dim=8, resolution=28, channels=1,

@@ -80,7 +80,7 @@ def test_about_names_the_versions_and_device(main_window, monkeypatch) -> None: 
 
 def test_close_while_training_asks_stops_saves_and_joins(qtbot, main_window, tiny_run, no_questions,
                                                        runs_root) -> None:  # noqa: ANN001
-    from ganstudio.core.checkpoint import read_checkpoint
+    from ganstudio.core.io.checkpoint import read_checkpoint
 
     window, tab = main_window, main_window.training_tab
     _start_long_toy_run(qtbot, window, tiny_run)
@@ -167,7 +167,7 @@ def test_without_a_shipped_generator_a_first_launch_opens_on_training(qtbot, mon
 
 
 def test_open_run_folder_follows_a_run_being_written(qtbot, main_window, tiny_config, tmp_path) -> None:  # noqa: ANN001
-    from ganstudio.core.runs import RunWriter
+    from ganstudio.core.io.runs import RunWriter
 
     run_dir = tmp_path / "terminal-run"
     writer = RunWriter(run_dir, tiny_config("dcgan", "mnist-embedded"))
@@ -216,7 +216,7 @@ def test_open_in_explorer_is_off_for_2d_runs(qtbot, main_window, tiny_run) -> No
 
 def _diverge_once_after_step_7(monkeypatch) -> dict:  # noqa: ANN001
     """The trainer's 8th step reports a NaN loss, once; the dict says when it has."""
-    from ganstudio.core.trainer import Trainer, TrainingDiverged
+    from ganstudio.core.training.trainer import Trainer, TrainingDiverged
 
     real_step = Trainer.step
     state = {"raised": False}
@@ -310,7 +310,7 @@ def test_a_finished_run_opens_in_the_real_explorer(qtbot, main_window, tiny_run)
 
 
 def test_a_run_folder_given_on_the_command_line_opens(qtbot, tiny_config, tmp_path, no_questions) -> None:  # noqa: ANN001
-    from ganstudio.core.runs import RunWriter
+    from ganstudio.core.io.runs import RunWriter
     from ganstudio.gui.app import create_main_window
 
     run_dir = tmp_path / "from-cli"
@@ -332,7 +332,7 @@ def test_a_run_folder_given_on_the_command_line_opens(qtbot, tiny_config, tmp_pa
 
 
 def test_open_recent_lists_what_was_opened(main_window, tiny_config, tmp_path) -> None:  # noqa: ANN001
-    from ganstudio.core.runs import RunWriter
+    from ganstudio.core.io.runs import RunWriter
 
     run_dir = tmp_path / "recent-run"
     RunWriter(run_dir, tiny_config("mlp", "toy-ring")).close()

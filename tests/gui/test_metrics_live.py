@@ -65,7 +65,7 @@ def test_toy_probe_counts_modes() -> None:
 
 
 def _run_with_generator(qtbot, tab, tiny_run, monkeypatch, collapsed: bool) -> None:  # noqa: ANN001
-    from ganstudio.core.trainer import Trainer
+    from ganstudio.core.training.trainer import Trainer
     from ganstudio.gui.training import metrics_plot
     from ganstudio.gui.training import worker as workers
 

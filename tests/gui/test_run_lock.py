@@ -23,8 +23,8 @@ def _close(boxes: list[QMessageBox]) -> None:
 
 def test_starting_or_resuming_into_a_folder_being_written_is_one_dialog_line(
         qtbot, training_tab, tiny_config, tmp_path, monkeypatch) -> None:  # noqa: ANN001
-    from ganstudio.core import runlock
-    from ganstudio.core.runs import RunWriter
+    from ganstudio.core.io import runlock
+    from ganstudio.core.io.runs import RunWriter
 
     run_dir = tmp_path / "busy"
     writer = RunWriter(run_dir, tiny_config("mlp", "toy-ring"))  # the other writer
@@ -60,7 +60,7 @@ def test_starting_or_resuming_into_a_folder_being_written_is_one_dialog_line(
 
 def test_a_followed_folder_is_read_only_while_it_is_being_written(
         qtbot, training_tab, tiny_config, tmp_path) -> None:  # noqa: ANN001
-    from ganstudio.core.runs import RunWriter
+    from ganstudio.core.io.runs import RunWriter
 
     run_dir = tmp_path / "terminal-run"
     writer = RunWriter(run_dir, tiny_config("mlp", "toy-ring"))

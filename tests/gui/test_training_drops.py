@@ -65,7 +65,7 @@ def test_an_empty_folder_gets_the_forms_message(qtbot, training_tab, tmp_path) -
 
 
 def test_a_run_folder_is_opened_and_followed(qtbot, main_window, training_tab, tiny_config, tmp_path) -> None:  # noqa: ANN001
-    from ganstudio.core.runs import RunWriter
+    from ganstudio.core.io.runs import RunWriter
 
     run_dir = tmp_path / "headless-run"
     writer = RunWriter(run_dir, tiny_config("mlp", "toy-ring"))
@@ -83,9 +83,9 @@ def test_a_run_folder_is_opened_and_followed(qtbot, main_window, training_tab, t
 
 
 def test_a_checkpoint_opens_in_the_explorer(qtbot, main_window, training_tab, tmp_path) -> None:  # noqa: ANN001
-    from ganstudio.core.checkpoint import export_generator
     from ganstudio.core.config import ModelConfig, RunConfig
-    from ganstudio.core.networks import build_generator
+    from ganstudio.core.io.checkpoint import export_generator
+    from ganstudio.core.models.build import build_generator
 
     config = RunConfig(model=ModelConfig(arch="mlp", latent_dim=6, resolution=28, channels=1,
                                          mlp_hidden=16, mlp_layers=1))

@@ -115,7 +115,7 @@ def test_pause_resume_and_stop(qtbot, training_tab, tiny_run, runs_root) -> None
 def test_error_in_worker_becomes_a_dialog(qtbot, training_tab, tiny_run, monkeypatch) -> None:  # noqa: ANN001
     from PySide6.QtWidgets import QApplication, QMessageBox
 
-    from ganstudio.core.trainer import Trainer
+    from ganstudio.core.training.trainer import Trainer
 
     def broken_step(self):  # noqa: ANN001, ANN202
         raise RuntimeError("the GPU caught fire")

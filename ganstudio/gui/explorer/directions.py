@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from ganstudio.core import directions as core_directions
 from ganstudio.core import latent
+from ganstudio.core.latent import directions as core_directions
 from ganstudio.gui.common import dialogs
 from ganstudio.gui.explorer.direction_panel import shape_text
 from ganstudio.gui.explorer.features import _with_suffix

@@ -17,8 +17,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QProgressDialog
 
 from ganstudio.core import export, latent
-from ganstudio.core.directions import seeds_latents
 from ganstudio.core.latent import LatentState
+from ganstudio.core.latent.directions import seeds_latents
 from ganstudio.gui.explorer.render_worker import export_job, project_job, render_job
 
 ANIMATION_FILTERS = "GIF animation (*.gif);;MP4 video (*.mp4);;PNG strip (*.png)"

@@ -376,7 +376,7 @@ GENERATOR_SUFFIXES = (".safetensors", ".pt", ".pth", ".onnx", ".pkl")
 
 def load_job(path: str) -> Callable[[ProgressFn, StopFn], Any]:
     def job(_progress: ProgressFn, _stop: StopFn) -> Any:
-        from ganstudio.core.checkpoint import load_generator
+        from ganstudio.core.io.loader import load_generator
 
         return load_generator(path)
 
@@ -411,7 +411,7 @@ def default_job(candidates: list[str]) -> Callable[[ProgressFn, StopFn], Any]:
     """Load the shipped generator, else the newest one known; None when there is none."""
 
     def job(_progress: ProgressFn, _stop: StopFn) -> Any:
-        from ganstudio.core.checkpoint import load_generator
+        from ganstudio.core.io.loader import load_generator
         from ganstudio.resources import default_generator_path
 
         shipped = default_generator_path()
@@ -450,8 +450,8 @@ def directions_job(
     def job(progress: ProgressFn, stop: StopFn) -> Any:
         from dataclasses import replace
 
-        from ganstudio.core import directions as core_directions
         from ganstudio.core import latent
+        from ganstudio.core.latent import directions as core_directions
 
         name = core_directions.default_layer(generator) if layer is None else layer
         digest = latent.weights_hash(generator)
@@ -471,7 +471,7 @@ def direction_layers_job(generator: Any) -> Callable[[ProgressFn, StopFn], Any]:
     """The layers directions can come from, and the one a search takes by default."""
 
     def job(_progress: ProgressFn, _stop: StopFn) -> Any:
-        from ganstudio.core import directions as core_directions
+        from ganstudio.core.latent import directions as core_directions
 
         layers = core_directions.direction_layers(generator)
         return layers, core_directions.default_layer(generator)

@@ -1,7 +1,7 @@
 """The explorer in W space, for StyleGAN2 generators.
 
 A mixin of :class:`ganstudio.gui.explorer.tab.ExplorerTab`, first among its bases: while a
-StyleGAN2 is shown (``w_mode``) the tab's state is a :class:`~ganstudio.core.wspace.WState`
+StyleGAN2 is shown (``w_mode``) the tab's state is a :class:`~ganstudio.core.latent.wspace.WState`
 and the methods here stand in for the z ones of the features and directions mixins; for
 any other generator they hand over to those unchanged.
 
@@ -29,8 +29,8 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QSpinBox
 
 from ganstudio.core import export
-from ganstudio.core.wspace import WRenderer, WState, is_stylegan
-from ganstudio.core.wspace_directions import W_LAYER, WDirections, as_w_directions
+from ganstudio.core.latent.wspace import WRenderer, WState, is_stylegan
+from ganstudio.core.latent.wspace_directions import W_LAYER, WDirections, as_w_directions
 from ganstudio.gui.explorer.wspace_render import (
     W_DIRECTION_COUNT,
     W_DIRECTION_SAMPLES,
@@ -491,7 +491,7 @@ class ExplorerWSpace:
             return super().save_latents(path)
         if self._state is None:
             return None
-        from ganstudio.core.wspace_files import W_SUFFIXES, save_w_latents
+        from ganstudio.core.latent.wspace_files import W_SUFFIXES, save_w_latents
 
         target = Path(path)
         if target.suffix.lower() not in W_SUFFIXES:

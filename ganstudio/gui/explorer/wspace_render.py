@@ -1,7 +1,7 @@
 """W-space work for the explorer's threads: frames, previews and grids in the render worker
 (:class:`WRenderMixin`, a base of its RenderWorker), and the longer jobs (directions,
 export, projection, latent files) for its TaskRunner. The W logic itself is in
-:mod:`ganstudio.core.wspace` and its siblings.
+:mod:`ganstudio.core.latent.wspace` and its siblings.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ class WFrames:
     is timed, with that thread's torch settings)."""
 
     def __init__(self, generator: Any, budget_ms: float | None = None) -> None:
-        from ganstudio.core.wspace import WRenderer
+        from ganstudio.core.latent.wspace import WRenderer
 
         self.generator = generator
         self.renderer = WRenderer(generator)
@@ -54,7 +54,7 @@ class WFrames:
         """Timed on first use, in this thread: one thread and every core, float32 and
         bfloat16, keeping whichever reaches the larger block (then the faster)."""
         if self.plan is None:
-            from ganstudio.core.wspace import PRECISIONS, plan_preview
+            from ganstudio.core.latent.wspace import PRECISIONS, plan_preview
 
             counts = sorted({1, w_threads()})
             self.plan = plan_preview(self.generator, self.budget_ms, renderer=self.renderer,
@@ -87,7 +87,7 @@ class WFrames:
         their ws flattened (N, num_ws * w_dim) (what a keyframe holds); None if superseded."""
         import torch
 
-        from ganstudio.core.wspace import to_uint8
+        from ganstudio.core.latent.wspace import to_uint8
 
         G = self.generator
         res = min(int(G.img_resolution), max(GRID_MAX_RES, self._plan_res()))
@@ -147,7 +147,7 @@ class WRenderMixin:
     def _render_w_frame(self, generator: Any, request_id: int, request: WFrameRequest) -> None:
         import torch
 
-        from ganstudio.core.wspace import Interrupted
+        from ganstudio.core.latent.wspace import Interrupted
 
         frames = self._w_frames_for(generator)
         try:
@@ -198,7 +198,7 @@ def w_directions_job(generator: Any, cache_dir: str | None, compute: bool,
 
     def job(progress: ProgressFn, stop: StopFn) -> Any:
         from ganstudio.core import latent
-        from ganstudio.core.wspace_directions import WDirections, w_directions
+        from ganstudio.core.latent.wspace_directions import WDirections, w_directions
 
         digest = latent.weights_hash(generator)
         cache = Path(cache_dir) / f"{digest}-w-{n_samples}-{k}.npz" if cache_dir else None
@@ -217,7 +217,7 @@ def w_thumbnails_job(generator: Any, flat_ws: np.ndarray, noise_mode: str = "con
     """uint8 thumbnails (N, r, r, C) of flattened ws (N, num_ws * w_dim), at the grid's block."""
 
     def job(_progress: ProgressFn, stop: StopFn) -> Any:
-        from ganstudio.core.wspace import render_ws
+        from ganstudio.core.latent.wspace import render_ws
 
         ws = np.asarray(flat_ws, np.float32).reshape(len(flat_ws), generator.num_ws, -1)
         res = min(int(generator.img_resolution), GRID_MAX_RES)
@@ -232,7 +232,7 @@ def w_export_job(generator: Any, flat_frames: np.ndarray, target: str, fps: floa
 
     def job(progress: ProgressFn, stop: StopFn) -> Any:
         from ganstudio.core import export
-        from ganstudio.core.wspace import render_ws
+        from ganstudio.core.latent.wspace import render_ws
 
         n = len(flat_frames)
         ws = np.asarray(flat_frames, np.float32).reshape(n, generator.num_ws, -1)
@@ -249,7 +249,7 @@ def w_export_job(generator: Any, flat_frames: np.ndarray, target: str, fps: floa
 def w_project_job(generator: Any, target: Any, steps: int, w_plus_steps: int,
                   loss_resolution: int | None) -> Callable[[ProgressFn, StopFn], Any]:
     def job(progress: ProgressFn, stop: StopFn) -> Any:
-        from ganstudio.core.wspace_project import project_w
+        from ganstudio.core.latent.wspace_project import project_w
 
         return project_w(generator, target, steps, progress, stop, w_plus_steps=w_plus_steps,
                          loss_resolution=loss_resolution)
@@ -268,7 +268,7 @@ def w_load_job(path: str, generator: Any) -> Callable[[ProgressFn, StopFn], Any]
     """W latents of a file with thumbnails of its keyframes: (ws, flat keyframes, thumbs)."""
 
     def job(progress: ProgressFn, stop: StopFn) -> Any:
-        from ganstudio.core.wspace_files import load_w_latents
+        from ganstudio.core.latent.wspace_files import load_w_latents
 
         data = load_w_latents(path, int(generator.num_ws), int(generator.w_dim))
         keys = data["keyframes"].reshape(len(data["keyframes"]), -1)

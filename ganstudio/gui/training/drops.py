@@ -18,8 +18,8 @@ CAN_DROP = "drop a folder of images, a run folder or a checkpoint here"
 
 def checkpoint_suffixes() -> tuple[str, ...]:
     """Every file suffix the explorer opens as a generator (or explains why it cannot)."""
-    from ganstudio.core import interop
-    from ganstudio.core.checkpoint import SUFFIX
+    from ganstudio.core.io import interop
+    from ganstudio.core.io.checkpoint import SUFFIX
 
     return (SUFFIX, ".pt", ".pth", ".pkl", *interop.SUFFIXES)
 
@@ -27,7 +27,7 @@ def checkpoint_suffixes() -> tuple[str, ...]:
 def classify(path: str | Path) -> str:
     p = Path(path)
     if p.is_dir():
-        from ganstudio.core.runs import is_run_dir
+        from ganstudio.core.io.runs import is_run_dir
 
         return RUN if is_run_dir(p) else IMAGES
     if p.is_file() and p.suffix.lower() in checkpoint_suffixes():

@@ -334,7 +334,7 @@ class ConfigForm(QWidget):
 
     def config(self) -> Any:
         """The validated RunConfig that the trainer accepts; raises ConfigError."""
-        from ganstudio.core.stylegan2_train import check_trainable
+        from ganstudio.core.models.stylegan2.training import check_trainable
 
         cfg = self.raw_config().validate()
         check_trainable(cfg)  # e.g. a conditional StyleGAN2: valid to explore, not to train here

@@ -32,7 +32,7 @@ def load_png(path: Path) -> np.ndarray | None:
 
 def history(run_dir: str | Path, up_to_step: int) -> tuple[list[dict], list[tuple[int, np.ndarray]]]:
     """The metric rows and (at most ``MAX_INITIAL_SAMPLES``) sample grids a run wrote so far."""
-    from ganstudio.core.runs import RunReader
+    from ganstudio.core.io.runs import RunReader
 
     reader = RunReader(run_dir)
     rows = [r for r in reader.metrics() if int(r.get("step") or 0) <= up_to_step]
@@ -76,7 +76,7 @@ class RunFollower(QObject):
 
     def open(self, run_dir: str | Path) -> Any:
         """Start following ``run_dir``; returns its RunConfig (or None). Raises OSError."""
-        from ganstudio.core.runs import RunReader
+        from ganstudio.core.io.runs import RunReader
 
         self.stop()
         self.reader = RunReader(run_dir)

@@ -70,7 +70,7 @@ class TrainingTab(FileDropTarget, TrainingLayout):
     def on_core_loaded(self) -> None:
         """Called once torch and the core are imported: fill the form, build the plots."""
         from ganstudio.core.config import ConfigError, RunConfig, preset
-        from ganstudio.core.trainer import available_devices, resolve_device
+        from ganstudio.core.training.trainer import available_devices, resolve_device
 
         self.plots.build()  # pyqtgraph: imported now that the window is on screen
         self.toy_view.build()
@@ -122,7 +122,7 @@ class TrainingTab(FileDropTarget, TrainingLayout):
         run_dir = self.run.run_dir or self.follower.run_dir
         if run_dir is None:
             return None
-        from ganstudio.core.runs import latest_checkpoint
+        from ganstudio.core.io.runs import latest_checkpoint
 
         return latest_checkpoint(run_dir)
 
@@ -250,7 +250,7 @@ class TrainingTab(FileDropTarget, TrainingLayout):
 
     def _on_toy_points_ready(self, name: str, points: Any) -> None:
         """The toy's real points over an empty D map (neutral: D has not judged anything yet)."""
-        from ganstudio.core.trainer import TOY_EXTENT
+        from ganstudio.core.training.trainer import TOY_EXTENT
 
         if self._shows_a_run() or self.form.dataset_combo.currentData() != name:
             return
@@ -333,7 +333,7 @@ class TrainingTab(FileDropTarget, TrainingLayout):
     def _refuse_locked(self, run_dir: Path, title: str, advice: str | None) -> bool:
         """One dialog line, and no launch, for a folder another process is writing (the
         trainer refuses it too; asking first keeps the tab's state untouched)."""
-        from ganstudio.core.runlock import RunLocked, lock_owner
+        from ganstudio.core.io.runlock import RunLocked, lock_owner
 
         owner = lock_owner(run_dir)
         if owner is None:
@@ -490,7 +490,7 @@ class TrainingTab(FileDropTarget, TrainingLayout):
             self.checkpoint_ready.emit(str(checkpoint))
 
     def _on_resume_clicked(self) -> None:
-        from ganstudio.core.runs import is_run_dir, latest_checkpoint
+        from ganstudio.core.io.runs import is_run_dir, latest_checkpoint
 
         folder = QFileDialog.getExistingDirectory(self, "Resume run folder", str(settings.runs_root()))
         if not folder:

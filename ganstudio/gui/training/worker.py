@@ -136,7 +136,7 @@ class TrainingWorker(QObject):
         try:
             reason = self._train()
         except Exception as exc:  # every failure becomes a dialog, never a dead thread
-            from ganstudio.core.runlock import RunLocked
+            from ganstudio.core.io.runlock import RunLocked
 
             self._flush(force=True)
             # Another process writing the folder is a fact to read, not a bug to report.
@@ -153,7 +153,7 @@ class TrainingWorker(QObject):
     def _train(self) -> str:
         import torch
 
-        from ganstudio.core.trainer import Trainer, TrainHooks, TrainingDiverged
+        from ganstudio.core.training.trainer import Trainer, TrainHooks, TrainingDiverged
 
         threads = self.job.torch_threads
         if threads is None:
@@ -179,7 +179,7 @@ class TrainingWorker(QObject):
             return "stopped" if self._stop.is_set() else "completed"
 
     def _build(self, trainer_class: Any) -> Any:
-        from ganstudio.core.runlock import RunLocked
+        from ganstudio.core.io.runlock import RunLocked
 
         job = self.job
         if job.resume_from is not None:
@@ -209,7 +209,7 @@ class TrainingWorker(QObject):
         })
         previous = getattr(trainer, "took_over_from", None)
         if previous is not None:  # its writer was killed; say so once, as the command line does
-            from ganstudio.core.runlock import takeover_note
+            from ganstudio.core.io.runlock import takeover_note
 
             self.status.emit(f"Training on {trainer.device}. Note: {takeover_note(previous)}")
         else:
@@ -347,6 +347,6 @@ class TrainingWorker(QObject):
 
 
 def _latest_checkpoint(run_dir: Path | str) -> Path | None:
-    from ganstudio.core.runs import latest_checkpoint
+    from ganstudio.core.io.runs import latest_checkpoint
 
     return latest_checkpoint(run_dir)

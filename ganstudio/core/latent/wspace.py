@@ -11,7 +11,7 @@ per-layer styles ws (1, num_ws, w_dim) that ``G.synthesis`` takes:
    each component) added to layers ``dir_from..dir_to`` only.
 
 A generator here is anything with ``.mapping`` and ``.synthesis`` as in
-:mod:`ganstudio.core.stylegan2`. While a slider drags, :class:`PreviewPlan` names the
+:mod:`ganstudio.core.models.stylegan2.networks`. While a slider drags, :class:`PreviewPlan` names the
 largest block whose image ``synthesis(ws, max_res=block)`` fits the frame budget.
 """
 
@@ -28,7 +28,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .latent import Cancelled, interpolate_path, sample_z
+from ganstudio.core.latent import Cancelled, interpolate_path, sample_z
 
 ProgressFn = Callable[[int, int], None]
 StopFn = Callable[[], bool]
@@ -160,7 +160,7 @@ def ws_of(
 ) -> torch.Tensor:
     """The styles (1, num_ws, w_dim) that show ``state``.
 
-    ``directions`` (a :class:`~ganstudio.core.wspace_directions.WDirections`) gives
+    ``directions`` (a :class:`~ganstudio.core.latent.wspace_directions.WDirections`) gives
     ``state.offsets`` their meaning; ``w_lookup(seed, class_index)`` may serve cached
     mappings (default: :func:`seed_w`).
     """
@@ -547,7 +547,7 @@ def export_interpolation(
 ) -> Any:
     """Render the lerp path through ``keyframes`` (K, num_ws, w_dim) and write it as .gif,
     .mp4 or a .png strip (export.save_animation); progress covers both halves."""
-    from .export import save_animation
+    from ganstudio.core.export import save_animation
 
     frames_ws = interpolate_ws(keyframes, frames_per_segment, loop)
     n = len(frames_ws)

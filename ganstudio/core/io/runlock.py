@@ -22,6 +22,8 @@ import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
+from ganstudio.core.errors import UserError
+
 LOCK_NAME = ".lock"
 # A reader's probe holds the lock for microseconds; a writer that finds it taken retries for
 # this long before it concludes that another writer owns the folder.
@@ -60,7 +62,7 @@ class LockOwner:
             return None
 
 
-class RunLocked(RuntimeError):
+class RunLocked(UserError, RuntimeError):
     """Another process is writing this run folder."""
 
     ADVICE = "Choose another run folder, or wait for that run to finish."

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .checkpoint import CheckpointError
+from ganstudio.core.errors import CheckpointError
 
 INSTALL_HINT = 'install the ONNX support with `pip install "ganstudio[onnx]"`'
 # "" and "ai.onnx" are the standard operators, "ai.onnx.ml" the classic-ML ones and

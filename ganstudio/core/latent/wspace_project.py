@@ -35,8 +35,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .latent import Cancelled, ProgressFn, StopFn, sample_z
-from .wspace import _class_vector
+from ganstudio.core.latent import Cancelled, ProgressFn, StopFn, sample_z
+from ganstudio.core.latent.wspace import _class_vector
 
 LR_RAMPUP = 0.05
 LR_RAMPDOWN = 0.25

@@ -15,7 +15,7 @@ import math
 import torch
 from torch import Tensor, nn
 
-from .config import ConfigError, RunConfig
+from ganstudio.core.config import ConfigError, RunConfig
 
 PL_DECAY = 0.01  # the paper's exponential decay of the running mean path length
 

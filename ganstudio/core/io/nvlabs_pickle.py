@@ -33,8 +33,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from .checkpoint import CheckpointError
-from .stylegan2 import StyleGAN2Generator
+from ganstudio.core.errors import CheckpointError
+from ganstudio.core.models.stylegan2.networks import StyleGAN2Generator
 
 SUPPORTED = "GAN Studio only opens StyleGAN2 generator snapshots"
 SG3_REFUSAL = ("is a StyleGAN3 (alias-free) generator; GAN Studio does not support it yet. "

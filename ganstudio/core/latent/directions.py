@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .latent import ACTIVATIONS, Z_LAYER, Directions, _pick_layer, sample_z
+from ganstudio.core.latent import ACTIVATIONS, Z_LAYER, Directions, _pick_layer, sample_z
 
 
 class DirectionLayer(NamedTuple):
@@ -83,7 +83,7 @@ def load_directions(
     still apply when their size fits, but may mean nothing there. A file for another
     latent size, or of W directions, raises FileFormatError.
     """
-    from .export import FileFormatError
+    from ganstudio.core.export import FileFormatError
 
     p = Path(path)
     directions = Directions.load(p)

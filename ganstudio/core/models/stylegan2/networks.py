@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import Tensor, nn
 
-from .stylegan2_ops import (
+from ganstudio.core.models.stylegan2.ops import (
     ACTIVATION_GAINS,
     bias_act,
     conv2d_resample,

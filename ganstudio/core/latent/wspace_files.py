@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .export import (
+from ganstudio.core.export import (
     LATENT_FORMAT,
     LATENT_VERSION,
     FileFormatError,

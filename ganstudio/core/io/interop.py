@@ -29,16 +29,17 @@ from typing import Any
 import torch
 from torch import nn
 
-from .checkpoint import (
-    CheckpointError,
+from ganstudio.core.config import ModelConfig, RunConfig
+from ganstudio.core.errors import CheckpointError
+from ganstudio.core.fsutil import atomic_write_bytes
+from ganstudio.core.io.checkpoint import (
+    KINDS,
     LoadedGenerator,
     config_of,
     export_generator,
     imported_config,
 )
-from .config import ModelConfig, RunConfig
-from .fsutil import atomic_write_bytes
-from .latent import sample_z
+from ganstudio.core.latent import sample_z
 
 FORMATS: dict[str, tuple[str, ...]] = {
     "safetensors": (".safetensors",),
@@ -49,8 +50,6 @@ FORMATS: dict[str, tuple[str, ...]] = {
 KNOWN_SUFFIXES = tuple(s for sfx in FORMATS.values() for s in sfx)
 KERAS_SUFFIXES = (".h5", ".hdf5", ".keras")
 SUFFIXES = (".onnx", ".pt2", ".ts", ".torchscript", *KERAS_SUFFIXES)  # load() opens (or refuses) these
-KINDS = ("its own checkpoints and generator exports (.safetensors), run folders, PyTorch "
-         "DCGAN state dicts (.pt/.pth), ONNX models (.onnx) and StyleGAN2 pickles (.pkl)")
 TRUST_ENV = "GANSTUDIO_TRUST_CODE"
 META_FILE = "ganstudio.json"
 GENERATOR_FORMAT = "ganstudio.generator"
@@ -98,7 +97,7 @@ def load(path: str | Path, trust_code: bool | None = None, fmt: str | None = Non
     if not path.is_file():
         raise CheckpointError(f"{path} does not exist.")
     if suffix == ".onnx":
-        from .onnx_generator import open_onnx
+        from ganstudio.core.io.onnx_generator import open_onnx
 
         generator, meta = open_onnx(path)
         return _loaded(generator, meta, path)
@@ -280,7 +279,7 @@ def export(loaded: LoadedGenerator, path: str | Path, fmt: str | None = None) ->
             "config": loaded.config.to_json(), "step": str(int(loaded.step))}
     dim = int(loaded.config.model.latent_dim)
     if fmt == "onnx":
-        from .onnx_generator import require, to_onnx_bytes
+        from ganstudio.core.io.onnx_generator import require, to_onnx_bytes
 
         require("onnx", "onnxscript", "onnxruntime")  # before the slow export
         try:

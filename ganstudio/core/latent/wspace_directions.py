@@ -19,8 +19,15 @@ import numpy as np
 import torch
 from torch import nn
 
-from .latent import DIRECTIONS_FORMAT, Cancelled, Directions, ProgressFn, StopFn, sample_z
-from .wspace import WRenderer, WState, _class_vector, to_uint8
+from ganstudio.core.latent import (
+    DIRECTIONS_FORMAT,
+    Cancelled,
+    Directions,
+    ProgressFn,
+    StopFn,
+    sample_z,
+)
+from ganstudio.core.latent.wspace import WRenderer, WState, _class_vector, to_uint8
 
 W_LAYER = "mapping"  # the `layer` a W direction file names: the mapping network's output
 
@@ -37,7 +44,7 @@ class WDirections(Directions):
     stds: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        from .export import atomic_write
+        from ganstudio.core.export import atomic_write
 
         meta = {
             "format": DIRECTIONS_FORMAT,
@@ -59,7 +66,7 @@ class WDirections(Directions):
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> WDirections:
         """Read a file :meth:`save` wrote; a z directions file is refused with a sentence."""
-        from .export import FileFormatError
+        from ganstudio.core.export import FileFormatError
 
         p = Path(path)
         base = Directions.load(p)  # names, hash and shape checks as for z directions
@@ -142,7 +149,7 @@ def direction_strip(
 ) -> np.ndarray:
     """uint8 (H, W, C): ``state`` moved along component ``index`` by each of ``sigmas``
     (added to the state's own offset), in one row, as GANSpace's figures show a component."""
-    from .export import make_grid
+    from ganstudio.core.export import make_grid
 
     renderer = renderer or WRenderer(G)
     base = list(state.offsets) + [0.0] * max(0, index + 1 - len(state.offsets))

@@ -22,32 +22,34 @@ import numpy as np
 import torch
 from torch import nn
 
-from . import dist, losses, stylegan2_train
-from .augment import diff_augment
-from .checkpoint import (
-    CheckpointError,
+from ganstudio.core import losses
+from ganstudio.core.augment import diff_augment
+from ganstudio.core.config import ConfigError, RunConfig
+from ganstudio.core.data import ImageData, ToyData, build_dataset
+from ganstudio.core.errors import CheckpointError, UserError
+from ganstudio.core.export import make_grid
+from ganstudio.core.io.checkpoint import (
     LoadedGenerator,
-    _restore_optimizer,
-    _strip,
     check_checkpoint_fits,
     config_of,
     load_into,
     read_checkpoint,
-    resolve_checkpoint,
+    restore_optimizer,
     save_checkpoint,
+    strip_prefix,
 )
-from .config import ConfigError, RunConfig
-from .data import ImageData, ToyData, build_dataset
-from .export import make_grid
-from .networks import build_discriminator, build_generator
-from .runlock import LockOwner, RunLock
-from .runs import LATEST, RunWriter, step_name
+from ganstudio.core.io.loader import resolve_checkpoint
+from ganstudio.core.io.runlock import LockOwner, RunLock
+from ganstudio.core.io.runs import LATEST, RunWriter, step_name
+from ganstudio.core.models.build import build_discriminator, build_generator
+from ganstudio.core.models.stylegan2 import training as stylegan2_train
+from ganstudio.core.training import dist
 
 TOY_EXTENT = {"toy-ring": 1.6, "toy-grid": 5.5, "toy-spiral": 2.6}
 KEEP_CHECKPOINTS = 3
 
 
-class TrainingDiverged(RuntimeError):
+class TrainingDiverged(UserError, RuntimeError):
     """A loss became NaN or infinite; no checkpoint was written from the bad state."""
 
     def __init__(self, step: int, figures: dict[str, float]) -> None:
@@ -405,7 +407,7 @@ class Trainer:
                         rng=self._rng_state(), extra=extra)
         path = Path(path)
         if self.writer is not None and path.parent == self.writer.checkpoint_dir:
-            from .fsutil import atomic_path
+            from ganstudio.core.fsutil import atomic_path
 
             with atomic_path(path.parent / LATEST) as tmp:
                 shutil.copyfile(path, tmp)
@@ -421,13 +423,13 @@ class Trainer:
         if meta.get("kind") != "full" or "opt_G.meta" not in meta:
             raise CheckpointError(f"{path.name} is a generator export, not a training checkpoint; "
                                   "training can only resume from a checkpoint with D and optimizers.")
-        load_into(self.G, _strip(tensors, "G."), "generator", path)
-        load_into(self.D, _strip(tensors, "D."), "discriminator", path)
+        load_into(self.G, strip_prefix(tensors, "G."), "generator", path)
+        load_into(self.D, strip_prefix(tensors, "D."), "discriminator", path)
         if self.G_ema is not None:
-            ema = _strip(tensors, "G_ema.") or _strip(tensors, "G.")
+            ema = strip_prefix(tensors, "G_ema.") or strip_prefix(tensors, "G.")
             load_into(self.G_ema, ema, "EMA generator", path)
-        _restore_optimizer(self.opt_G, "opt_G.", tensors, meta["opt_G.meta"])
-        _restore_optimizer(self.opt_D, "opt_D.", tensors, meta["opt_D.meta"])
+        restore_optimizer(self.opt_G, "opt_G.", tensors, meta["opt_G.meta"])
+        restore_optimizer(self.opt_D, "opt_D.", tensors, meta["opt_D.meta"])
         self.step_count = int(meta.get("step", "0"))
         extra = json.loads(meta.get("extra", "{}"))
         self.pl_mean.fill_(float(extra.get("pl_mean", 0.0)))

@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from .config import ConfigError, RunConfig
-from .fsutil import atomic_path, atomic_write_text
-from .runlock import LockOwner, RunLock, lock_owner
+from ganstudio.core.config import ConfigError, RunConfig
+from ganstudio.core.fsutil import atomic_path, atomic_write_text
+from ganstudio.core.io.runlock import LockOwner, RunLock, lock_owner
 
 CONFIG = "config.json"
 METRICS = "metrics.jsonl"

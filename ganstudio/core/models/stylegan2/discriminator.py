@@ -24,7 +24,12 @@ import math
 import torch
 from torch import nn
 
-from .stylegan2 import Conv2dLayer, FullyConnectedLayer, MappingNetwork, setup_filter
+from ganstudio.core.models.stylegan2.networks import (
+    Conv2dLayer,
+    FullyConnectedLayer,
+    MappingNetwork,
+    setup_filter,
+)
 
 _SQRT_HALF = math.sqrt(0.5)
 

@@ -19,7 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from .runs import CHECKPOINTS, METRICS, SAMPLES, RunReader, is_run_dir
+from ganstudio.core.errors import UserError
+from ganstudio.core.io.runs import CHECKPOINTS, METRICS, SAMPLES, RunReader, is_run_dir
 
 SUFFIX = ".ganstudio"
 FOLDER = "tensorboard"
@@ -27,7 +28,7 @@ SAMPLES_TAG = "samples"
 INSTALL_HINT = 'pip install "ganstudio[tensorboard]" (or pip install tensorboardX)'
 
 
-class TensorBoardError(RuntimeError):
+class TensorBoardError(UserError, RuntimeError):
     """Event files that cannot be written; the message says why and what to do."""
 
 

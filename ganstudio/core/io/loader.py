@@ -1,0 +1,163 @@
+"""Open any model file: the one dispatcher behind File > Open, `ganstudio MODEL`, and every
+command that takes a model.
+
+A model name (`default`), a run folder (its newest checkpoint), our safetensors checkpoints
+and generator exports, PyTorch DCGAN state dicts (.pth, read with weights_only), NVIDIA
+StyleGAN snapshots (.pkl, through the restricted unpickler of `nvlabs_pickle`), and through
+`interop` ONNX, trusted TorchScript/.pt2 archives and a refusal for Keras files. Each format
+module depends on the checkpoint primitives, never on this dispatcher.
+"""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import torch
+
+from ganstudio.core.config import ConfigError, ModelConfig
+from ganstudio.core.errors import CheckpointError
+from ganstudio.core.io.checkpoint import (
+    LoadedGenerator,
+    check_weights_fit,
+    config_of,
+    export_generator,
+    imported_config,
+    load_into,
+    read_checkpoint,
+    strip_prefix,
+)
+from ganstudio.core.models.build import build_generator
+
+
+def resolve_checkpoint(path: str | Path) -> Path:
+    """A run folder becomes its newest checkpoint, a model name (`default`) its file when no
+    file of that name exists (core.names); a file stays itself."""
+    from ganstudio.core.names import ModelNameError, resolve_model_name
+
+    try:
+        path = resolve_model_name(path)
+    except ModelNameError as e:
+        raise CheckpointError(str(e)) from None
+    if path.is_dir():
+        from ganstudio.core.io.runs import latest_checkpoint
+
+        ckpt = latest_checkpoint(path)
+        if ckpt is None:
+            raise CheckpointError(f"The folder {path} holds no checkpoint yet (looked in "
+                                  f"{path / 'checkpoints'}). Wait for the run to save one, or "
+                                  "open a .safetensors file.")
+        return ckpt
+    return path
+
+
+def load_generator(path: str | Path, prefer_ema: bool = True) -> LoadedGenerator:
+    """A generator from a checkpoint, a generator export, a run folder, a DCGAN .pth, an
+    NVlabs StyleGAN2 .pkl or a model name (`default`: the shipped generator)."""
+    path = resolve_checkpoint(path)
+    from ganstudio.core.io import interop
+
+    if interop.handles(path):
+        return interop.load(path)
+    if path.suffix.lower() in (".pt", ".pth"):
+        return import_state_dict(path)
+    if path.suffix.lower() == ".pkl":
+        return import_nvlabs_pickle(path)
+    tensors, meta = read_checkpoint(path)
+    config = config_of(meta, path)
+    prefix = "G_ema." if prefer_ema and any(k.startswith("G_ema.") for k in tensors) else "G."
+    state = strip_prefix(tensors, prefix)
+    if not state:
+        raise CheckpointError(f"{path.name} holds no generator weights.")
+    check_weights_fit(config, state, "generator", path)
+    G = build_generator(config)
+    load_into(G, state, "generator", path)
+    G.eval().requires_grad_(False)
+    kind = meta.get("kind", "full")
+    return LoadedGenerator(G, config, int(meta.get("step", "0")), path, kind)
+
+
+# --- import of PyTorch DCGAN example weights ---------------------------------------------
+
+def _load_state_dict_safely(path: Path) -> dict[str, torch.Tensor]:
+    try:
+        obj = torch.load(str(path), map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as e:
+        raise CheckpointError(
+            f"Refused to load {path.name}: it holds Python objects, not only tensors, and loading "
+            f"it would run code from the file ({' '.join(str(e).split())[:120]}). Save the "
+            "generator's state_dict() instead of the whole model.") from None
+    except Exception as e:
+        raise CheckpointError(f"{path.name} is not a readable PyTorch weights file "
+                              f"({' '.join(str(e).split())[:160]}).") from None
+    if isinstance(obj, dict) and "state_dict" in obj and isinstance(obj["state_dict"], dict):
+        obj = obj["state_dict"]
+    if not isinstance(obj, dict) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
+        raise CheckpointError(f"{path.name} is not a state dict (a mapping of names to tensors).")
+    return {k.removeprefix("module."): v for k, v in obj.items()}
+
+
+def infer_dcgan_config(state: dict[str, torch.Tensor], source: str = "file") -> ModelConfig:
+    """Reads nz, ngf, channels and image size off the transposed-conv weights of main.N."""
+    convs = sorted(((int(k.split(".")[1]), v) for k, v in state.items()
+                    if k.startswith("main.") and k.endswith(".weight") and v.dim() == 4),
+                   key=lambda kv: kv[0])
+    if len(convs) < 4:
+        raise CheckpointError(f"{source} is not a DCGAN generator: expected transposed-conv weights "
+                              "named main.0.weight, main.3.weight, ... (the PyTorch DCGAN example's "
+                              f"netG), found {len(convs)}.")
+    shapes = [tuple(v.shape) for _, v in convs]  # ConvTranspose2d weight: (in, out, k, k)
+    nz, channels, first_k = shapes[0][0], shapes[-1][1], shapes[0][2]
+    ngf = shapes[-2][1]
+    resolution = {(5, 4): 64, (4, 4): 32, (4, 3): 28}.get((len(shapes), first_k))
+    if resolution is None or channels not in (1, 3):
+        raise CheckpointError(f"{source} has a generator layout GAN Studio does not know: {len(shapes)} "
+                              f"transposed convs, first kernel {first_k}, {channels} output channels. "
+                              "Supported: DCGAN generators for 28, 32 or 64 pixels, 1 or 3 channels.")
+    return ModelConfig(arch="dcgan", latent_dim=nz, resolution=resolution, channels=channels,
+                       g_width=ngf, d_width=ngf)
+
+
+def import_nvlabs_pickle(path: str | Path, out_path: str | Path | None = None) -> LoadedGenerator:
+    """The StyleGAN2 generator (G_ema) of an NVlabs `.pkl` snapshot, read without running
+    anything from the file (see nvlabs_pickle); written as a generator export to out_path
+    when given."""
+    from ganstudio.core.io.nvlabs_pickle import load_nvlabs_generator
+
+    path = Path(path)
+    G, kw = load_nvlabs_generator(path)
+    model = ModelConfig(arch="stylegan2", latent_dim=kw["z_dim"], resolution=kw["img_resolution"],
+                        channels=kw["img_channels"], w_dim=kw["w_dim"], mapping_layers=kw["mapping_layers"],
+                        channel_base=kw["channel_base"], channel_max=kw["channel_max"], c_dim=kw["c_dim"],
+                        conv_clamp=kw["conv_clamp"], architecture=kw["architecture"])
+    config = imported_config(model, path)
+    try:
+        config.validate()
+    except ConfigError as e:
+        raise CheckpointError(f"{path.name} holds a StyleGAN2 generator GAN Studio cannot use yet "
+                              f"({e}).") from None
+    if out_path is not None:
+        export_generator(G, config, out_path)
+    return LoadedGenerator(G, config, 0, Path(out_path) if out_path else path, "imported")
+
+
+def import_state_dict(path: str | Path, out_path: str | Path | None = None) -> LoadedGenerator:
+    """A PyTorch DCGAN example generator (`torch.save(netG.state_dict(), ...)`) as our generator;
+    written as a generator export to out_path when given."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path} does not exist.")
+    state = _load_state_dict_safely(path)
+    model = infer_dcgan_config(state, path.name)
+    config = imported_config(model, path)
+    try:
+        config.validate()
+    except ConfigError as e:
+        raise CheckpointError(f"{path.name} holds a DCGAN generator GAN Studio cannot use ({e}).") from None
+    check_weights_fit(config, state, "generator", path)
+    G = build_generator(config)
+    load_into(G, state, "generator", path)
+    G.eval().requires_grad_(False)
+    if out_path is not None:
+        export_generator(G, config, out_path)
+    return LoadedGenerator(G, config, 0, Path(out_path) if out_path else path, "imported")
