@@ -19,6 +19,7 @@ import torch
 
 from ganstudio.core.errors import UserError
 from ganstudio.core.fsutil import atomic_path
+from ganstudio.core.generate import to_uint8  # noqa: F401  (the one conversion; export's callers use it)
 
 ProgressFn = Callable[[int, int], None]
 StopFn = Callable[[], bool]
@@ -64,19 +65,6 @@ def reading_as_format_errors(path: Path, expected: str) -> Iterator[None]:
 
 
 # ---------------------------------------------------------------- images
-
-
-def to_uint8(images: torch.Tensor | np.ndarray) -> np.ndarray:
-    """(N, C, H, W) in [-1, 1] -> uint8 (N, H, W, C)."""
-    if isinstance(images, torch.Tensor):
-        images = images.detach().to("cpu", torch.float32).numpy()
-    arr = np.asarray(images, dtype=np.float32)
-    if arr.ndim == 3:
-        arr = arr[None]
-    if arr.ndim != 4:
-        raise ValueError(f"expected images shaped (N, C, H, W), got {arr.shape}")
-    arr = np.clip((arr + 1.0) * 127.5 + 0.5, 0, 255).astype(np.uint8)
-    return np.ascontiguousarray(arr.transpose(0, 2, 3, 1))
 
 
 def make_grid(

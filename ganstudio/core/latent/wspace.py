@@ -28,6 +28,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ganstudio.core.generate import is_stylegan, to_uint8  # noqa: F401
 from ganstudio.core.latent import Cancelled, interpolate_path, sample_z
 
 ProgressFn = Callable[[int, int], None]
@@ -37,16 +38,6 @@ NOISE_MODES = ("const", "random")
 # A preview may compute in bfloat16 (torch.autocast) where the CPU does that faster; full
 # frames are always float32, as NVlabs' code computes them.
 PRECISIONS = ("float32", "bfloat16")
-
-
-def is_stylegan(generator: Any) -> bool:
-    """True for a generator with a mapping and a synthesis network (explorable in W)."""
-    return (
-        isinstance(getattr(generator, "mapping", None), nn.Module)
-        and isinstance(getattr(generator, "synthesis", None), nn.Module)
-        and hasattr(generator, "num_ws")
-        and hasattr(generator, "w_dim")
-    )
 
 
 # ---------------------------------------------------------------- the explorer's state
@@ -217,12 +208,6 @@ def noise_variant(synthesis: nn.Module, noise_seed: int) -> nn.Module:
         if name.endswith("noise_const"):
             buf.copy_(torch.randn(buf.shape, generator=gen))
     return variant.eval()
-
-
-def to_uint8(images: torch.Tensor) -> np.ndarray:
-    """(N, C, H, W) in [-1, 1] -> uint8 (N, H, W, C), rounded as export.to_uint8 rounds."""
-    arr = (images.detach().float() * 127.5 + 128.0).clamp_(0, 255).to(torch.uint8)
-    return np.ascontiguousarray(arr.permute(0, 2, 3, 1).numpy())
 
 
 class Interrupted(RuntimeError):
