@@ -290,7 +290,7 @@ def cmd_sample(a: argparse.Namespace) -> int:
         raise UserError("this generator makes 2-D points, not images; open it in the app to see them")
     z = sample_z(a.seed, a.n, loaded.config.model.latent_dim)
     with torch.inference_mode():
-        if loaded.config.model.arch == "stylegan2":  # StyleGAN truncation: w towards w_avg
+        if loaded.config.model.arch in ("stylegan2", "stylegan3"):  # StyleGAN truncation: w towards w_avg
             images = loaded.generator(z, truncation_psi=a.truncation)
         else:
             images = loaded.generator(truncate(z, a.truncation))
@@ -331,7 +331,8 @@ def cmd_import(a: argparse.Namespace) -> int:
     if a.state_dict.suffix.lower() == ".pkl":
         loaded = import_nvlabs_pickle(a.state_dict, a.out)
         m = loaded.config.model
-        print(f"Imported a StyleGAN2 generator (z {m.latent_dim}, w {m.w_dim}, {m.resolution}x{m.resolution}, "
+        family = "StyleGAN3" if m.arch == "stylegan3" else "StyleGAN2"
+        print(f"Imported a {family} generator (z {m.latent_dim}, w {m.w_dim}, {m.resolution}x{m.resolution}, "
               f"{m.channels} channel{'s' if m.channels > 1 else ''}"
               f"{f', {m.c_dim} classes' if m.c_dim else ''}) -> {a.out}")
         return 0

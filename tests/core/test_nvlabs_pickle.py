@@ -76,7 +76,7 @@ def test_a_pickle_that_runs_a_command_is_refused_and_runs_nothing(tmp_path):
         load_nvlabs_generator(bad)
     message = str(err.value)
     assert "refused: the file asks to run" in message and "system" in message
-    assert "StyleGAN2 generator snapshots" in message and "\n" not in message
+    assert "StyleGAN2 and StyleGAN3 generator snapshots" in message and "\n" not in message
     assert not marker.exists()
 
 
@@ -100,7 +100,7 @@ def test_truncated_snapshots_are_a_clear_line(tmp_path, cut):
 def test_other_files_are_a_clear_line(tmp_path):
     text = tmp_path / "notes.pkl"
     text.write_text("these are not the weights you are looking for")
-    with pytest.raises(CheckpointError, match="not a readable StyleGAN2 snapshot"):
+    with pytest.raises(CheckpointError, match="not a readable StyleGAN snapshot"):
         load_nvlabs_generator(text)
     with pytest.raises(CheckpointError, match="does not exist"):
         load_nvlabs_generator(tmp_path / "missing.pkl")
@@ -200,13 +200,15 @@ NESTED = dict(z_dim=8, c_dim=0, w_dim=8, img_resolution=16, img_channels=3, mapp
               synthesis_kwargs={"channel_base": 64, "channel_max": 8})
 
 
-def test_stylegan3_generators_are_not_supported_yet(nvlabs_modules, tmp_path):
+def test_an_alias_free_generator_of_unknown_settings_is_refused(nvlabs_modules, tmp_path):
+    # StyleGAN3 snapshots open (tests/core/test_stylegan3.py); one whose recorded settings are
+    # not NVIDIA's configs T and R is refused before anything is built.
     persistence, _ = nvlabs_modules
     G = tiny_generator()
     G.synthesis.input = nn.Linear(1, 1)  # the alias-free synthesis starts from a SynthesisInput
     G.synthesis.input.__class__ = type("SynthesisInput", (nn.Linear,), {})
-    with pytest.raises(CheckpointError, match=r"StyleGAN3 \(alias-free\) generator; GAN Studio does not "
-                                              "support it yet. StyleGAN2 / StyleGAN2-ADA snapshots open"):
+    with pytest.raises(CheckpointError, match=r"snap.pkl is a StyleGAN3 variant with settings GAN Studio "
+                                              r"does not know \(synthesis_kwargs\); it opens NVIDIA's"):
         load_nvlabs_generator(_write(tmp_path, persistence, G, NESTED))
 
 

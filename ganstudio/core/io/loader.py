@@ -53,7 +53,7 @@ def resolve_checkpoint(path: str | Path) -> Path:
 
 def load_generator(path: str | Path, prefer_ema: bool = True) -> LoadedGenerator:
     """A generator from a checkpoint, a generator export, a run folder, a DCGAN .pth, an
-    NVlabs StyleGAN2 .pkl or a model name (`default`: the shipped generator)."""
+    NVlabs StyleGAN2/3 .pkl or a model name (`default`: the shipped generator)."""
     path = resolve_checkpoint(path)
     from ganstudio.core.io import interop
 
@@ -119,22 +119,29 @@ def infer_dcgan_config(state: dict[str, torch.Tensor], source: str = "file") -> 
 
 
 def import_nvlabs_pickle(path: str | Path, out_path: str | Path | None = None) -> LoadedGenerator:
-    """The StyleGAN2 generator (G_ema) of an NVlabs `.pkl` snapshot, read without running
+    """The StyleGAN2 or StyleGAN3 generator (G_ema) of an NVlabs `.pkl` snapshot, read without running
     anything from the file (see nvlabs_pickle); written as a generator export to out_path
     when given."""
     from ganstudio.core.io.nvlabs_pickle import load_nvlabs_generator
 
     path = Path(path)
     G, kw = load_nvlabs_generator(path)
-    model = ModelConfig(arch="stylegan2", latent_dim=kw["z_dim"], resolution=kw["img_resolution"],
-                        channels=kw["img_channels"], w_dim=kw["w_dim"], mapping_layers=kw["mapping_layers"],
-                        channel_base=kw["channel_base"], channel_max=kw["channel_max"], c_dim=kw["c_dim"],
-                        conv_clamp=kw["conv_clamp"], architecture=kw["architecture"])
+    common = dict(latent_dim=kw["z_dim"], resolution=kw["img_resolution"], channels=kw["img_channels"],
+                  w_dim=kw["w_dim"], mapping_layers=kw["mapping_layers"], channel_base=kw["channel_base"],
+                  channel_max=kw["channel_max"], c_dim=kw["c_dim"], conv_clamp=kw["conv_clamp"])
+    if "num_layers" in kw:  # the alias-free generator's settings (nvlabs_stylegan3)
+        family = "StyleGAN3"
+        model = ModelConfig(arch="stylegan3", synthesis_layers=kw["num_layers"],
+                            critical_layers=kw["num_critical"], conv_kernel=kw["conv_kernel"],
+                            radial_filters=kw["use_radial_filters"], **common)
+    else:
+        family = "StyleGAN2"
+        model = ModelConfig(arch="stylegan2", architecture=kw["architecture"], **common)
     config = imported_config(model, path)
     try:
         config.validate()
     except ConfigError as e:
-        raise CheckpointError(f"{path.name} holds a StyleGAN2 generator GAN Studio cannot use yet "
+        raise CheckpointError(f"{path.name} holds a {family} generator GAN Studio cannot use yet "
                               f"({e}).") from None
     if out_path is not None:
         export_generator(G, config, out_path)

@@ -1,5 +1,6 @@
 """Opens StyleGAN2 snapshots (`.pkl`) written by NVlabs' stylegan2-ada-pytorch, and the
-StyleGAN2 networks of their stylegan3 repository, without running anything from the file.
+StyleGAN2 and StyleGAN3 (alias-free, configs T and R) networks of their stylegan3
+repository, without running anything from the file.
 
 Their snapshots are pickles of whole modules, and their persistence format embeds each
 class's Python source, which `pickle.load` would exec. Here a restricted unpickler answers
@@ -34,11 +35,11 @@ import numpy as np
 import torch
 
 from ganstudio.core.errors import CheckpointError
+from ganstudio.core.io.nvlabs_stylegan3 import generator_args, stylegan3_kwargs
 from ganstudio.core.models.stylegan2.networks import StyleGAN2Generator
+from ganstudio.core.models.stylegan3.networks import StyleGAN3Generator
 
-SUPPORTED = "GAN Studio only opens StyleGAN2 generator snapshots"
-SG3_REFUSAL = ("is a StyleGAN3 (alias-free) generator; GAN Studio does not support it yet. "
-               "StyleGAN2 / StyleGAN2-ADA snapshots open.")
+SUPPORTED = "GAN Studio only opens StyleGAN2 and StyleGAN3 generator snapshots"
 
 
 class RefusedGlobal(pickle.UnpicklingError):
@@ -254,7 +255,7 @@ def read_snapshot(path: str | Path) -> Any:
         raise CheckpointError(f"{path.name} needs more memory to read than is available.") from None
     except Exception as e:  # truncated files raise EOFError, UnpicklingError, ValueError, ...
         detail = " ".join(str(e).split())[:160] or type(e).__name__
-        raise CheckpointError(f"{path.name} is not a readable StyleGAN2 snapshot ({detail}). It may be "
+        raise CheckpointError(f"{path.name} is not a readable StyleGAN snapshot ({detail}). It may be "
                               "truncated (download it again) or a different kind of .pkl file.") from None
 
 
@@ -262,6 +263,7 @@ def read_snapshot(path: str | Path) -> Any:
 
 _GENERATOR_ARGS = ("z_dim", "c_dim", "w_dim", "img_resolution", "img_channels", "mapping_kwargs",
                    "synthesis_kwargs")
+_SG3_ARGS = _GENERATOR_ARGS[:-1]  # the alias-free Generator takes its synthesis options flat
 # Options whose non-default value changes what the network computes, and which
 # StyleGAN2Generator does not offer.
 _MAPPING_FIXED = {"lr_multiplier": 0.01, "activation": "lrelu"}
@@ -269,7 +271,7 @@ _SYNTHESIS_FIXED = {"resample_filter": [1, 3, 3, 1], "use_noise": True, "activat
                     "kernel_size": 3}
 
 
-def _is_stylegan3(G: PersistentRecord) -> bool:
+def is_stylegan3(G: PersistentRecord) -> bool:
     synthesis = G.modules.get("synthesis")
     if not isinstance(synthesis, PersistentRecord):
         return False
@@ -280,9 +282,7 @@ def _is_stylegan3(G: PersistentRecord) -> bool:
 
 def generator_kwargs(G: PersistentRecord, source: str) -> dict[str, Any]:
     """StyleGAN2Generator's constructor arguments from the recorded NVlabs init kwargs."""
-    kwargs = G.init_kwargs
-    for key, value in zip(_GENERATOR_ARGS, G.state.get("_init_args") or ()):
-        kwargs.setdefault(key, value)
+    kwargs = _recorded_kwargs(G, _GENERATOR_ARGS)
     # stylegan2-ada-pytorch nests synthesis options; the stylegan3 repo passes them flat.
     synthesis = dict(kwargs.get("synthesis_kwargs") or {})
     for key, value in kwargs.items():
@@ -327,21 +327,26 @@ def pick_generator(snapshot: Any, source: str) -> PersistentRecord:
         G = None
     if not isinstance(G, PersistentRecord):
         raise CheckpointError(f"{source} holds no generator (no G_ema or G); {SUPPORTED}.")
-    if _is_stylegan3(G):
-        raise CheckpointError(f"{source} {SG3_REFUSAL}")
     if G.class_name != "Generator" or "mapping" not in G.modules or "synthesis" not in G.modules:
-        raise CheckpointError(f"{source} holds a {G.class_name}, not a StyleGAN2 generator; {SUPPORTED}.")
+        raise CheckpointError(f"{source} holds a {G.class_name}, not a StyleGAN generator; {SUPPORTED}.")
     return G
 
 
-def build_from_record(G: PersistentRecord, source: str) -> StyleGAN2Generator:
-    """Our generator with the record's weights (every tensor accounted for), eval mode, CPU."""
-    kwargs = generator_kwargs(G, source)
+def _recorded_kwargs(G: PersistentRecord, names: tuple[str, ...]) -> dict[str, Any]:
+    kwargs = G.init_kwargs
+    for key, value in zip(names, G.state.get("_init_args") or ()):
+        kwargs.setdefault(key, value)
+    return kwargs
+
+
+def _build(G: PersistentRecord, source: str, build: Callable[[], torch.nn.Module],
+           family: str) -> torch.nn.Module:
+    """build()'s network with the record's weights (every tensor accounted for), eval, CPU."""
     try:
         # Shapes first, on the meta device (no memory behind them): a record that declares a
         # huge network beside small weights is refused before anything is allocated.
         with torch.device("meta"):
-            expected = StyleGAN2Generator(**kwargs).state_dict()
+            expected = build().state_dict()
     except (ValueError, RuntimeError) as e:
         raise CheckpointError(f"{source} describes a generator GAN Studio cannot build ({e}).") from None
     try:
@@ -354,20 +359,36 @@ def build_from_record(G: PersistentRecord, source: str) -> StyleGAN2Generator:
         what = (f"missing {', '.join(missing[:3])}" if missing else f"unknown {', '.join(unexpected[:3])}")
         if any(k.startswith("synthesis.") and ".skip." in k for k in unexpected):
             what = "a 'resnet' output architecture"
-        raise CheckpointError(f"{source} holds a generator whose weights do not match a StyleGAN2 "
+        raise CheckpointError(f"{source} holds a generator whose weights do not match a {family} "
                               f"of its recorded settings ({what}); {SUPPORTED}.")
     for name, value in tensors.items():
         if tuple(value.shape) != tuple(expected[name].shape):
             raise CheckpointError(f"{source}: the weight {name} has shape {tuple(value.shape)}, but its "
                                   f"settings call for {tuple(expected[name].shape)}.")
-    net = StyleGAN2Generator(**kwargs)
+    net = build()
     net.load_state_dict({k: v.to(torch.float32) for k, v in tensors.items()}, strict=True)
     return net.eval().requires_grad_(False)
 
 
-def load_nvlabs_generator(path: str | Path) -> tuple[StyleGAN2Generator, dict[str, Any]]:
-    """(generator, its constructor kwargs) from an NVlabs StyleGAN2 `.pkl` snapshot."""
+def build_from_record(G: PersistentRecord, source: str) -> StyleGAN2Generator:
+    """Our StyleGAN2 generator with the record's weights (every tensor accounted for)."""
+    kwargs = generator_kwargs(G, source)
+    return _build(G, source, lambda: StyleGAN2Generator(**kwargs), "StyleGAN2")
+
+
+def build_stylegan3(kw: dict[str, Any]) -> StyleGAN3Generator:
+    """StyleGAN3Generator from the flat settings `stylegan3_kwargs` returns."""
+    top, synthesis = generator_args(kw)
+    return StyleGAN3Generator(**top, **synthesis)
+
+
+def load_nvlabs_generator(path: str | Path) -> tuple[torch.nn.Module, dict[str, Any]]:
+    """(generator, its settings) from an NVlabs `.pkl` snapshot: a StyleGAN2Generator and its
+    constructor kwargs, or a StyleGAN3Generator and `nvlabs_stylegan3.stylegan3_kwargs`."""
     path = Path(path)
     record = pick_generator(read_snapshot(path), path.name)
+    if is_stylegan3(record):
+        kw = stylegan3_kwargs(_recorded_kwargs(record, _SG3_ARGS), path.name)
+        return _build(record, path.name, lambda: build_stylegan3(kw), "StyleGAN3"), kw
     kwargs = generator_kwargs(record, path.name)
     return build_from_record(record, path.name), kwargs
