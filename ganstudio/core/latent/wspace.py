@@ -243,7 +243,9 @@ def synthesize(
         max_res = None
     low = precision == "bfloat16"
     with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=low):
-        if should_stop is None or not hasattr(synthesis, "block_resolutions"):
+        # StyleGAN3's synthesis is one "block" (no b<res> modules): nothing to stop between.
+        blocks = getattr(synthesis, "block_resolutions", None)
+        if should_stop is None or not blocks or not hasattr(synthesis, f"b{blocks[0]}"):
             img = synthesis(ws, noise_mode="const", max_res=max_res)
         else:
             img = _blockwise(synthesis, ws, max_res, should_stop)
@@ -415,7 +417,8 @@ def plan_preview(
     machine their short parallel regions each wait for a core. bfloat16 convolutions are
     faster only on CPUs that have them. Blocks stop being timed once one is over budget. The preview never goes below
     ``min_res`` (or the image size): a smaller image would tell a person nothing.
-    ``architecture="orig"`` has no image before the last block: its plan is the full size.
+    ``architecture="orig"`` (and StyleGAN3's "alias-free") has no image before the last
+    block: its plan is the full size.
     """
     full = int(G.img_resolution)
     if getattr(G.synthesis, "architecture", "skip") != "skip":
