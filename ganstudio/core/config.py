@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ganstudio.core.errors import UserError
+from ganstudio.core.models import registry
 
-ARCHS = ("dcgan", "mlp", "stylegan2")
-LOSSES = ("bce", "hinge", "wgan-gp", "lsgan")
+ARCHS = registry.FAMILY_NAMES  # model.arch: a row of the family table (core/models/registry.py)
+LOSSES = ("bce", "hinge", "wgan-gp", "lsgan")  # the names core/losses.py registers
 PRECISIONS = ("fp32", "bf16", "fp16")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 DIFFAUG_POLICIES = ("translation", "cutout", "color")
@@ -22,8 +23,6 @@ TOY_DATASETS = ("toy-ring", "toy-grid", "toy-spiral")
 IMPORTED = "imported"
 DATASET_NAMES = IMAGE_DATASETS + TOY_DATASETS + (IMPORTED,)
 RESOLUTIONS = (28, 32, 64)
-STYLEGAN2_RESOLUTIONS = tuple(2**i for i in range(3, 11))  # 8 .. 1024
-STYLEGAN2_ARCHITECTURES = ("skip", "orig")
 
 
 class ConfigError(UserError, ValueError):
@@ -38,7 +37,7 @@ class ConfigError(UserError, ValueError):
 
 @dataclass
 class ModelConfig:
-    arch: str = "dcgan"
+    arch: str = registry.FAMILY_NAMES[0]  # the model family (core/models/registry.py)
     latent_dim: int = 100
     resolution: int = 28
     channels: int = 1
@@ -64,6 +63,15 @@ class ModelConfig:
     c_dim: int = 0
     conv_clamp: float | None = None
     architecture: str = "skip"
+    # StyleGAN3 (arch "stylegan3", alias-free; imported, never trained here) also uses w_dim,
+    # mapping_layers, channel_base, channel_max, c_dim and conv_clamp as above, and: the
+    # synthesis layers after the Fourier input (NVIDIA's num_layers), how many of the last
+    # are critically sampled (num_critical), the conv kernel (3: config T, 1: config R) and
+    # radially symmetric downsampling filters (config R).
+    synthesis_layers: int = 14
+    critical_layers: int = 2
+    conv_kernel: int = 3
+    radial_filters: bool = False
 
 
 @dataclass
@@ -108,16 +116,16 @@ class TrainConfig:
     style_mixing: float = 0.0
 
 
-def _check(cond: bool, field_name: str, value: Any, allowed: str) -> None:
+def check(cond: bool, field_name: str, value: Any, allowed: str) -> None:
     if not cond:
         raise ConfigError(field_name, value, allowed)
 
 
-def _is_int(v: Any) -> bool:
+def is_int(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
-def _is_num(v: Any) -> bool:
+def is_num(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
@@ -139,108 +147,84 @@ class RunConfig:
 
     def validate(self) -> RunConfig:
         m, d, t = self.model, self.data, self.train
-        _check(m.arch in ARCHS, "model.arch", m.arch, f"one of {', '.join(ARCHS)}")
-        _check(_is_int(m.latent_dim) and 1 <= m.latent_dim <= 4096, "model.latent_dim",
+        check(m.arch in ARCHS, "model.arch", m.arch, f"one of {', '.join(ARCHS)}")
+        family = registry.family(m.arch)
+        check(is_int(m.latent_dim) and 1 <= m.latent_dim <= 4096, "model.latent_dim",
                m.latent_dim, "a whole number from 1 to 4096")
-        if not self.is_toy and m.arch == "stylegan2":
-            _check(m.resolution in STYLEGAN2_RESOLUTIONS, "model.resolution", m.resolution,
-                   "a power of two from 8 to 1024 pixels for stylegan2")
-            self._validate_stylegan2()
-        elif not self.is_toy:
-            _check(m.resolution in RESOLUTIONS, "model.resolution", m.resolution,
-                   f"one of {', '.join(map(str, RESOLUTIONS))} pixels")
         if not self.is_toy:
-            _check(m.channels in (1, 3), "model.channels", m.channels, "1 (grey) or 3 (colour)")
+            check(m.resolution in family.resolutions, "model.resolution", m.resolution,
+                   family.resolutions_text or f"one of {', '.join(map(str, family.resolutions))} pixels")
+            check(m.channels in (1, 3), "model.channels", m.channels, "1 (grey) or 3 (colour)")
+            if family.validate is not None:
+                family.validate(self)
         else:
-            _check(m.arch == "mlp", "model.arch", m.arch, "2-D toy data needs the mlp model")
+            toy = [f.name for f in registry.families() if f.toy]
+            check(family.toy, "model.arch", m.arch, f"2-D toy data needs the {' or '.join(toy)} model")
         # A DCGAN's widest layer has 8x its width in feature maps: at 1024 a 64-pixel generator
         # already holds 0.7 billion weights (2.9 GB), and at 4096 it would need 34 GB.
         for name in ("g_width", "d_width"):
             v = getattr(m, name)
-            _check(_is_int(v) and 4 <= v <= 1024, f"model.{name}", v, "a whole number from 4 to 1024")
-        _check(_is_int(m.mlp_hidden) and 4 <= m.mlp_hidden <= 4096, "model.mlp_hidden",
+            check(is_int(v) and 4 <= v <= 1024, f"model.{name}", v, "a whole number from 4 to 1024")
+        check(is_int(m.mlp_hidden) and 4 <= m.mlp_hidden <= 4096, "model.mlp_hidden",
                m.mlp_hidden, "a whole number from 4 to 4096")
-        _check(_is_int(m.mlp_layers) and 1 <= m.mlp_layers <= 8, "model.mlp_layers",
+        check(is_int(m.mlp_layers) and 1 <= m.mlp_layers <= 8, "model.mlp_layers",
                m.mlp_layers, "a whole number from 1 to 8")
-        _check(_is_int(m.pack) and 1 <= m.pack <= 8, "model.pack", m.pack, "a whole number from 1 to 8")
-        _check(_is_int(m.toy_features) and 0 <= m.toy_features <= 1024, "model.toy_features",
+        check(is_int(m.pack) and 1 <= m.pack <= 8, "model.pack", m.pack, "a whole number from 1 to 8")
+        check(is_int(m.toy_features) and 0 <= m.toy_features <= 1024, "model.toy_features",
                m.toy_features, "a whole number from 0 (off) to 1024")
-        _check(_is_num(m.toy_feature_scale) and 0 < m.toy_feature_scale <= 100,
+        check(is_num(m.toy_feature_scale) and 0 < m.toy_feature_scale <= 100,
                "model.toy_feature_scale", m.toy_feature_scale, "a number above 0 and at most 100")
-        _check(d.name in DATASET_NAMES, "data.name", d.name, f"one of {', '.join(DATASET_NAMES)}")
+        check(d.name in DATASET_NAMES, "data.name", d.name, f"one of {', '.join(DATASET_NAMES)}")
         if d.name == "folder":
-            _check(bool(d.path), "data.path", d.path, "the folder of images to train on")
-        _check(_is_int(t.steps) and 1 <= t.steps <= 10_000_000, "train.steps", t.steps,
+            check(bool(d.path), "data.path", d.path, "the folder of images to train on")
+        check(is_int(t.steps) and 1 <= t.steps <= 10_000_000, "train.steps", t.steps,
                "a whole number from 1 to 10,000,000")
-        _check(_is_int(t.batch_size) and 1 <= t.batch_size <= 8192, "train.batch_size",
+        check(is_int(t.batch_size) and 1 <= t.batch_size <= 8192, "train.batch_size",
                t.batch_size, "a whole number from 1 to 8192")
-        _check(t.batch_size % m.pack == 0, "train.batch_size", t.batch_size,
+        check(t.batch_size % m.pack == 0, "train.batch_size", t.batch_size,
                f"a multiple of model.pack ({m.pack})")
         for name in ("lr_g", "lr_d"):
             v = getattr(t, name)
-            _check(_is_num(v) and 0 < v <= 1, f"train.{name}", v, "a number above 0 and at most 1")
+            check(is_num(v) and 0 < v <= 1, f"train.{name}", v, "a number above 0 and at most 1")
         for name in ("beta1", "beta2"):
             v = getattr(t, name)
-            _check(_is_num(v) and 0 <= v < 1, f"train.{name}", v, "a number from 0 up to (not including) 1")
-        _check(_is_num(t.lr_decay) and 0 <= t.lr_decay <= 1, "train.lr_decay", t.lr_decay,
+            check(is_num(v) and 0 <= v < 1, f"train.{name}", v, "a number from 0 up to (not including) 1")
+        check(is_num(t.lr_decay) and 0 <= t.lr_decay <= 1, "train.lr_decay", t.lr_decay,
                "a share of the run from 0 (off) to 1 (the whole run)")
-        _check(_is_int(t.n_critic) and 1 <= t.n_critic <= 20, "train.n_critic", t.n_critic,
+        check(is_int(t.n_critic) and 1 <= t.n_critic <= 20, "train.n_critic", t.n_critic,
                "a whole number from 1 to 20")
-        _check(t.loss in LOSSES, "train.loss", t.loss, f"one of {', '.join(LOSSES)}")
-        _check(_is_num(t.gp_weight) and t.gp_weight >= 0, "train.gp_weight", t.gp_weight, "a number >= 0")
-        _check(_is_num(t.r1_gamma) and t.r1_gamma >= 0, "train.r1_gamma", t.r1_gamma, "a number >= 0")
-        _check(_is_int(t.r1_every) and 1 <= t.r1_every <= 64, "train.r1_every", t.r1_every,
+        check(t.loss in LOSSES, "train.loss", t.loss, f"one of {', '.join(LOSSES)}")
+        check(is_num(t.gp_weight) and t.gp_weight >= 0, "train.gp_weight", t.gp_weight, "a number >= 0")
+        check(is_num(t.r1_gamma) and t.r1_gamma >= 0, "train.r1_gamma", t.r1_gamma, "a number >= 0")
+        check(is_int(t.r1_every) and 1 <= t.r1_every <= 64, "train.r1_every", t.r1_every,
                "a whole number from 1 (every step) to 64")
-        _check(_is_num(t.label_smoothing) and 0 <= t.label_smoothing < 0.5, "train.label_smoothing",
+        check(is_num(t.label_smoothing) and 0 <= t.label_smoothing < 0.5, "train.label_smoothing",
                t.label_smoothing, "a number from 0 up to 0.5")
-        _check(_is_num(t.ema_decay) and 0 < t.ema_decay < 1, "train.ema_decay", t.ema_decay,
+        check(is_num(t.ema_decay) and 0 < t.ema_decay < 1, "train.ema_decay", t.ema_decay,
                "a number between 0 and 1")
         policies = [p for p in t.diffaug.split(",") if p.strip()]
         for p in policies:
-            _check(p.strip() in DIFFAUG_POLICIES, "train.diffaug", t.diffaug,
+            check(p.strip() in DIFFAUG_POLICIES, "train.diffaug", t.diffaug,
                    f"a comma-separated list of {', '.join(DIFFAUG_POLICIES)}")
         if policies:
-            _check(not self.is_toy, "train.diffaug", t.diffaug, "empty for 2-D toy data")
-        _check(t.device in DEVICES or t.device.startswith("cuda:"), "train.device", t.device,
+            check(not self.is_toy, "train.diffaug", t.diffaug, "empty for 2-D toy data")
+        check(t.device in DEVICES or t.device.startswith("cuda:"), "train.device", t.device,
                f"one of {', '.join(DEVICES)} (or cuda:N)")
-        _check(t.precision in PRECISIONS, "train.precision", t.precision, f"one of {', '.join(PRECISIONS)}")
+        check(t.precision in PRECISIONS, "train.precision", t.precision, f"one of {', '.join(PRECISIONS)}")
         for name in ("sample_every", "checkpoint_every", "log_every"):
             v = getattr(t, name)
-            _check(_is_int(v) and v >= 1, f"train.{name}", v, "a whole number >= 1")
-        _check(_is_int(t.seed) and 0 <= t.seed < 2**63, "train.seed", t.seed, "a whole number >= 0")
-        _check(_is_num(t.pl_weight) and t.pl_weight >= 0, "train.pl_weight", t.pl_weight, "a number >= 0")
-        _check(_is_int(t.pl_every) and 1 <= t.pl_every <= 64, "train.pl_every", t.pl_every,
+            check(is_int(v) and v >= 1, f"train.{name}", v, "a whole number >= 1")
+        check(is_int(t.seed) and 0 <= t.seed < 2**63, "train.seed", t.seed, "a whole number >= 0")
+        check(is_num(t.pl_weight) and t.pl_weight >= 0, "train.pl_weight", t.pl_weight, "a number >= 0")
+        check(is_int(t.pl_every) and 1 <= t.pl_every <= 64, "train.pl_every", t.pl_every,
                "a whole number from 1 (every step) to 64")
-        _check(_is_num(t.style_mixing) and 0 <= t.style_mixing <= 1, "train.style_mixing",
+        check(is_num(t.style_mixing) and 0 <= t.style_mixing <= 1, "train.style_mixing",
                t.style_mixing, "a probability from 0 (off) to 1")
-        for name in ("pl_weight", "style_mixing"):
-            _check(not getattr(t, name) or m.arch == "stylegan2", f"train.{name}", getattr(t, name),
-                   "0 unless the model is stylegan2 (it needs a mapping network and W space)")
+        for other in registry.families():  # options only one family reads
+            for name in other.own_train_fields:
+                check(not getattr(t, name) or m.arch == other.name, f"train.{name}",
+                       getattr(t, name), f"0 unless the model is {other.name}")
         return self
-
-    def _validate_stylegan2(self) -> None:
-        m = self.model
-        _check(_is_int(m.w_dim) and 1 <= m.w_dim <= 4096, "model.w_dim", m.w_dim,
-               "a whole number from 1 to 4096")
-        _check(_is_int(m.mapping_layers) and 1 <= m.mapping_layers <= 16, "model.mapping_layers",
-               m.mapping_layers, "a whole number from 1 to 16")
-        _check(_is_int(m.channel_max) and 1 <= m.channel_max <= 4096, "model.channel_max",
-               m.channel_max, "a whole number from 1 to 4096")
-        _check(_is_int(m.channel_base) and m.resolution <= m.channel_base <= 2**20, "model.channel_base",
-               m.channel_base, f"a whole number from the resolution ({m.resolution}) to 1048576, "
-               "so that every resolution has at least one feature map")
-        _check(_is_int(m.c_dim) and 0 <= m.c_dim <= 100_000, "model.c_dim", m.c_dim,
-               "a whole number from 0 (unconditional) to 100000 classes")
-        _check(m.conv_clamp is None or (_is_num(m.conv_clamp) and m.conv_clamp > 0), "model.conv_clamp",
-               m.conv_clamp, "a number above 0, or null for no clamp")
-        _check(m.architecture in STYLEGAN2_ARCHITECTURES, "model.architecture", m.architecture,
-               f"one of {', '.join(STYLEGAN2_ARCHITECTURES)}")
-        # The options of the DCGAN/MLP discriminators: StyleGAN2's D has its own minibatch-std
-        # layer (always on; model.minibatch_std is not read) and equalised-learning-rate layers.
-        _check(not m.spectral_norm, "model.spectral_norm", m.spectral_norm,
-               "off for stylegan2 (its discriminator relies on R1 instead)")
-        _check(m.pack == 1, "model.pack", m.pack,
-               "1 for stylegan2 (its discriminator has a minibatch standard deviation layer instead)")
 
     # JSON -----------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -282,95 +266,16 @@ class RunConfig:
         return RunConfig.from_dict(d)
 
 
-def _mnist_dcgan() -> RunConfig:
-    # Learning rates 4e-4 instead of the DCGAN paper's 2e-4: in bench/mnist_quality.py the
-    # Frechet distance after 5 CPU minutes fell from 10.7 to 8.0 (8.1 on a second seed); TTUR
-    # (G 1e-4, D 4e-4) and DiffAugment translation were worse at this length. Widths 32 scored
-    # 7.0 but stay 64, since the form does not show them and 32/64 px data needs the capacity.
-    # A lazy R1 penalty (gamma 0.5 every 16th step) then took it from 8.0 to 6.4 (seed 1: 8.1 to
-    # 6.0) at almost no cost per step; gamma 0.2 scored 7.3, gamma 2 7.5, and a learning rate
-    # falling to 0 over the second half 8.8.
-    return RunConfig(
-        ModelConfig(arch="dcgan", latent_dim=100, resolution=28, channels=1, g_width=64, d_width=64),
-        DataConfig(name="mnist-embedded"),
-        TrainConfig(steps=3000, batch_size=64, lr_g=4e-4, lr_d=4e-4, beta1=0.5, loss="bce", ema=True,
-                    r1_gamma=0.5, r1_every=16),
-    )
+def presets() -> dict[str, str]:
+    """Preset name -> one-line description, every family's (the family table declares them)."""
+    return {name: desc for name, (_, desc) in registry.all_presets().items()}
 
 
-def _mnist_mlp() -> RunConfig:
-    # The classic GAN of Goodfellow et al. (2014): 100 -> 256 -> 784 with tanh.
-    return RunConfig(
-        ModelConfig(arch="mlp", latent_dim=100, resolution=28, channels=1, mlp_hidden=256, mlp_layers=1),
-        DataConfig(name="mnist-embedded"),
-        TrainConfig(steps=10000, batch_size=64, lr_g=2e-4, lr_d=2e-4, beta1=0.5, loss="bce", ema=False),
-    )
-
-
-def _mnist_stylegan2() -> RunConfig:
-    # StyleGAN2 (Karras et al., 2020) at 32 px, narrowed to train on a CPU: the paper's
-    # non-saturating loss with lazy R1 (every 16th step), Adam betas (0, 0.99), lr 0.0025 and
-    # batch 32, and a 2-layer mapping network, as stylegan2-ada's CIFAR set-up. Channels
-    # 512/64 cost about what the DCGAN preset does per image; 1024/128 cost 4x and scored no
-    # better per CPU minute. It learns slowly (with equalised learning rates a weight moves
-    # ~0.25% of its scale a step, DCGAN's 2%): in bench/mnist_quality.py the Frechet distance
-    # was 121 after 5 CPU minutes (a few digit classes), 77 after 10 and 34 after 15 (all ten
-    # classes). lr 0.001/0.0005/0.005, R1 gamma 0.01/1, style mixing 0.9, path length 2 and
-    # minibatch-std groups of 8/32 changed nothing within 2-5 CPU minutes, so mixing and path
-    # length stay off, as in that CIFAR set-up.
-    return RunConfig(
-        ModelConfig(arch="stylegan2", latent_dim=128, resolution=32, channels=1, w_dim=128,
-                    mapping_layers=2, channel_base=512, channel_max=64),
-        DataConfig(name="mnist-embedded"),
-        TrainConfig(steps=5000, batch_size=32, lr_g=0.0025, lr_d=0.0025, beta1=0.0, beta2=0.99,
-                    loss="bce", r1_gamma=0.1, r1_every=16, ema=True, ema_decay=0.998),
-    )
-
-
-def _toy(name: str) -> RunConfig:
-    # PacGAN's toy set-up (Lin et al., 2018): MLPs with 4 hidden layers, latent 2, packing.
-    # Width 200, lr 1e-3, beta2 0.99 and EMA 0.99 measured best in bench/toy2d_modes.py. On the
-    # ring, a light R1 (gamma 0.1) and a learning rate falling to 0 over the second half took
-    # high quality from 91.9% to 95.9 +- 0.4% over 5 seeds (8 modes on every seed, reverse KL
-    # 0.005), in under 100 CPU s a seed. Packing 4 on the grid follows PacGAN4.
-    cfg = RunConfig(
-        ModelConfig(arch="mlp", latent_dim=2, mlp_hidden=200, mlp_layers=4,
-                    pack=2 if name == "toy-ring" else 4),
-        DataConfig(name=name),
-        TrainConfig(steps=10000, batch_size=100, lr_g=1e-3, lr_d=1e-3, beta1=0.5, beta2=0.99,
-                    loss="bce", ema=True, ema_decay=0.99, r1_gamma=0.1, lr_decay=0.5,
-                    sample_every=100, checkpoint_every=2000),
-    )
-    if name == "toy-grid":
-        # A plain MLP D cannot resolve 25 narrow modes from raw coordinates (spectral bias): the
-        # samples stayed a diffuse cloud (8 modes, 2% high quality). Fixed random Fourier
-        # features (Tancik et al., 2020) in front of D fix that; R1 (Mescheder et al., 2018)
-        # keeps the sharper D from trapping G. Measured in bench/toy2d_modes.py: feature scale
-        # 0.5 with R1 1.0 reached 20.2 +- 1.2 modes / 73.9% high quality (5 seeds), with G
-        # drawing lines between the modes; scale 0.15 (smooth features) with R1 0.3 reached 25
-        # modes on 4 of 5 seeds and 95.7% high quality, but one seed kept 15 modes; R1 0.5
-        # covered all 25 on that seed too, but at 11000 steps (2 CPU minutes) one seed was still
-        # at 89.6% (mean 94.2 +- 1.2%). Lazy R1 every 8 steps (Karras et al., 2020) cut the step
-        # from 8.4 to 5.9 ms, which buys 16000 steps in the same time: 96.2 +- 0.4%, every seed
-        # >= 94.8%, 25 modes on each.
-        cfg.model.toy_features, cfg.model.toy_feature_scale = 64, 0.15
-        cfg.train.steps, cfg.train.r1_gamma, cfg.train.r1_every = 16000, 0.5, 8
-        cfg.train.ema_decay = 0.999
-    return cfg
-
-
-_PRESET_FACTORIES = {
-    "mnist-dcgan": (_mnist_dcgan, "DCGAN on the embedded MNIST, 28x28 (default)"),
-    "mnist-mlp": (_mnist_mlp, "The classic MLP GAN (100-256-784) on the embedded MNIST"),
-    "mnist-stylegan2": (_mnist_stylegan2, "A small StyleGAN2 on the embedded MNIST, 32x32"),
-    "toy-ring": (lambda: _toy("toy-ring"), "8 Gaussians on a ring (radius 1, std 0.01)"),
-    "toy-grid": (lambda: _toy("toy-grid"), "25 Gaussians on a 5x5 grid (spacing 2, std 0.05)"),
-}
-PRESETS: dict[str, str] = {k: v[1] for k, v in _PRESET_FACTORIES.items()}
 DEFAULT_PRESET = "mnist-dcgan"
 
 
 def preset(name: str) -> RunConfig:
-    if name not in _PRESET_FACTORIES:
-        raise ConfigError("preset", name, f"one of {', '.join(_PRESET_FACTORIES)}")
-    return _PRESET_FACTORIES[name][0]()
+    factories = registry.all_presets()
+    if name not in factories:
+        raise ConfigError("preset", name, f"one of {', '.join(factories)}")
+    return factories[name][0]()

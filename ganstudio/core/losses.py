@@ -9,40 +9,110 @@ import torch.nn.functional as F
 from torch import Tensor
 
 
-def d_loss(kind: str, real: Tensor, fake: Tensor, label_smoothing: float = 0.0) -> Tensor:
-    """Discriminator loss from its logits on real and generated samples."""
-    real, fake = real.float(), fake.float()
-    if kind == "bce":
+class Loss:
+    """A GAN objective on discriminator logits: D's loss, G's loss, how D's output reads as a
+    probability, and what the objective needs of the discriminator. One subclass per loss,
+    registered by its config name (train.loss); the trainer names none of them."""
+
+    name: str = ""
+    title: str = ""
+    allows_batch_norm = True  # False where a penalty needs per-sample gradients (WGAN-GP)
+    gradient_penalty = False  # True: train.gp_weight x WGAN-GP's penalty is part of D's loss
+    reads_as_probability = False  # D's output through a sigmoid is P(real)
+
+    def d_loss(self, real: Tensor, fake: Tensor, label_smoothing: float = 0.0) -> Tensor:
+        raise NotImplementedError
+
+    def g_loss(self, fake: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def d_real(self, logits: Tensor) -> float:
+        """A readable "D says real" figure: the mean sigmoid where D's output is a log-odds,
+        the mean raw score otherwise."""
+        if self.reads_as_probability:
+            return torch.sigmoid(logits.float()).mean().item()
+        return logits.float().mean().item()
+
+
+class NonSaturating(Loss):
+    """Binary cross-entropy for D; the non-saturating G loss of Goodfellow et al. (2014)."""
+
+    name, title, reads_as_probability = "bce", "Non-saturating (BCE)", True
+
+    def d_loss(self, real: Tensor, fake: Tensor, label_smoothing: float = 0.0) -> Tensor:
+        real, fake = real.float(), fake.float()
         # One-sided label smoothing (Salimans et al., 2016): only the real targets move.
         target = torch.full_like(real, 1.0 - label_smoothing)
         return (F.binary_cross_entropy_with_logits(real, target)
                 + F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake)))
-    if kind == "hinge":
-        return F.relu(1.0 - real).mean() + F.relu(1.0 + fake).mean()
-    if kind == "wgan-gp":
-        return fake.mean() - real.mean()
-    if kind == "lsgan":
+
+    def g_loss(self, fake: Tensor) -> Tensor:
+        fake = fake.float()
+        return F.binary_cross_entropy_with_logits(fake, torch.ones_like(fake))
+
+
+class Hinge(Loss):
+    """The hinge loss (Lim & Ye, 2017; Miyato et al., 2018)."""
+
+    name, title = "hinge", "Hinge"
+
+    def d_loss(self, real: Tensor, fake: Tensor, label_smoothing: float = 0.0) -> Tensor:
+        return F.relu(1.0 - real.float()).mean() + F.relu(1.0 + fake.float()).mean()
+
+    def g_loss(self, fake: Tensor) -> Tensor:
+        return -fake.float().mean()
+
+
+class WassersteinGP(Loss):
+    """The Wasserstein critic with a gradient penalty (Gulrajani et al., 2017). Batch norm
+    would mix the samples whose gradients the penalty takes one by one, so D goes without."""
+
+    name, title = "wgan-gp", "Wasserstein + gradient penalty"
+    allows_batch_norm = False
+    gradient_penalty = True
+
+    def d_loss(self, real: Tensor, fake: Tensor, label_smoothing: float = 0.0) -> Tensor:
+        return fake.float().mean() - real.float().mean()
+
+    def g_loss(self, fake: Tensor) -> Tensor:
+        return -fake.float().mean()
+
+
+class LeastSquares(Loss):
+    """Least squares (Mao et al., 2017): real towards 1, fake towards 0."""
+
+    name, title = "lsgan", "Least squares"
+
+    def d_loss(self, real: Tensor, fake: Tensor, label_smoothing: float = 0.0) -> Tensor:
+        real, fake = real.float(), fake.float()
         return 0.5 * ((real - (1.0 - label_smoothing)) ** 2).mean() + 0.5 * (fake**2).mean()
-    raise ValueError(f"unknown loss {kind!r}")
+
+    def g_loss(self, fake: Tensor) -> Tensor:
+        return 0.5 * ((fake.float() - 1.0) ** 2).mean()
+
+
+LOSSES: dict[str, Loss] = {c.name: c() for c in (NonSaturating, Hinge, WassersteinGP, LeastSquares)}
+
+
+def loss(name: str) -> Loss:
+    """The loss registered as ``name`` (train.loss)."""
+    if name not in LOSSES:
+        raise ValueError(f"unknown loss {name!r}")
+    return LOSSES[name]
+
+
+def d_loss(kind: str, real: Tensor, fake: Tensor, label_smoothing: float = 0.0) -> Tensor:
+    """Discriminator loss from its logits on real and generated samples."""
+    return loss(kind).d_loss(real, fake, label_smoothing)
 
 
 def g_loss(kind: str, fake: Tensor) -> Tensor:
     """Generator loss from the discriminator's logits on generated samples."""
-    fake = fake.float()
-    if kind == "bce":  # the non-saturating loss of Goodfellow et al. (2014)
-        return F.binary_cross_entropy_with_logits(fake, torch.ones_like(fake))
-    if kind in ("hinge", "wgan-gp"):
-        return -fake.mean()
-    if kind == "lsgan":
-        return 0.5 * ((fake - 1.0) ** 2).mean()
-    raise ValueError(f"unknown loss {kind!r}")
+    return loss(kind).g_loss(fake)
 
 
 def d_real_probability(kind: str, logits: Tensor) -> float:
-    """A readable "D says real" figure: the mean sigmoid for BCE, the mean raw score otherwise."""
-    if kind == "bce":
-        return torch.sigmoid(logits.float()).mean().item()
-    return logits.float().mean().item()
+    return loss(kind).d_real(logits)
 
 
 def gradient_penalty(disc: Callable[[Tensor], Tensor], real: Tensor, fake: Tensor) -> Tensor:

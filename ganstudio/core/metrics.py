@@ -23,6 +23,7 @@ import torch
 
 from ganstudio.core import classifier as clf
 from ganstudio.core.config import IMPORTED
+from ganstudio.core.models.registry import FAMILY_NAMES, family
 from ganstudio.core.toys import has_modes, sample_toy, toy_modes
 
 TOY_SAMPLES = 2500  # the VEEGAN / PacGAN evaluation size
@@ -252,12 +253,9 @@ def collapse_check(
     few_classes = classes_seen is not None and classes_seen < share * 10
     collapsed = ratio < share or few_classes
     pct = f"{100 * ratio:.0f}%"
-    if arch == "stylegan2":  # packing and spectral norm are refused for StyleGAN2
-        remedy = (
-            "a StyleGAN2 often recovers with more steps (mnist-stylegan2 covered all ten digits "
-            "after 15 CPU minutes); otherwise try a stronger R1 penalty (train.r1_gamma) or "
-            "resume from an earlier checkpoint."
-        )
+    advice = family(arch).collapse_advice if arch in FAMILY_NAMES else ""
+    if advice:
+        remedy = f"{advice}; otherwise resume from an earlier checkpoint."
     else:
         remedy = (
             "try packing (model.pack = 2-4), spectral norm or an R1 penalty on the "

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from ganstudio.core.config import PRESETS, ConfigError, RunConfig, preset
+from ganstudio.core.config import ConfigError, RunConfig, preset, presets
 
 
-@pytest.mark.parametrize("name", list(PRESETS))
+@pytest.mark.parametrize("name", list(presets()))
 def test_presets_validate_and_round_trip_through_json(name):
     cfg = preset(name).validate()
     assert RunConfig.from_json(cfg.to_json()) == cfg

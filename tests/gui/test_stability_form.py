@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QSpinBox, QToolButton, QWidget
 
-from ganstudio.core.config import PRESETS
+from ganstudio.core.config import presets
 
 
 def _stable(name: str):  # noqa: ANN202
@@ -19,7 +19,7 @@ def _stable(name: str):  # noqa: ANN202
     )
 
 
-@pytest.mark.parametrize("name", list(PRESETS))
+@pytest.mark.parametrize("name", list(presets()))
 def test_presets_round_trip_through_the_form(form, name: str) -> None:  # noqa: ANN001
     from ganstudio.core.config import preset
 

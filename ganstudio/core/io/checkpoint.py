@@ -20,6 +20,7 @@ from ganstudio.core.config import IMPORTED, ConfigError, DataConfig, ModelConfig
 from ganstudio.core.errors import CheckpointError
 from ganstudio.core.fsutil import atomic_write_bytes
 from ganstudio.core.models.build import build_discriminator, build_generator
+from ganstudio.core.models.registry import family
 
 FORMAT = "ganstudio.checkpoint"
 FORMAT_VERSION = 1
@@ -175,11 +176,6 @@ def load_into(module: nn.Module, state: dict[str, torch.Tensor], what: str, path
                               "edited.") from None
 
 
-# Where a family's size is one config field, the message names it (any family is checked).
-_WIDTH_FIELDS = {("dcgan", "generator"): "g_width", ("dcgan", "discriminator"): "d_width",
-                 ("mlp", "generator"): "mlp_hidden", ("mlp", "discriminator"): "mlp_hidden"}
-
-
 def _shape(shape: tuple[int, ...]) -> str:
     return "x".join(map(str, shape)) or "a scalar"
 
@@ -205,7 +201,8 @@ def check_weights_fit(config: RunConfig, state: dict[str, torch.Tensor], what: s
     if expected is None:
         return
     m = config.model
-    field = _WIDTH_FIELDS.get((m.arch, "discriminator" if what == "discriminator" else "generator"))
+    # Where a family's size is one config field, the message names it (any family is checked).
+    field = family(m.arch).width_fields.get("discriminator" if what == "discriminator" else "generator")
     declared = f"a {m.arch} {what}" + (f" of width {getattr(m, field)} (model.{field})" if field else "")
     for key, want in expected.items():
         if key in state and tuple(state[key].shape) != want:

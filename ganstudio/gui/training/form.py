@@ -228,7 +228,7 @@ class ConfigForm(QWidget):
         from ganstudio.core.data import DATASETS
 
         self._loading = True
-        for name, text in C.PRESETS.items():
+        for name, text in C.presets().items():
             self.preset_combo.addItem(name, name)
             self.preset_combo.setItemData(self.preset_combo.count() - 1, text, Qt.ItemDataRole.ToolTipRole)
         for info in DATASETS.values():

@@ -1,9 +1,68 @@
-"""StyleGAN3 (alias-free) generators, configs T and R: see networks.py."""
+"""The StyleGAN3 family (Karras et al., 2021, alias-free; configs T and R): its row in the
+family table and its config checks. Generators come from NVIDIA snapshots (io/nvlabs_pickle)
+and are explored in W; GAN Studio does not train them. Networks in networks.py/layers.py,
+filter design in filters.py, the user's rotation/translation in transform.py."""
 
 from __future__ import annotations
 
-from .networks import StyleGAN3Generator, SynthesisNetwork, layer_plan
-from .transform import InputTransformError, input_transform_matrix, set_input_transform
+from typing import TYPE_CHECKING
 
-__all__ = ["InputTransformError", "StyleGAN3Generator", "SynthesisNetwork", "input_transform_matrix",
-           "layer_plan", "set_input_transform"]
+from ganstudio.core.config import ModelConfig, RunConfig, check, is_int, is_num
+from ganstudio.core.models.registry import Family
+
+if TYPE_CHECKING:
+    from torch import nn
+
+NAME = "stylegan3"
+RESOLUTIONS = tuple(2**i for i in range(3, 11))  # 8 .. 1024, NVIDIA's released sizes among them
+CONV_KERNELS = (1, 3, 5, 7, 9)  # odd: the "full" convolution grows the map by kernel - 1
+
+
+def _generator(m: ModelConfig, toy: bool) -> nn.Module:
+    from ganstudio.core.models.stylegan3.networks import StyleGAN3Generator
+
+    return StyleGAN3Generator(z_dim=m.latent_dim, c_dim=m.c_dim, w_dim=m.w_dim,
+                              img_resolution=m.resolution, img_channels=m.channels,
+                              mapping_kwargs={"num_layers": m.mapping_layers},
+                              channel_base=m.channel_base, channel_max=m.channel_max,
+                              num_layers=m.synthesis_layers, num_critical=m.critical_layers,
+                              conv_kernel=m.conv_kernel, use_radial_filters=m.radial_filters,
+                              conv_clamp=m.conv_clamp)
+
+
+def _validate(config: RunConfig) -> None:
+    m = config.model
+    check(is_int(m.w_dim) and 1 <= m.w_dim <= 4096, "model.w_dim", m.w_dim,
+          "a whole number from 1 to 4096")
+    check(is_int(m.mapping_layers) and 1 <= m.mapping_layers <= 16, "model.mapping_layers",
+          m.mapping_layers, "a whole number from 1 to 16")
+    check(is_int(m.channel_max) and 1 <= m.channel_max <= 4096, "model.channel_max",
+          m.channel_max, "a whole number from 1 to 4096")
+    # The last layers get channel_base / resolution feature maps (rounded): at least one.
+    check(is_int(m.channel_base) and m.resolution <= m.channel_base <= 2**22, "model.channel_base",
+          m.channel_base, f"a whole number from the resolution ({m.resolution}) to 4194304")
+    check(is_int(m.c_dim) and 0 <= m.c_dim <= 100_000, "model.c_dim", m.c_dim,
+          "a whole number from 0 (unconditional) to 100000 classes")
+    check(m.conv_clamp is None or (is_num(m.conv_clamp) and m.conv_clamp > 0), "model.conv_clamp",
+          m.conv_clamp, "a number above 0, or null for no clamp")
+    check(is_int(m.synthesis_layers) and 3 <= m.synthesis_layers <= 64, "model.synthesis_layers",
+          m.synthesis_layers, "a whole number from 3 to 64")
+    check(is_int(m.critical_layers) and 0 <= m.critical_layers < m.synthesis_layers,
+          "model.critical_layers", m.critical_layers,
+          f"a whole number from 0 to {m.synthesis_layers - 1} (below model.synthesis_layers)")
+    check(is_int(m.conv_kernel) and m.conv_kernel in CONV_KERNELS, "model.conv_kernel",
+          m.conv_kernel, "an odd whole number from 1 to 9 (3: config T, 1: config R)")
+    check(isinstance(m.radial_filters, bool), "model.radial_filters", m.radial_filters,
+          "true or false")
+
+
+FAMILY = Family(
+    name=NAME,
+    title="StyleGAN3 (alias-free)",
+    generator=_generator,
+    latent="w",
+    refuses_training=("StyleGAN3 generators are imported from NVIDIA snapshots to explore; "
+                      "GAN Studio cannot train them"),
+    validate=_validate,
+    resolutions=RESOLUTIONS,
+)
