@@ -23,6 +23,7 @@ import torch
 
 from ganstudio.core import classifier as clf
 from ganstudio.core.config import IMPORTED
+from ganstudio.core.generate import generate as generate_images
 from ganstudio.core.models.registry import FAMILY_NAMES, family
 from ganstudio.core.toys import has_modes, sample_toy, toy_modes
 
@@ -288,11 +289,7 @@ def generate(
     z = torch.randn(n, latent_dim, generator=gen)
     was_training = generator.training
     generator.eval()
-    first = next(generator.parameters(), None)
-    device = first.device if first is not None else torch.device("cpu")
-    out = torch.cat(
-        [generator(z[i : i + batch].to(device)).float().cpu() for i in range(0, n, batch)]
-    )
+    out = generate_images(generator, z, batch=batch).cpu()
     generator.train(was_training)
     return out
 

@@ -10,6 +10,7 @@ import torch
 from tiny_generator import TinyGenerator
 
 from ganstudio.core import latent
+from ganstudio.core.generate import generate
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -107,7 +108,7 @@ def test_other_threads_can_use_the_generator_during_the_search():
     def render_elsewhere(_done: int, _total: int) -> None:
         worker = threading.Thread(
             target=lambda: shapes.append(
-                tuple(latent.generate(gen, latent.sample_z(0, 2, 8)).shape)
+                tuple(generate(gen, latent.sample_z(0, 2, 8)).shape)
             )
         )
         worker.start()
@@ -133,8 +134,8 @@ def test_weights_hash_follows_the_weights():
 def test_projection_of_a_generated_image_reproduces_it():
     gen = TinyGenerator().eval().requires_grad_(False)
     z_true = latent.sample_z(123, 1, 8)
-    target = latent.generate(gen, z_true)[0]
-    random_error = float((latent.generate(gen, latent.sample_z(5, 1, 8))[0] - target).pow(2).mean())
+    target = generate(gen, z_true)[0]
+    random_error = float((generate(gen, latent.sample_z(5, 1, 8))[0] - target).pow(2).mean())
     result = latent.project(gen, target, steps=150, lr=0.1, seed=0)
     assert result.z.shape == (8,)
     assert result.image.shape == target.shape

@@ -32,6 +32,7 @@ from torch import nn
 from ganstudio.core.config import ModelConfig, RunConfig
 from ganstudio.core.errors import CheckpointError
 from ganstudio.core.fsutil import atomic_write_bytes
+from ganstudio.core.generate import generate
 from ganstudio.core.io.checkpoint import (
     KINDS,
     LoadedGenerator,
@@ -204,8 +205,7 @@ def _meta_json(text: str | bytes) -> dict[str, str]:
 def _probe_shape(generator: ProgramGenerator, path: Path) -> tuple[int, ...]:
     z = sample_z(0, generator.fixed_batch or 2, generator.latent_dim)
     try:
-        with torch.inference_mode():
-            out = generator(z)
+        out = generate(generator, z)
     except Exception as e:
         raise CheckpointError(f"{path.name} failed on a test latent of size {generator.latent_dim} "
                               f"({' '.join(str(e).split())[:200]}).") from None
@@ -294,8 +294,7 @@ def export(loaded: LoadedGenerator, path: str | Path, fmt: str | None = None) ->
     try:
         reopened = load(path, trust_code=True, fmt=fmt)  # our own file, written just now
         z = sample_z(12345, 5, dim)
-        with torch.inference_mode():
-            error = float((reopened.generator(z) - G(z)).abs().max())
+        error = float((generate(reopened.generator, z) - generate(G, z)).abs().max())
     except CheckpointError as e:
         path.unlink(missing_ok=True)
         raise CheckpointError(f"The {fmt} export could not be re-opened ({e}); nothing was "

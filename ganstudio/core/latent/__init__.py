@@ -18,6 +18,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from ganstudio.core.generate import generate
+
 ProgressFn = Callable[[int, int], None]
 StopFn = Callable[[], bool]
 
@@ -135,15 +137,6 @@ class LatentState:
 
 
 # ---------------------------------------------------------------- rendering helpers
-
-
-def generate(generator: nn.Module, z: torch.Tensor | np.ndarray, batch: int = 64) -> torch.Tensor:
-    """Images for z (N, dim) in inference mode, in batches."""
-    zt = torch.as_tensor(np.asarray(z, dtype=np.float32)) if not isinstance(z, torch.Tensor) else z
-    if zt.ndim == 1:
-        zt = zt[None]
-    with torch.inference_mode():
-        return torch.cat([generator(zt[i : i + batch]) for i in range(0, len(zt), batch)])
 
 
 def weights_hash(module: nn.Module) -> str:
@@ -420,7 +413,7 @@ def project(
         raise ValueError(f"target is shaped {tuple(tgt.shape[1:])}, the generator makes {expected}")
     candidates = sample_z(seed, max(1, starts), dim)
     with torch.inference_mode():
-        errs = (generator(candidates) - tgt).pow(2).flatten(1).mean(1)
+        errs = (generate(generator, candidates) - tgt).pow(2).flatten(1).mean(1)
     z = candidates[int(errs.argmin())].clone()[None].requires_grad_(True)
     opt = torch.optim.Adam([z], lr=lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, steps), eta_min=lr * 0.05)
@@ -428,7 +421,7 @@ def project(
     for step in range(int(steps)):
         if should_stop is not None and should_stop():
             raise Cancelled("projection cancelled")
-        loss = (generator(z) - tgt).pow(2).mean()
+        loss = (generate(generator, z, grad=True) - tgt).pow(2).mean()
         value = float(loss.detach())
         if value < best_err:
             best_err, best_z = value, z.detach().clone()

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ganstudio.core.generate import generate
 from ganstudio.core.latent import ACTIVATIONS, Z_LAYER, Directions, _pick_layer, sample_z
 
 
@@ -55,7 +56,7 @@ def direction_layers(generator: nn.Module) -> list[DirectionLayer]:
     handles = [m.register_forward_hook(recorder(n)) for n, m in chosen]
     try:
         with torch.inference_mode():
-            out = generator(sample_z(0, 1, dim))
+            out = generate(generator, sample_z(0, 1, dim))
     finally:
         for h in handles:
             h.remove()
