@@ -25,6 +25,9 @@ SMALL = {
     "mlp": ("toy-ring", {"mlp_hidden": 16, "latent_dim": 4, "toy_features": 8, "minibatch_std": True}),
     "stylegan2": ("mnist-embedded", {"resolution": 16, "latent_dim": 16, "w_dim": 16,
                                      "mapping_layers": 2, "channel_base": 64, "channel_max": 16}),
+    "stylegan3": ("imported", {"resolution": 16, "latent_dim": 8, "w_dim": 8, "mapping_layers": 2,
+                               "channel_base": 64, "channel_max": 8, "synthesis_layers": 4,
+                               "conv_clamp": 256}),
 }
 
 

@@ -41,6 +41,7 @@ from ganstudio.core.io.checkpoint import (
 from ganstudio.core.io.loader import resolve_checkpoint
 from ganstudio.core.io.runlock import LockOwner, RunLock
 from ganstudio.core.io.runs import LATEST, RunWriter, step_name
+from ganstudio.core.models import registry
 from ganstudio.core.models.build import build_discriminator, build_generator
 from ganstudio.core.models.stylegan2 import training as stylegan2_train
 from ganstudio.core.training import dist
@@ -118,6 +119,9 @@ class Trainer:
     def _build(self, config: RunConfig, run_dir: str | Path | None,
                dataset: ImageData | ToyData | None,
                data_progress: Callable[[int, int], None] | None) -> None:
+        refusal = registry.family(config.model.arch).refuses_training
+        if refusal:  # a family that only opens (StyleGAN3): one sentence, before anything is built
+            raise ConfigError("model.arch", config.model.arch, refusal)
         stylegan2_train.check_trainable(config)
         t = config.train
         self.stylegan2 = config.model.arch == "stylegan2"

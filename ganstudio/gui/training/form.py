@@ -233,7 +233,11 @@ class ConfigForm(QWidget):
             self.preset_combo.setItemData(self.preset_combo.count() - 1, text, Qt.ItemDataRole.ToolTipRole)
         for info in DATASETS.values():
             self.dataset_combo.addItem(info.title, info.name)
+        from ganstudio.core.models import registry
+
         for arch in C.ARCHS:
+            if registry.family(arch).refuses_training:  # opens in the explorer only
+                continue
             self.model_combo.addItem(ARCH_TITLES.get(arch, arch), arch)
         for loss in C.LOSSES:
             self.loss_combo.addItem(LOSS_TITLES.get(loss, loss), loss)

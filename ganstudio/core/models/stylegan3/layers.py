@@ -18,12 +18,14 @@ import math
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ganstudio.core.models.stylegan2.networks import FullyConnectedLayer
 from ganstudio.core.models.stylegan2.ops import bias_act, modulated_conv2d, upfirdn2d
 
 from .filters import design_lowpass
+from .resample import downsample_separable, upsample_separable
 
 __all__ = ["SynthesisInput", "SynthesisLayer", "filtered_lrelu", "normalised_modulated_conv2d"]
 
@@ -34,10 +36,19 @@ def filtered_lrelu(x: Tensor, fu: Tensor | None, fd: Tensor | None, b: Tensor, u
     then low-pass through `fd` and downsample. `padding` applies to the upsampled signal."""
     x = bias_act(x, b, fresh=True)
     # Zero insertion divides the signal's mean by up^2; the filter's gain restores it.
-    x = upfirdn2d(x, fu, up=up, padding=padding, gain=up * up)
+    if fu is None and up == 1:
+        x = F.pad(x, list(padding))  # negative amounts crop
+    elif fu is not None and fu.ndim == 1:
+        x = upsample_separable(x, fu, up, padding)
+    else:
+        x = upfirdn2d(x, fu, up=up, padding=padding, gain=up * up)
     x = bias_act(x, act="linear" if linear else "lrelu", gain=1.0 if linear else math.sqrt(2),
-                 clamp=clamp, fresh=True)
-    return upfirdn2d(x, fd, down=down)
+                 clamp=clamp, fresh=not (fu is None and not any(padding)))
+    if fd is None:
+        return x[:, :, ::down, ::down] if down > 1 else x
+    if fd.ndim == 1:
+        return downsample_separable(x, fd, down)
+    return upfirdn2d(x, fd, down=down)  # radial (2-D): one strided depthwise convolution
 
 
 def normalised_modulated_conv2d(x: Tensor, weight: Tensor, styles: Tensor, demodulate: bool,
