@@ -16,3 +16,11 @@ class UserError(Exception):
 class CheckpointError(UserError, RuntimeError):
     """A model file that cannot be read or written; the message says which file and what to do."""
 
+
+
+class Cancelled(Exception):
+    """Work stopped because someone asked it to: an outcome, not a failure.
+
+    Long computations raise a subclass when their ``should_stop`` says so; the app's job
+    runner reports it as cancelled and shows no error.
+    """

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ganstudio.core.errors import UserError
+from ganstudio.core.errors import Cancelled, UserError
 from ganstudio.core.fsutil import atomic_path
 from ganstudio.core.generate import to_uint8  # noqa: F401  (the one conversion; export's callers use it)
 
@@ -33,7 +33,7 @@ class FileFormatError(UserError, ValueError):
     """A file a person chose is not what was expected; the message says why."""
 
 
-class ExportCancelled(RuntimeError):
+class ExportCancelled(Cancelled, RuntimeError):
     """An export was stopped on request; nothing was written."""
 
 

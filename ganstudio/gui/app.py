@@ -10,7 +10,7 @@ from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
-from ganstudio.gui.common import settings
+from ganstudio.gui.common import jobs, settings
 from ganstudio.gui.version import app_version
 
 DESKTOP_FILE_NAME = "ganstudio"  # packaging/ganstudio.desktop
@@ -127,6 +127,7 @@ def ensure_app(argv: list[str] | None = None) -> QApplication:
         apply_theme(app)
         QGuiApplication.styleHints().colorSchemeChanged.connect(lambda _scheme: apply_theme(app))
         collect_garbage_on_gui_thread()
+        jobs.install(app)  # the one rule for background threads: stopped and joined at quit
         app.setProperty("ganstudio_configured", True)
     return app
 

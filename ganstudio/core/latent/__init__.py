@@ -18,13 +18,14 @@ import numpy as np
 import torch
 from torch import nn
 
+from ganstudio.core import errors
 from ganstudio.core.generate import generate
 
 ProgressFn = Callable[[int, int], None]
 StopFn = Callable[[], bool]
 
 
-class Cancelled(RuntimeError):
+class Cancelled(errors.Cancelled, RuntimeError):
     """A long computation was stopped on request."""
 
 

@@ -28,6 +28,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ganstudio.core import errors
 from ganstudio.core.generate import is_stylegan, to_uint8  # noqa: F401
 from ganstudio.core.latent import Cancelled, interpolate_path, sample_z
 
@@ -210,7 +211,7 @@ def noise_variant(synthesis: nn.Module, noise_seed: int) -> nn.Module:
     return variant.eval()
 
 
-class Interrupted(RuntimeError):
+class Interrupted(errors.Cancelled, RuntimeError):
     """A frame was abandoned between two blocks because a newer one is wanted."""
 
 
