@@ -14,6 +14,8 @@ from ganstudio.core.models import registry
 ARCHS = registry.FAMILY_NAMES  # model.arch: a row of the family table (core/models/registry.py)
 LOSSES = ("bce", "hinge", "wgan-gp", "lsgan")  # the names core/losses.py registers
 PRECISIONS = ("fp32", "bf16", "fp16")
+OPTIMIZERS = ("adam", "sgd")
+LATENT_DISTS = ("normal", "uniform")  # z ~ N(0, I), or uniform in [-1, 1] per axis
 DEVICES = ("auto", "cpu", "cuda", "mps")
 DIFFAUG_POLICIES = ("translation", "cutout", "color")
 IMAGE_DATASETS = ("mnist-embedded", "mnist", "fashion-mnist", "cifar10", "folder")
@@ -39,6 +41,7 @@ class ConfigError(UserError, ValueError):
 class ModelConfig:
     arch: str = registry.FAMILY_NAMES[0]  # the model family (core/models/registry.py)
     latent_dim: int = 100
+    latent_dist: str = "normal"  # how z is drawn: "normal" N(0, I) or "uniform" in [-1, 1]
     resolution: int = 28
     channels: int = 1
     g_width: int = 64  # DCGAN: feature maps of the last generator block (ngf)
@@ -60,9 +63,11 @@ class ModelConfig:
     mapping_layers: int = 8
     channel_base: int = 16384
     channel_max: int = 512
-    c_dim: int = 0
+    c_dim: int = 0  # classes of a conditional model (every family; 0 = unconditional)
     conv_clamp: float | None = None
     architecture: str = "skip"
+    # The names of a conditional model's classes, in label order ([] = numbers).
+    class_names: list[str] = field(default_factory=list)
     # StyleGAN3 (arch "stylegan3", alias-free; imported, never trained here) also uses w_dim,
     # mapping_layers, channel_base, channel_max, c_dim and conv_clamp as above, and: the
     # synthesis layers after the Fourier input (NVIDIA's num_layers), how many of the last
@@ -89,7 +94,11 @@ class TrainConfig:
     lr_d: float = 2e-4
     beta1: float = 0.5
     beta2: float = 0.999
-    n_critic: int = 1
+    n_critic: int = 1  # discriminator updates per iteration
+    g_steps: int = 1  # generator updates per iteration
+    # "adam", or "sgd": plain SGD with the learning rates above and beta1 as its momentum
+    # (beta2 is then unused)
+    optimizer: str = "adam"
     loss: str = "bce"
     gp_weight: float = 10.0
     r1_gamma: float = 0.0
@@ -160,6 +169,11 @@ class RunConfig:
         else:
             toy = [f.name for f in registry.families() if f.toy]
             check(family.toy, "model.arch", m.arch, f"2-D toy data needs the {' or '.join(toy)} model")
+            check(m.c_dim == 0, "model.c_dim", m.c_dim, "0 for toy data (its points carry no labels)")
+        names = m.class_names
+        check(isinstance(names, list) and all(isinstance(n, str) for n in names)
+              and len(names) in (0, m.c_dim), "model.class_names", names,
+              f"a list of {m.c_dim} class names (one per class), or empty")
         # A DCGAN's widest layer has 8x its width in feature maps: at 1024 a 64-pixel generator
         # already holds 0.7 billion weights (2.9 GB), and at 4096 it would need 34 GB.
         for name in ("g_width", "d_width"):
@@ -193,6 +207,11 @@ class RunConfig:
                "a share of the run from 0 (off) to 1 (the whole run)")
         check(is_int(t.n_critic) and 1 <= t.n_critic <= 20, "train.n_critic", t.n_critic,
                "a whole number from 1 to 20")
+        check(is_int(t.g_steps) and 1 <= t.g_steps <= 20, "train.g_steps", t.g_steps,
+               "a whole number from 1 to 20")
+        check(t.optimizer in OPTIMIZERS, "train.optimizer", t.optimizer, f"one of {', '.join(OPTIMIZERS)}")
+        check(m.latent_dist in LATENT_DISTS, "model.latent_dist", m.latent_dist,
+               f"one of {', '.join(LATENT_DISTS)}")
         check(t.loss in LOSSES, "train.loss", t.loss, f"one of {', '.join(LOSSES)}")
         check(is_num(t.gp_weight) and t.gp_weight >= 0, "train.gp_weight", t.gp_weight, "a number >= 0")
         check(is_num(t.r1_gamma) and t.r1_gamma >= 0, "train.r1_gamma", t.r1_gamma, "a number >= 0")

@@ -42,15 +42,22 @@ class DatasetInfo:
     channels: int  # natural channel count (0 for toys, for folders it is the model's)
     needs_download: bool = False
     size: int = 0  # number of training samples, when known
+    classes: tuple[str, ...] = ()  # the class names, in label order, of a labelled dataset
+
+
+DIGITS = tuple(str(i) for i in range(10))
+FASHION = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
+           "Bag", "Ankle boot")
+CIFAR10 = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 
 
 DATASETS: dict[str, DatasetInfo] = {
     d.name: d
     for d in (
-        DatasetInfo("mnist-embedded", "MNIST (embedded, 10,000 digits)", "image", 1, False, 10_000),
-        DatasetInfo("mnist", "MNIST (torchvision, 60,000 digits)", "image", 1, True, 60_000),
-        DatasetInfo("fashion-mnist", "Fashion-MNIST (torchvision)", "image", 1, True, 60_000),
-        DatasetInfo("cifar10", "CIFAR-10 (torchvision)", "image", 3, True, 50_000),
+        DatasetInfo("mnist-embedded", "MNIST (embedded, 10,000 digits)", "image", 1, False, 10_000, DIGITS),
+        DatasetInfo("mnist", "MNIST (torchvision, 60,000 digits)", "image", 1, True, 60_000, DIGITS),
+        DatasetInfo("fashion-mnist", "Fashion-MNIST (torchvision)", "image", 1, True, 60_000, FASHION),
+        DatasetInfo("cifar10", "CIFAR-10 (torchvision)", "image", 3, True, 50_000, CIFAR10),
         DatasetInfo("folder", "A folder of my images", "image", 0, False),
         DatasetInfo("toy-ring", "2-D: 8 Gaussians on a ring", "toy", 0),
         DatasetInfo("toy-grid", "2-D: 25 Gaussians on a grid", "toy", 0),
@@ -305,14 +312,42 @@ def _torchvision_images(name: str, root: Path) -> np.ndarray:
     return data.numpy() if isinstance(data, torch.Tensor) else np.asarray(data)
 
 
+def _torchvision_labels(name: str, root: Path) -> np.ndarray:
+    return np.asarray(_tv_dataset(name, root, download=False).targets, dtype=np.int64)
+
+
+def folder_classes(folder: str | Path, skipped: list[Path] = ()) -> tuple[np.ndarray, list[str]]:
+    """Labels of an image folder whose sub-folders are the classes (`cats/`, `dogs/`, ...):
+    one label per image that was read (the files in `load_image_folder`'s order, without the
+    skipped ones), and the class names in label order. DataError when images lie outside a
+    class folder or there is only one class."""
+    folder = Path(folder)
+    gone = {Path(p) for p in skipped}
+    files = [f for f in _image_files(folder) if f not in gone]
+    parts = [f.relative_to(folder).parts for f in files]
+    loose = [f for f, pt in zip(files, parts) if len(pt) < 2]
+    if loose:
+        raise DataError(f"{folder} cannot train a conditional model: {len(loose)} image(s), such as "
+                        f"{loose[0].name}, lie outside a class folder. Put each class's images in "
+                        "a sub-folder named after the class.")
+    names = sorted({pt[0] for pt in parts})
+    if len(names) < 2:
+        raise DataError(f"{folder} has {len(names)} class folder; a conditional model needs at "
+                        "least two (one sub-folder per class).")
+    index = {n: i for i, n in enumerate(names)}
+    return np.array([index[pt[0]] for pt in parts], dtype=np.int64), names
+
+
 # --- datasets --------------------------------------------------------------------------
 
 @dataclass
 class ImageData:
-    """In-memory images: uint8 (N, C, H, W)."""
+    """In-memory images: uint8 (N, C, H, W), and their class labels (N,) int64 when known."""
 
     images: torch.Tensor
     skipped: list[Path] = field(default_factory=list)
+    labels: torch.Tensor | None = None
+    class_names: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return self.images.shape[0]
@@ -336,19 +371,37 @@ def build_dataset(cfg: RunConfig, progress: Progress | None = None) -> ImageData
     if cfg.is_toy:
         return ToyData(d.name)
     if d.name == "mnist-embedded":
-        images, _ = embedded_mnist()
-        return ImageData(fit_images(images, m.resolution, m.channels))
-    if d.name == "folder":
+        images, labels = embedded_mnist()
+        data = ImageData(fit_images(images, m.resolution, m.channels), labels=_long(labels),
+                         class_names=list(DATASETS[d.name].classes))
+    elif d.name == "folder":
         tensor, skipped = load_image_folder(d.path or "", m.resolution, m.channels, progress)
-        return ImageData(tensor, skipped)
-    if d.name in _TV_CLASSES:
+        data = ImageData(tensor, skipped)
+        if m.c_dim:
+            labels, names = folder_classes(d.path or "", skipped)
+            data.labels, data.class_names = _long(labels), names
+    elif d.name in _TV_CLASSES:
         root = Path(d.root) if d.root else default_data_root()
-        return ImageData(fit_images(_torchvision_images(d.name, root), m.resolution, m.channels))
+        data = ImageData(fit_images(_torchvision_images(d.name, root), m.resolution, m.channels),
+                         labels=_long(_torchvision_labels(d.name, root)),
+                         class_names=list(DATASETS[d.name].classes))
+    else:
+        data = None
+    if data is not None:
+        if m.c_dim and len(data.class_names) != m.c_dim:
+            raise DataError(f"The model is conditional on {m.c_dim} classes (model.c_dim) but "
+                            f"{DATASETS[d.name].title} has {len(data.class_names)}; set model.c_dim "
+                            f"to {len(data.class_names)}.")
+        return data
     if d.name == IMPORTED:
         raise DataError(f"This generator was imported from {d.path or 'another program'}; its "
                         "training data are unknown, so there is nothing to train it on. Choose a "
                         "dataset (or an image folder) to train a model of its size.")
     raise DataError(f"Unknown dataset {d.name!r}; choose one of {', '.join(DATASETS)}.")
+
+
+def _long(labels: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(np.asarray(labels, dtype=np.int64).copy())
 
 
 def preview(data: DataConfig, model: ModelConfig, n: int = 8, seed: int = 0) -> np.ndarray:

@@ -40,6 +40,7 @@ class Family:
     # "z": the explorer moves z; "w": a mapping network, explored in W (core.latent.wspace)
     latent: str = "z"
     toy: bool = False  # can draw 2-D toy points
+    conditional: bool = False  # takes a class label (model.c_dim > 0) when trained here
     # None when the trainer can train it, else the sentence that says why not
     refuses_training: str | None = None
     # the config field that sets each network's width, named when a file's weights do not fit

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ganstudio.core import losses
@@ -28,6 +29,7 @@ from ganstudio.core.config import ConfigError, RunConfig
 from ganstudio.core.data import ImageData, ToyData, build_dataset
 from ganstudio.core.errors import CheckpointError, UserError
 from ganstudio.core.export import make_grid
+from ganstudio.core.generate import generate
 from ganstudio.core.io.checkpoint import (
     LoadedGenerator,
     check_checkpoint_fits,
@@ -101,6 +103,8 @@ def _adam(module: nn.Module, lr: float, options: dict[str, Any]) -> torch.optim.
         return torch.optim.Adam(module.parameters(), lr=lr, **plain)
 
 
+GRID_ROW = 8  # samples per class in a conditional model's sample grid
+
 class Trainer:
     def __init__(self, config: RunConfig, run_dir: str | Path | None = None, *,
                  dataset: ImageData | ToyData | None = None,
@@ -166,10 +170,21 @@ class Trainer:
             # Small datasets live on the GPU: a batch is then one index_select, no copy.
             on_device = cuda and self.dataset.images.numel() < 2**30
             self._images = self.dataset.images.to(self.device) if on_device else self.dataset.images
+        # A conditional model trains on (image, label) pairs; its fakes are asked for the labels
+        # of the real batch beside them, so both sides see the data's class frequencies.
+        self.c_dim = config.model.c_dim
+        self._labels: torch.Tensor | None = None
+        self._real_c: torch.Tensor | None = None
+        if self.c_dim:
+            labels = getattr(self.dataset, "labels", None)
+            if labels is None or len(labels) != len(self.dataset):
+                raise ConfigError("model.c_dim", self.c_dim, "0 for a dataset without class labels")
+            self._labels = labels.to(self.device)
         self.epoch, self._pos, self._order = 0, 0, torch.empty(0, dtype=torch.long)
         self._toy_rng = np.random.default_rng([t.seed, self.rank])
         torch.manual_seed(t.seed + 1000 * self.rank + 1)  # per-rank noise and augmentation
-        self.fixed_z = torch.randn(64, config.model.latent_dim,
+        # A conditional model's grid has one row of GRID_ROW samples per class.
+        self.fixed_z = torch.randn(max(64, GRID_ROW * config.model.c_dim), config.model.latent_dim,
                                    generator=torch.Generator().manual_seed(t.seed + 7)).to(self.device)
         self.step_count = 0
         self.run_dir = Path(run_dir) if run_dir else None
@@ -196,6 +211,8 @@ class Trainer:
         idx = self._order[self._pos:self._pos + b]
         self._pos += b
         batch = self._images.index_select(0, idx.to(self._images.device)).to(self.device, non_blocking=True)
+        if self._labels is not None:
+            self._real_c = F.one_hot(self._labels[idx.to(self._labels.device)], self.c_dim).float()
         x = batch.float().div_(127.5).sub_(1.0)
         if self.device.type == "cuda":
             x = x.contiguous(memory_format=torch.channels_last)
@@ -250,21 +267,23 @@ class Trainer:
             z = torch.randn(b, nz, device=self.device)
             last = i == t.n_critic - 1
             with self._autocast():
+                c = self._real_c  # the labels (one-hot) of this batch, or None
                 if last:  # this fake also feeds the generator update, as in the DCGAN example
-                    fake = self._generate(z, update_emas=True)
+                    fake = self._generate(z, update_emas=True, c=c)
                 else:
                     with torch.no_grad():
-                        fake = self._generate(z, update_emas=False)
+                        fake = self._generate(z, update_emas=False, c=c)
                 if r1:
                     real.requires_grad_(True)
                 # torch.compile does not differentiate twice: an R1 step runs D uncompiled (both
                 # passes, as a compiled pass would bump the batch-norm buffers the other saved).
                 D_pass = self.D if r1 else self._D_fwd
-                real_logits = D_pass(self._aug(real))
-                fake_logits = D_pass(self._aug(fake.detach()))
+                real_logits = self._judge(D_pass, self._aug(real), c)
+                fake_logits = self._judge(D_pass, self._aug(fake.detach()), c)
                 loss_D = losses.d_loss(t.loss, real_logits, fake_logits, t.label_smoothing)
                 if t.loss == "wgan-gp":
-                    loss_D = loss_D + t.gp_weight * losses.gradient_penalty(self.D, real, fake.detach().float())
+                    loss_D = loss_D + t.gp_weight * losses.gradient_penalty(
+                        lambda x: self._judge(self.D, x, c), real, fake.detach().float())  # noqa: B023
                 shown_D = loss_D  # lazy R1 would make the plotted loss jump every k-th step
                 if r1:
                     loss_D = loss_D + 0.5 * t.r1_gamma * t.r1_every * losses.r1_penalty(real_logits, real)
@@ -274,7 +293,7 @@ class Trainer:
             self._backward_step(loss_D, self.opt_D, self.D)
         self.D.requires_grad_(False)  # no D gradients in the generator update
         with self._autocast():
-            gen_logits = self._D_fwd(self._aug(fake))
+            gen_logits = self._judge(self._D_fwd, self._aug(fake), c)
             loss_G = shown_G = losses.g_loss(t.loss, gen_logits)
             if t.pl_weight > 0 and self.step_count % t.pl_every == 0:  # lazy, like R1
                 loss_G = loss_G + t.pl_weight * t.pl_every * self._path_length_penalty(b)
@@ -298,10 +317,15 @@ class Trainer:
         self._last = out
         return out
 
-    def _generate(self, z: torch.Tensor, update_emas: bool) -> torch.Tensor:
+    @staticmethod
+    def _judge(D: nn.Module, x: torch.Tensor, c: torch.Tensor | None) -> torch.Tensor:
+        """D's logits for x, given the labels c of a conditional model."""
+        return D(x) if c is None else D(x, c)
+
+    def _generate(self, z: torch.Tensor, update_emas: bool, c: torch.Tensor | None = None) -> torch.Tensor:
         """A batch of fakes; a StyleGAN2's w_avg follows the G passes (``update_emas``)."""
         if not self.stylegan2:
-            return self._G_fwd(z)
+            return self._G_fwd(z) if c is None else self._G_fwd(z, c)
         return stylegan2_train.generate(self.G, self._G_fwd, z, self.config.train.style_mixing,
                                         update_emas)
 
@@ -341,9 +365,14 @@ class Trainer:
         G = self.sampler
         was_training = G.training
         G.eval()
-        images = G(self.fixed_z[:n]).float()
+        if self.c_dim:  # one row per class, the same z down each column
+            z = self.fixed_z[:GRID_ROW].repeat(self.c_dim, 1)
+            labels = torch.arange(self.c_dim).repeat_interleave(GRID_ROW)
+            images, nrow = generate(G, z, label=labels), GRID_ROW
+        else:
+            images, nrow = generate(G, self.fixed_z[:n]), int(math.ceil(math.sqrt(n)))
         G.train(was_training)
-        return make_grid(images.cpu(), nrow=int(math.ceil(math.sqrt(n))))
+        return make_grid(images.float().cpu(), nrow=nrow)
 
     @torch.no_grad()
     def toy_view(self, resolution: int = 64, n: int = 512) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ganstudio.core.config import DataConfig, ModelConfig, RunConfig, TrainConfig
+from ganstudio.core.models.conditioning import check_labels
 from ganstudio.core.models.registry import Family
 
 if TYPE_CHECKING:
@@ -14,14 +15,15 @@ if TYPE_CHECKING:
 def _generator(m: ModelConfig, toy: bool) -> nn.Module:
     from ganstudio.core.models.dcgan.networks import DCGANGenerator
 
-    return DCGANGenerator(m.latent_dim, m.resolution, m.channels, m.g_width)
+    return DCGANGenerator(m.latent_dim, m.resolution, m.channels, m.g_width, c_dim=m.c_dim)
 
 
 def _discriminator(m: ModelConfig, toy: bool, batch_norm: bool) -> nn.Module:
     from ganstudio.core.models.dcgan.networks import DCGANDiscriminator
 
     return DCGANDiscriminator(m.resolution, m.channels, m.d_width, norm=batch_norm,
-                              sn=m.spectral_norm, minibatch_std=m.minibatch_std, pack=m.pack)
+                              sn=m.spectral_norm, minibatch_std=m.minibatch_std, pack=m.pack,
+                              c_dim=m.c_dim)
 
 
 def _mnist_dcgan() -> RunConfig:
@@ -41,6 +43,15 @@ def _mnist_dcgan() -> RunConfig:
 
 
 
+def _mnist_cdcgan() -> RunConfig:
+    # The default preset with labels: G draws the digit it is asked for (c_dim 10, the MNIST
+    # classes), D scores image and label together (projection discriminator).
+    cfg = _mnist_dcgan()
+    cfg.model.c_dim = 10
+    cfg.model.class_names = [str(i) for i in range(10)]
+    return cfg
+
+
 NAME = "dcgan"
 FAMILY = Family(
     name=NAME,
@@ -48,6 +59,11 @@ FAMILY = Family(
     generator=_generator,
     discriminator=_discriminator,
     width_fields={"generator": "g_width", "discriminator": "d_width"},
-    presets={"mnist-dcgan": (_mnist_dcgan, "DCGAN on the embedded MNIST, 28x28 (default)")},
+    presets={
+        "mnist-dcgan": (_mnist_dcgan, "DCGAN on the embedded MNIST, 28x28 (default)"),
+        "mnist-cdcgan": (_mnist_cdcgan, "Class-conditional DCGAN on the embedded MNIST: draws the digit asked for"),
+    },
+    validate=check_labels,
+    conditional=True,
     default_preset="mnist-dcgan",
 )

@@ -13,6 +13,8 @@ import torch
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm as _sn
 
+from ganstudio.core.models.conditioning import label_embedding, one_hot_or_first
+
 # Per resolution: width multipliers of the hidden blocks (generator order) and the kernel,
 # stride, padding of the first transposed conv and of the block after it.
 _DCGAN_LAYOUT = {
@@ -35,13 +37,19 @@ def dcgan_init(module: nn.Module) -> None:
 
 
 class DCGANGenerator(nn.Module):
-    def __init__(self, latent_dim: int, resolution: int, channels: int, width: int) -> None:
+    """z (and, when conditional, a one-hot class c) -> image. A conditional generator
+    concatenates a learned embedding of c to z (Mirza & Osindero, 2014)."""
+
+    def __init__(self, latent_dim: int, resolution: int, channels: int, width: int,
+                 c_dim: int = 0) -> None:
         super().__init__()
         self.latent_dim = latent_dim
+        self.c_dim = c_dim
         self.sample_shape = (channels, resolution, resolution)
         mults, first, second = _DCGAN_LAYOUT[resolution]
+        embed_dim = min(latent_dim, 64) if c_dim else 0
         layers: list[nn.Module] = [
-            nn.ConvTranspose2d(latent_dim, width * mults[0], *first, bias=False),
+            nn.ConvTranspose2d(latent_dim + embed_dim, width * mults[0], *first, bias=False),
             nn.BatchNorm2d(width * mults[0]),
             nn.ReLU(True),
         ]
@@ -52,8 +60,13 @@ class DCGANGenerator(nn.Module):
         layers += [nn.ConvTranspose2d(width * mults[-1], channels, 4, 2, 1, bias=False), nn.Tanh()]
         self.main = nn.Sequential(*layers)
         self.apply(dcgan_init)
+        if c_dim:
+            self.embed = label_embedding(c_dim, embed_dim)
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
+    def forward(self, z: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
+        if self.c_dim:
+            c = one_hot_or_first(c, z.shape[0], self.c_dim, z)
+            z = torch.cat([z, self.embed(c)], dim=1)
         # (N, latent) -> (N, latent, 1, 1) -> (N, C, H, W) in [-1, 1]
         return self.main(z.reshape(z.shape[0], -1, 1, 1))
 
@@ -68,12 +81,17 @@ class MinibatchStd(nn.Module):
 
 
 class DCGANDiscriminator(nn.Module):
-    """Outputs one logit per (packed) input; no sigmoid, the losses take logits."""
+    """Outputs one logit per (packed) input; no sigmoid, the losses take logits.
+
+    Conditional (c_dim > 0): the projection discriminator of Miyato & Koyama (2018), logit =
+    head(h) + <embed(c), sum of h over positions>, with h the features before the last conv.
+    """
 
     def __init__(self, resolution: int, channels: int, width: int, *, norm: bool, sn: bool,
-                 minibatch_std: bool, pack: int) -> None:
+                 minibatch_std: bool, pack: int, c_dim: int = 0) -> None:
         super().__init__()
         self.pack = pack
+        self.c_dim = c_dim
         wrap: Callable[[nn.Module], nn.Module] = _sn if sn else (lambda m: m)
         mults, first, second = _DCGAN_LAYOUT[resolution]
         mults = mults[::-1]  # 1, 2, 4(, 8)
@@ -92,8 +110,16 @@ class DCGANDiscriminator(nn.Module):
         layers.append(wrap(nn.Conv2d(last_in, 1, first[0], 1, 0)))
         self.main = nn.Sequential(*layers)
         self.apply(dcgan_init)
+        if c_dim:
+            self.embed = wrap(nn.Linear(c_dim, last_in, bias=False))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        n, c, h, w = x.shape
-        x = x.reshape(n // self.pack, c * self.pack, h, w)  # PacGAN: m samples per input
-        return self.main(x).reshape(-1)
+    def forward(self, x: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
+        n, ch, h, w = x.shape
+        x = x.reshape(n // self.pack, ch * self.pack, h, w)  # PacGAN: m samples per input
+        if not self.c_dim:
+            return self.main(x).reshape(-1)
+        for layer in self.main[:-1]:
+            x = layer(x)
+        logit = self.main[-1](x).reshape(-1)
+        c = one_hot_or_first(c, len(x), self.c_dim, x)
+        return logit + (self.embed(c) * x.sum(dim=(2, 3))).sum(dim=1)

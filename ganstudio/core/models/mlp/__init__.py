@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ganstudio.core.config import DataConfig, ModelConfig, RunConfig, TrainConfig
+from ganstudio.core.models.conditioning import check_labels
 from ganstudio.core.models.registry import Family
 
 if TYPE_CHECKING:
@@ -18,7 +19,8 @@ def _shape(m: ModelConfig, toy: bool) -> tuple[int, ...]:
 def _generator(m: ModelConfig, toy: bool) -> nn.Module:
     from ganstudio.core.models.mlp.networks import MLPGenerator
 
-    return MLPGenerator(m.latent_dim, _shape(m, toy), m.mlp_hidden, m.mlp_layers, image=not toy)
+    return MLPGenerator(m.latent_dim, _shape(m, toy), m.mlp_hidden, m.mlp_layers, image=not toy,
+                        c_dim=m.c_dim)
 
 
 def _discriminator(m: ModelConfig, toy: bool, batch_norm: bool) -> nn.Module:
@@ -26,7 +28,8 @@ def _discriminator(m: ModelConfig, toy: bool, batch_norm: bool) -> nn.Module:
 
     return MLPDiscriminator(_shape(m, toy), m.mlp_hidden, m.mlp_layers, sn=m.spectral_norm,
                             minibatch_std=m.minibatch_std, pack=m.pack,
-                            features=m.toy_features if toy else 0, feature_scale=m.toy_feature_scale)
+                            features=m.toy_features if toy else 0, feature_scale=m.toy_feature_scale,
+                            c_dim=m.c_dim)
 
 
 def _mnist_mlp() -> RunConfig:
@@ -85,4 +88,6 @@ FAMILY = Family(
         "toy-grid": (lambda: _toy("toy-grid"), "25 Gaussians on a 5x5 grid (spacing 2, std 0.05)"),
     },
     default_preset="mnist-mlp",
+    validate=check_labels,
+    conditional=True,
 )

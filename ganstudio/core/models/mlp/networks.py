@@ -9,16 +9,22 @@ import torch
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm as _sn
 
+from ganstudio.core.models.conditioning import label_embedding, one_hot_or_first
+
 
 class MLPGenerator(nn.Module):
+    """z (and, when conditional, a one-hot class c, embedded and concatenated) -> sample."""
+
     def __init__(self, latent_dim: int, sample_shape: tuple[int, ...], hidden: int, layers: int,
-                 image: bool) -> None:
+                 image: bool, c_dim: int = 0) -> None:
         super().__init__()
         self.latent_dim = latent_dim
+        self.c_dim = c_dim
         self.sample_shape = tuple(sample_shape)
         out = math.prod(sample_shape)  # no tensor: the module also builds on the meta device
         mods: list[nn.Module] = []
-        dim = latent_dim
+        embed_dim = min(latent_dim, 64) if c_dim else 0
+        dim = latent_dim + embed_dim
         for _ in range(layers):
             mods += [nn.Linear(dim, hidden), nn.ReLU(True)]
             dim = hidden
@@ -26,8 +32,12 @@ class MLPGenerator(nn.Module):
         if image:
             mods.append(nn.Tanh())
         self.main = nn.Sequential(*mods)
+        if c_dim:
+            self.embed = label_embedding(c_dim, embed_dim)
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
+    def forward(self, z: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
+        if self.c_dim:
+            z = torch.cat([z, self.embed(one_hot_or_first(c, z.shape[0], self.c_dim, z))], dim=1)
         return self.main(z).reshape(z.shape[0], *self.sample_shape)
 
 
@@ -54,9 +64,10 @@ class FourierFeatures(nn.Module):
 class MLPDiscriminator(nn.Module):
     def __init__(self, sample_shape: tuple[int, ...], hidden: int, layers: int, *, sn: bool,
                  minibatch_std: bool, pack: int, features: int = 0,
-                 feature_scale: float = 1.0) -> None:
+                 feature_scale: float = 1.0, c_dim: int = 0) -> None:
         super().__init__()
         self.pack = pack
+        self.c_dim = c_dim
         self.minibatch_std = minibatch_std
         wrap: Callable[[nn.Module], nn.Module] = _sn if sn else (lambda m: m)
         dim = math.prod(sample_shape)
@@ -71,13 +82,19 @@ class MLPDiscriminator(nn.Module):
             dim = hidden
         self.body = nn.Sequential(*mods)
         self.head = wrap(nn.Linear(dim + int(minibatch_std), 1))
+        if c_dim:  # the projection discriminator (Miyato & Koyama, 2018) on the last hidden layer
+            self.embed = wrap(nn.Linear(c_dim, dim, bias=False))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
         if self.features is not None:  # per sample, before packing
             x = self.features(x.reshape(x.shape[0], -1))
         x = x.reshape(x.shape[0] // self.pack, -1)
         h = self.body(x)
+        projection = None
+        if self.c_dim:
+            projection = (self.embed(one_hot_or_first(c, len(h), self.c_dim, h)) * h).sum(dim=1)
         if self.minibatch_std:
             std = h.float().std(dim=0, unbiased=False).mean().to(h.dtype)
             h = torch.cat([h, std.expand(h.shape[0], 1)], dim=1)
-        return self.head(h).reshape(-1)
+        logit = self.head(h).reshape(-1)
+        return logit if projection is None else logit + projection
