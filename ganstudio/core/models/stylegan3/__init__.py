@@ -65,4 +65,5 @@ FAMILY = Family(
                       "GAN Studio cannot train them"),
     validate=_validate,
     resolutions=RESOLUTIONS,
+    resolutions_text="a power of two from 8 to 1024 pixels for stylegan3",
 )
