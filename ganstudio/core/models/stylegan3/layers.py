@@ -33,17 +33,18 @@ __all__ = ["SynthesisInput", "SynthesisLayer", "filtered_lrelu", "normalised_mod
 def filtered_lrelu(x: Tensor, fu: Tensor | None, fd: Tensor | None, b: Tensor, up: int, down: int,
                    padding: tuple[int, int, int, int], linear: bool, clamp: float | None) -> Tensor:
     """Bias, upsample through `fu`, leaky ReLU (x sqrt 2; or nothing when `linear`) and clamp,
-    then low-pass through `fd` and downsample. `padding` applies to the upsampled signal."""
+    then low-pass through `fd` and downsample. `padding` applies to the upsampled signal.
+    `x` is a temporary of the caller's (a conv output): outside autograd it is overwritten."""
     x = bias_act(x, b, fresh=True)
     # Zero insertion divides the signal's mean by up^2; the filter's gain restores it.
     if fu is None and up == 1:
-        x = F.pad(x, list(padding))  # negative amounts crop
+        x = F.pad(x, list(padding)) if any(padding) else x  # negative amounts crop
     elif fu is not None and fu.ndim == 1:
         x = upsample_separable(x, fu, up, padding)
     else:
         x = upfirdn2d(x, fu, up=up, padding=padding, gain=up * up)
     x = bias_act(x, act="linear" if linear else "lrelu", gain=1.0 if linear else math.sqrt(2),
-                 clamp=clamp, fresh=not (fu is None and not any(padding)))
+                 clamp=clamp, fresh=True)  # x is a temporary in every branch
     if fd is None:
         return x[:, :, ::down, ::down] if down > 1 else x
     if fd.ndim == 1:
