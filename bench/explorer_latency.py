@@ -106,12 +106,13 @@ def timed(marks: dict[str, int], fn, before: str | None, after: str | None):
 def instrument(tab, marks: dict[str, int]) -> None:
     """Wrap the steps of a frame's way so each notes its time (instance attributes and
     the worker module's helpers; a separate pass, the figures above stay unwrapped)."""
+    from ganstudio.core import generate
     from ganstudio.gui.explorer import render_worker
 
-    r = tab._renderer
+    r = tab.renderer
     r.request = timed(marks, r.request, STAGES[0], STAGES[1])
     r._render_frame = timed(marks, r._render_frame, STAGES[3], None)
-    render_worker._to_uint8 = timed(marks, render_worker._to_uint8, STAGES[4], STAGES[5])
+    generate.to_uint8 = timed(marks, generate.to_uint8, STAGES[4], STAGES[5])
     render_worker.to_display_image = timed(marks, render_worker.to_display_image, None, STAGES[6])
     tab.image.set_frame = timed(marks, tab.image.set_frame, STAGES[7], None)
     tab.image.frame_painted.connect(

@@ -122,7 +122,7 @@ def test_a_render_failure_stays_in_the_caption(qtbot, tab):
         raise RuntimeError("weights went missing")
 
     broken.forward = fail
-    tab._renderer.set_generator(broken)
+    tab.renderer.set_generator(broken)
     tab.findChild(QSpinBox, "seedSpin").setValue(3)
     qtbot.waitUntil(lambda: "weights went missing" in tab.caption.text(), timeout=5000)
     qtbot.wait(3 * explorer_tab.STATUS_FALLBACK_MS)

@@ -43,7 +43,7 @@ def wait_frame(qtbot, tab: ExplorerTab) -> np.ndarray:
 @pytest.fixture
 def warnings(monkeypatch):
     seen: list[str] = []
-    monkeypatch.setattr(ExplorerTab, "_warn", lambda _self, _title, text: seen.append(text))
+    monkeypatch.setattr(ExplorerTab, "warn", lambda _self, _title, text: seen.append(text))
     return seen
 
 
@@ -153,7 +153,7 @@ def test_rename_save_and_load_directions(qtbot, tab, tmp_path, errors, warnings)
 def test_the_new_name_is_remembered_with_the_cached_search(qtbot, tab, tmp_path):
     find_directions(qtbot, tab)
     rename(qtbot, tab, 0, "slant")
-    qtbot.waitUntil(lambda: not tab._tasks.running("directions-cache"), timeout=10000)
+    qtbot.waitUntil(lambda: not tab.tasks.running("directions-cache"), timeout=10000)
     again = make_tab(qtbot, tmp_path / "cache", tab.loaded)
     try:
         qtbot.waitUntil(lambda: again.direction_panel.count() > 0, timeout=10000)
@@ -197,7 +197,7 @@ def test_strip_png_is_the_image_moved_along_the_direction(qtbot, tab, tmp_path, 
     strip = np.asarray(Image.open(target))
     scale = math.ceil(features.MIN_STRIP_SIDE / 28)
     assert strip.shape[:2] == (28 * scale, 5 * 28 * scale)
-    frames = images_of(tab, direction_sweep(tab._effective_z(), tab.directions.vectors[0], 2.0, 5))
+    frames = images_of(tab, direction_sweep(tab.mode.vector(tab.state, tab.directions), tab.directions.vectors[0], 2.0, 5))
     expected = np.concatenate([export.upscale(f, scale) for f in frames], axis=1)[..., 0]
     assert np.abs(strip.astype(int) - expected.astype(int)).max() <= 1
     # the middle image is the one shown

@@ -108,8 +108,8 @@ def test_an_explorer_deleted_before_its_first_load_is_left_alone(qtbot, tmp_path
 
 
 def test_frames_of_a_convolutional_generator_match_the_generator_itself(qtbot, tiny_config):
+    from ganstudio.core.generate import to_uint8
     from ganstudio.core.models.build import build_generator
-    from ganstudio.gui.explorer.render_worker import _to_uint8
 
     torch.manual_seed(0)
     gen = build_generator(tiny_config()).eval().requires_grad_(False)
@@ -123,7 +123,7 @@ def test_frames_of_a_convolutional_generator_match_the_generator_itself(qtbot, t
         worker.stop()
     _rid, frame, image = blocker.args
     with torch.inference_mode():
-        expected = _to_uint8(gen(torch.from_numpy(z)[None]))[0]
+        expected = to_uint8(gen(torch.from_numpy(z)[None]))[0]
     plan = worker.render_plan()
     assert plan is not None and plan.source is gen  # made once, for this generator
     # The same picture (a channels-last copy may round a pixel by one level).

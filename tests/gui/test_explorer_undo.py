@@ -29,7 +29,7 @@ def test_edits_are_named_steps(qtbot, tab):
     tab.findChild(QSpinBox, "seedSpin").setValue(4)
     wait_frame(qtbot, tab)
     assert stack.undoText() == "Change seed"
-    tab._on_edit_finished()
+    tab.end_edit()
     tab.findChild(QSlider, "latentSlider_3").setValue(120)
     wait_frame(qtbot, tab)
     assert stack.undoText() == "Move slider z3"
@@ -48,7 +48,7 @@ def test_a_drag_is_one_step_and_the_next_drag_another(qtbot, tab):
         slider.setValue(value)
     wait_frame(qtbot, tab)
     assert stack.count() == 1
-    tab._on_edit_finished()  # the mouse is released
+    tab.end_edit()  # the mouse is released
     slider.setValue(-150)
     wait_frame(qtbot, tab)
     assert stack.count() == 2
@@ -64,7 +64,7 @@ def test_a_drag_is_one_step_and_the_next_drag_another(qtbot, tab):
 def test_a_drag_back_to_where_it_began_leaves_no_step(qtbot, tab):
     slider = tab.findChild(QSlider, "latentSlider_1")
     slider.setValue(40)
-    tab._on_edit_finished()
+    tab.end_edit()
     slider.setValue(90)
     slider.setValue(40)
     wait_frame(qtbot, tab)
@@ -79,7 +79,7 @@ def test_the_oldest_steps_fall_off_at_the_limit(qtbot, tab):
     seed = tab.findChild(QSpinBox, "seedSpin")
     for value in range(1, UNDO_LIMIT + 6):
         seed.setValue(value)
-        tab._on_edit_finished()  # each its own step
+        tab.end_edit()  # each its own step
     wait_frame(qtbot, tab)
     assert tab.undo_stack.count() == UNDO_LIMIT
     while tab.undo_stack.canUndo():

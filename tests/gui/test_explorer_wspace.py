@@ -121,7 +121,7 @@ def test_truncation_and_noise_in_w(qtbot, tab, loaded):
 def test_a_drag_shows_previews_then_the_full_frame(qtbot, tab, loaded, monkeypatch):
     # A budget nothing fits: the plan falls back to its smallest useful block, 16 px of 32.
     monkeypatch.setattr(wspace_render, "PREVIEW_BUDGET_MS", 0.0)
-    tab._renderer._w_frames = None
+    tab.renderer._w_frames = None
     slider = child(tab, QSlider, "truncationSlider")
     slider.sliderPressed.emit()
     slider.setValue(70)
@@ -144,12 +144,12 @@ def test_a_drag_shows_previews_then_the_full_frame(qtbot, tab, loaded, monkeypat
 def test_grid_pick_sets_the_seed(qtbot, tab, loaded):
     tab.show_page(tab.grid_panel)
     qtbot.waitUntil(lambda: tab.grid_panel.view.grid_size() > 0, timeout=20000)
-    seed = tab._grid_seeds[3]
+    seed = tab.grid.seeds[3]
     tiles = tab.grid_panel.view.tiles()
     assert tiles.shape[1:] == (32, 32, 3)
     # Tiles render four at a time: float rounding differs from a single frame by a level.
     assert close(tiles[3], core_frame(loaded, WState(seed=seed)))
-    tab._on_grid_cell_clicked(3, False)
+    tab.grid.pick(3, False)
     assert child(tab, QSpinBox, "seedSpin").value() == seed
     assert close(settle(qtbot, tab), tiles[3])
 
@@ -158,7 +158,7 @@ def test_grid_pick_sets_the_seed(qtbot, tab, loaded):
 def test_w_latents_save_and_load_back(qtbot, tab, loaded, tmp_path, suffix):
     tab.edit("mix", mix_seed=9, mix_from=3, psi=0.8)
     shown = settle(qtbot, tab)
-    tab._on_add_keyframe()
+    tab.paths.add_keyframe()
     target = tmp_path / f"w{suffix}"
     tab.save_latents(target)
     qtbot.waitUntil(target.exists, timeout=20000)
@@ -176,7 +176,7 @@ def test_w_interpolation_exports_a_gif(qtbot, tab, loaded, tmp_path, errors):
     for seed in (1, 2):
         child(tab, QSpinBox, "seedSpin").setValue(seed)
         settle(qtbot, tab)
-        tab._on_add_keyframe()
+        tab.paths.add_keyframe()
     assert tab.interpolation.mode() == "lerp"
     tab.interpolation.loop_check.setChecked(False)
     tab.interpolation.frames_spin.setValue(3)
@@ -202,7 +202,7 @@ def test_w_interpolation_exports_a_gif(qtbot, tab, loaded, tmp_path, errors):
 
 def test_w_directions_move_only_their_layers(qtbot, tab, loaded):
     tab.show_page(tab.direction_panel)
-    tab._start_directions_search(compute=True)
+    tab.directions_ctl.start_search(compute=True)
     qtbot.waitUntil(lambda: tab.directions is not None, timeout=60000)
     assert tab.directions.layer == "mapping" and len(tab.directions.stds) == 16
     child(tab, QSpinBox, "dirFromSpin").setValue(4)
@@ -218,7 +218,7 @@ def test_w_directions_move_only_their_layers(qtbot, tab, loaded):
 def test_projection_into_w_brings_the_image_closer(qtbot, tab, loaded):
     target_state = WState(seed=21)
     rgb = core_frame(loaded, target_state)
-    tab._on_target_read(rgb)
+    tab.projector.set_target_rgb(rgb)
     child(tab, QSpinBox, "projectionStepsSpin").setValue(40)
     tab.project_target()
     qtbot.waitUntil(lambda: tab.state.w is not None, timeout=60000)
@@ -265,13 +265,13 @@ def test_a_fast_scrub_previews_and_settles_on_the_full_frame(qtbot, tab, loaded,
     for seed in (1, 2):
         child(tab, QSpinBox, "seedSpin").setValue(seed)
         settle(qtbot, tab)
-        tab._on_add_keyframe()
+        tab.paths.add_keyframe()
     monkeypatch.setattr(wspace_render, "PREVIEW_BUDGET_MS", 0.0)  # previews at 16 px
-    tab._renderer._w_frames = None
-    tab._w_settle_timer.setInterval(1500)  # time enough to see the preview on a busy machine
+    tab.renderer._w_frames = None
+    tab.w_space.settle_timer.setInterval(1500)  # time enough to see the preview on a busy machine
     path = tab.path()
-    tab._on_path_frame_requested(1)
-    tab._on_path_frame_requested(2)  # right after the first: a scrub, shown as a preview
+    tab.paths.show_frame(1)
+    tab.paths.show_frame(2)  # right after the first: a scrub, shown as a preview
     qtbot.waitUntil(lambda: tab.image.array().shape == (16, 16, 3), timeout=20000)
     qtbot.waitUntil(lambda: tab.image.array().shape == (32, 32, 3), timeout=20000)
     frame = wait_frame(qtbot, tab)

@@ -1,175 +1,190 @@
-"""The explorer's sample grid, interpolation, export, projection and latent files.
-
-A mixin of :class:`ganstudio.gui.explorer.tab.ExplorerTab`: it uses the tab's
-state, render worker, task runner and dialogs (``_error``, ``_ask_open``,
-``_ask_save``).
+"""The controllers of the Grid, Interpolate and Project pages. Each owns its slice of the
+explorer's state (the grid's seeds and latents, the keyframes' path and the export dialog,
+the projection target) and asks the tab's mode for anything that depends on the space.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QProgressDialog
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import QProgressDialog
 
-from ganstudio.core import export, latent
-from ganstudio.core.latent import LatentState
-from ganstudio.core.latent.directions import seeds_latents
-from ganstudio.gui.explorer.render_worker import export_job, project_job, render_job
+from ganstudio.core import export
+
+if TYPE_CHECKING:
+    from ganstudio.gui.explorer.tab import ExplorerTab
 
 ANIMATION_FILTERS = "GIF animation (*.gif);;MP4 video (*.mp4);;PNG strip (*.png)"
-LATENT_FILTERS = "NumPy array (*.npy);;JSON (*.json)"
 IMAGE_FILTERS = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff);;All files (*)"
 MIN_EXPORT_SIDE = 256  # small models' frames are enlarged to at least this many pixels
 MIN_STRIP_SIDE = 64  # a PNG strip holds every frame side by side: keep it smaller
+TARGET_KEEP_SIDE = 512  # larger pictures are shrunk once, in the worker
 
 
-class ExplorerFeatures:
-    _grid_moved_by: tuple[float, ...] = ()  # the offsets the grid shown was moved by
+def with_suffix(path: str | Path, suffix: str) -> Path:
+    p = Path(path)
+    return p if p.suffix.lower() == suffix else p.with_suffix(suffix)
 
-    # ================================================================ sample grid
-    def _on_grid_requested(self, seed: int, n: int) -> None:
-        if self._state is None:
+
+class GridController(QObject):
+    """The sample grid: cell i is seed + i, shown as the current state shows its own seed
+    (moved by the direction offsets when "Apply direction offsets" is on)."""
+
+    def __init__(self, tab: ExplorerTab) -> None:
+        super().__init__(tab)
+        self.tab = tab
+        self.panel = panel = tab.grid_panel
+        self.seeds: list[int] = []
+        self.latents = np.zeros((0, 0), np.float32)  # each cell's latent, as a keyframe holds it
+        self._request: tuple[int, list[int], int] = (0, [], 0)
+        self._moved_by: tuple[float, ...] = ()  # the offsets the grid shown was moved by
+        panel.regenerate_requested.connect(self._on_requested)
+        panel.view.cell_clicked.connect(self.pick)
+        panel.save_requested.connect(self._on_save_requested)
+        panel.offsets_check.toggled.connect(lambda _on: panel.request())
+        tab.renderer.grid_ready.connect(self._on_ready)
+
+    def _on_requested(self, seed: int, n: int) -> None:
+        state = self.tab.state
+        if state is None:
             return
-        dim = self._state.dim
-        # Cell i is seed + i: clicking a cell shows that seed in the seed box.
+        if not self.panel.apply_offsets() or self.tab.directions is None:
+            state = state.with_(offsets=())
         seeds = [seed + i for i in range(n * n)]
-        # With "Apply direction offsets" each cell is its seed moved as the image shown is.
-        offsets, vectors = self._grid_offsets()
-        z = seeds_latents(seeds, dim, self._state.psi, offsets, vectors)
-        request_id = self._renderer.request_grid(z)
-        self._grid_request = (request_id, seeds, n)
-        self._grid_moved_by = offsets
+        request_id = self.tab.mode.request_grid(seeds, state, self.tab.directions)
+        self._request = (request_id, seeds, n)
+        self._moved_by = tuple(state.offsets)
 
-    def _on_grid_ready(self, request_id: int, tiles: np.ndarray, z: np.ndarray) -> None:
-        wanted, seeds, n = self._grid_request
+    def _on_ready(self, request_id: int, tiles: np.ndarray, latents: np.ndarray) -> None:
+        wanted, seeds, n = self._request
         if request_id != wanted:
             return
         # What the cells mean changes only when their pictures do.
-        self._grid_seeds, self._grid_n, self._grid_z = seeds, n, z
-        self.grid_panel.set_tiles(tiles, n)
+        self.seeds, self.latents = seeds, latents
+        self.panel.set_tiles(tiles, n)
 
-    def _on_grid_cell_clicked(self, index: int, shift: bool) -> None:
-        if self._state is None or index >= len(self._grid_seeds):
+    def pick(self, index: int, shift: bool) -> None:
+        """A click shows the cell's seed; a shift-click adds the cell as a keyframe."""
+        tab = self.tab
+        if tab.state is None or index >= len(self.seeds):
             return
         if shift:
-            self.interpolation.add_keyframe(
-                self._grid_z[index], self.grid_panel.view.tiles()[index]
-            )
-            count = self.interpolation.keyframes.count()
-            self.status_label.setText(f"Keyframe {count} added from the grid")
+            tab.interpolation.add_keyframe(self.latents[index], self.panel.view.tiles()[index])
+            count = tab.interpolation.keyframes.count()
+            tab.status_label.setText(f"Keyframe {count} added from the grid")
             return
-        seed = self._grid_seeds[index]
-        z = latent.sample_z(seed, 1, self._state.dim)[0].numpy()
-        self.replace_state(self._state.with_(z=z, seed=seed), "grid")
+        offsets = self._moved_by if self.panel.apply_offsets() else ()
+        tab.replace_state(tab.mode.grid_pick(tab.state, int(self.seeds[index]), offsets), "grid")
 
-    def _on_grid_save_requested(self) -> None:
-        path = self._ask_save("Save sample grid", "samples.png", "PNG image (*.png)")
+    def state_shown(self) -> None:
+        # After the frame is painted: the grid never delays the image being dragged.
+        state = self.tab.state
+        if self.panel.apply_offsets() and state is not None and (
+                tuple(state.offsets) != self._moved_by):
+            self.panel.request()
+
+    def _on_save_requested(self) -> None:
+        path = self.tab.ask_save("Save sample grid", "samples.png", "PNG image (*.png)")
         if path:
-            self.save_grid(path)
+            self.save(path)
 
-    def save_grid(self, path: str | Path) -> None:
-        tiles = self.grid_panel.view.tiles()
+    def save(self, path: str | Path) -> None:
+        tiles = self.panel.view.tiles()
         if tiles is None:
             return
-        grid = export.make_grid(tiles, nrow=self.grid_panel.view.grid_size())
-        target = _with_suffix(path, ".png")
-        self._tasks.start(
-            "save-grid",
-            lambda _p, _s: export.save_png(grid, target),
-            lambda saved: self.status_label.setText(f"Saved {Path(saved).name}"),
-            failed=lambda msg: self._error("Save sample grid", msg),
+        grid = export.make_grid(tiles, nrow=self.panel.view.grid_size())
+        target = with_suffix(path, ".png")
+        tab = self.tab
+        tab.tasks.start(
+            "save-grid", lambda _p, _s: export.save_png(grid, target),
+            lambda saved: tab.status_label.setText(f"Saved {Path(saved).name}"),
+            failed=lambda msg: tab.show_error("Save sample grid", msg),
         )
 
-    # ================================================================ interpolation
-    def _current_thumbnail(self) -> np.ndarray | None:
-        return self.image.array()
 
-    def _on_add_keyframe(self) -> None:
-        if self._state is None:
-            return
-        self.interpolation.add_keyframe(self._effective_z(), self._current_thumbnail())
+class PathController(QObject):
+    """Keyframes, the interpolation path through them, and exports of latent sequences."""
 
-    def _on_keyframe_activated(self, row: int) -> None:
-        keys = self.interpolation.keyframes.keyframes()
-        if self._state is None or not 0 <= row < len(keys):
-            return
-        self.replace_state(LatentState(keys[row].copy(), seed=None, psi=1.0), "keyframe")
+    def __init__(self, tab: ExplorerTab) -> None:
+        super().__init__(tab)
+        self.tab = tab
+        self.panel = panel = tab.interpolation
+        self.path = np.zeros((0, 0), np.float32)
+        self._dialog: QProgressDialog | None = None
+        panel.add_requested.connect(self.add_keyframe)
+        panel.path_changed.connect(self.update_path)
+        panel.frame_requested.connect(self.show_frame)
+        panel.export_requested.connect(self._on_export_requested)
+        panel.keyframe_activated.connect(self._on_keyframe_activated)
 
     def keyframes(self) -> np.ndarray:
-        return self.interpolation.keyframes.keyframes()
+        return self.panel.keyframes.keyframes()
 
-    def path(self) -> np.ndarray:
-        """The interpolation frames (F, dim) through the keyframes."""
-        return self._path
+    def clear(self, size: int) -> None:
+        self.panel.set_keyframes(np.zeros((0, size), np.float32), [])
 
-    def _update_path(self) -> None:
-        keys = self.interpolation.keyframes.keyframes()
+    def add_keyframe(self) -> None:
+        tab = self.tab
+        if tab.state is not None:
+            self.panel.add_keyframe(tab.mode.vector(tab.state, tab.directions), tab.image.array())
+
+    def _on_keyframe_activated(self, row: int) -> None:
+        keys, tab = self.keyframes(), self.tab
+        if tab.state is not None and 0 <= row < len(keys):
+            tab.replace_state(tab.mode.state_of_vector(keys[row], tab.state), "keyframe")
+
+    def update_path(self) -> None:
+        from ganstudio.core import latent
+
+        keys, p = self.keyframes(), self.panel
         if len(keys) < 2:
-            self._path = np.zeros((0, keys.shape[1] if keys.ndim == 2 else 0), np.float32)
+            self.path = np.zeros((0, keys.shape[1] if keys.ndim == 2 else 0), np.float32)
         else:
-            self._path = latent.interpolate_path(
-                keys,
-                self.interpolation.frames_per_segment(),
-                self.interpolation.mode(),
-                self.interpolation.loop(),
-            ).numpy()
-        self.interpolation.set_frame_count(len(self._path))
+            self.path = latent.interpolate_path(
+                keys, p.frames_per_segment(), p.mode(), p.loop()).numpy()
+        p.set_frame_count(len(self.path))
 
-    def _on_path_frame_requested(self, frame: int) -> None:
-        if self._loaded is None or not 0 <= frame < len(self._path):
+    def show_frame(self, frame: int) -> None:
+        tab = self.tab
+        if tab.loaded is None or not 0 <= frame < len(self.path):
             return
-        self._last_request = self._renderer.request_z(self._path[frame])
-        z = self._path[frame]
-        self.caption.setText(
-            f"Interpolation frame {frame + 1} of {len(self._path)}   ·   ‖z‖ {np.linalg.norm(z):.2f}"
-        )
+        vector = self.path[frame]
+        tab.frame_requested(tab.mode.request_path_frame(vector))
+        tab.caption.setText(tab.mode.path_caption(vector, frame, len(self.path)))
 
+    # ------------------------------------------------------------ exports
     def _on_export_requested(self) -> None:
-        if len(self._path) == 0:
-            self._error("Export", "Add at least two keyframes to make a path to export.")
+        if len(self.path) == 0:
+            self.tab.show_error("Export", "Add at least two keyframes to make a path to export.")
             return
-        path = self._ask_save("Export interpolation", "interpolation.gif", ANIMATION_FILTERS)
+        path = self.tab.ask_save("Export interpolation", "interpolation.gif", ANIMATION_FILTERS)
         if path:
             self.export_animation(path)
 
     def export_animation(self, path: str | Path) -> None:
         """Render the path and write it as .gif, .mp4 or .png strip, with a progress dialog."""
-        if len(self._path) == 0:
+        if len(self.path) == 0:
             return
         target = Path(path)
         if target.suffix.lower() not in (".gif", ".mp4", ".png"):
             target = target.with_suffix(".gif")
-        self._export_latents(self._path.copy(), target, self.interpolation.fps())
+        self.export_latents(self.path.copy(), target)
 
-    def _export_latents(self, frames_z: np.ndarray, target: Path, fps: float) -> bool:
-        """Render latents (F, dim) and write them to ``target`` (.gif, .mp4 or .png strip) in a
-        worker, with a progress dialog; False when an export is already running."""
-        if self._loaded is None or len(frames_z) == 0 or self._tasks.running("export"):
+    def export_latents(self, frames: np.ndarray, target: Path) -> bool:
+        """Render latents (F, size) and write them to ``target`` (.gif, .mp4 or .png strip) in
+        a worker, with a progress dialog whose Cancel stops it; False when one is running."""
+        tab = self.tab
+        if tab.loaded is None or len(frames) == 0 or tab.tasks.running("export"):
             return False
-        side = min(self._loaded.generator.sample_shape[1:])
+        side = min(tab.loaded.generator.sample_shape[1:])
         wanted = MIN_STRIP_SIDE if target.suffix.lower() == ".png" else MIN_EXPORT_SIDE
         scale = max(1, math.ceil(wanted / side))
-        self._start_export(
-            target,
-            export_job(
-                self._loaded.generator,
-                frames_z,
-                str(target),
-                fps,
-                scale,
-                True,  # GIFs repeat forever; the path's own loop is in its frames
-            ),
-        )
-        return True
-
-    def _start_export(self, target: Path, job: Any) -> None:
-        """Run an export job (z or W) with a progress dialog whose Cancel stops it."""
-        dialog = QProgressDialog(f"Exporting {target.name}…", "Cancel", 0, 100, self)
+        job = tab.mode.export_job(frames, target, self.panel.fps(), scale, tab.state)
+        dialog = QProgressDialog(f"Exporting {target.name}…", "Cancel", 0, 100, tab)
         dialog.setObjectName("exportProgress")
         dialog.setWindowTitle("Export")
         # Not modal: exploring goes on while the export (of a copy of the path) runs,
@@ -178,203 +193,109 @@ class ExplorerFeatures:
         dialog.setMinimumDuration(300)
         dialog.setAutoClose(False)
         dialog.setAutoReset(False)
-        self._export_dialog = dialog
-        worker = self._tasks.start(
-            "export",
-            job,
-            self._on_export_succeeded,
-            progress=self._on_export_progress,
-            failed=self._on_export_failed,
-            cancelled=self._on_export_cancelled,
+        self._dialog = dialog
+        worker = tab.tasks.start(
+            "export", job, self._on_succeeded, progress=self._on_progress,
+            failed=self._on_failed, cancelled=self._on_cancelled,
         )
         dialog.canceled.connect(worker.cancel)
+        return True
 
-    def _on_export_progress(self, done: int, total: int) -> None:
-        if self._export_dialog is not None:
-            self._export_dialog.setMaximum(max(1, total))
-            self._export_dialog.setValue(done)
+    def _on_progress(self, done: int, total: int) -> None:
+        if self._dialog is not None:
+            self._dialog.setMaximum(max(1, total))
+            self._dialog.setValue(done)
 
-    def _close_export_dialog(self) -> None:
-        if self._export_dialog is not None:
-            self._export_dialog.close()
-            self._export_dialog.deleteLater()
-            self._export_dialog = None
+    def _close_dialog(self) -> None:
+        if self._dialog is not None:
+            self._dialog.close()
+            self._dialog.deleteLater()
+            self._dialog = None
 
-    def _on_export_succeeded(self, path: Any) -> None:
-        self._close_export_dialog()
-        self.status_label.setText(f"Exported {Path(path).name}")
+    def _on_succeeded(self, path: Any) -> None:
+        self._close_dialog()
+        self.tab.status_label.setText(f"Exported {Path(path).name}")
 
-    def _on_export_failed(self, message: str) -> None:
-        self._close_export_dialog()
-        self._error("Export", message)
+    def _on_failed(self, message: str) -> None:
+        self._close_dialog()
+        self.tab.show_error("Export", message)
 
-    def _on_export_cancelled(self) -> None:
-        self._close_export_dialog()
-        self.status_label.setText("Export cancelled; nothing was written.")
+    def _on_cancelled(self) -> None:
+        self._close_dialog()
+        self.tab.status_label.setText("Export cancelled; nothing was written.")
 
-    # ================================================================ projection
-    def _on_projection_open_clicked(self) -> None:
-        path = self._ask_open("Open image to project", IMAGE_FILTERS)
+
+class ProjectionController(QObject):
+    """The Project page: a picture of the person's, and the latent whose image is closest."""
+
+    def __init__(self, tab: ExplorerTab) -> None:
+        super().__init__(tab)
+        self.tab = tab
+        self.panel = panel = tab.projection
+        self.target_rgb: np.ndarray | None = None
+        self.target: Any = None  # the picture fitted to the generator, (C, H, W) in [-1, 1]
+        panel.open_requested.connect(self._on_open_clicked)
+        panel.run_requested.connect(self.project)
+        panel.cancel_requested.connect(lambda: tab.tasks.cancel("project"))
+
+    def _on_open_clicked(self) -> None:
+        path = self.tab.ask_open("Open image to project", IMAGE_FILTERS)
         if path:
-            self.open_target_image(path)
+            self.open_image(path)
 
-    def open_target_image(self, path: str | Path) -> bool:
+    def open_image(self, path: str | Path) -> bool:
         """Read an image (in a worker) and make it the projection target."""
-        if self._loaded is None:
-            self._error("Project image", "Open a generator first, then the image to project.")
+        tab = self.tab
+        if tab.loaded is None:
+            tab.show_error("Project image", "Open a generator first, then the image to project.")
             return False
         p = Path(path)
-        self._tasks.start(
-            "read-image",
-            lambda _p, _s: _read_target(p),
-            self._on_target_read,
-            failed=lambda msg: self._error("Project image", msg),
-        )
+        tab.tasks.start("read-image", lambda _p, _s: _read_target(p), self.set_target_rgb,
+                        failed=lambda msg: tab.show_error("Project image", msg))
         return True
 
-    def _on_target_read(self, rgb: np.ndarray) -> None:
-        self._target_rgb = rgb
-        self._prepare_target()
-        self.show_page(self.projection)
+    def set_target_rgb(self, rgb: np.ndarray) -> None:
+        self.target_rgb = rgb
+        self.fit_target()
+        self.tab.show_page(self.panel)
 
-    def _prepare_target(self) -> None:
-        if self._target_rgb is None or self._loaded is None:
+    def fit_target(self) -> None:
+        """The target at the size of the generator shown."""
+        if self.target_rgb is None or self.tab.loaded is None:
             return
-        c, h, _w = self._loaded.generator.sample_shape
-        self._target = export.image_to_tensor(self._target_rgb, c, h)
-        self.projection.set_target(export.to_uint8(self._target)[0])
+        c, h, _w = self.tab.loaded.generator.sample_shape
+        self.target = export.image_to_tensor(self.target_rgb, c, h)
+        self.panel.set_target(export.to_uint8(self.target)[0])
 
-    def project_target(self) -> None:
-        if self._target is None or self._loaded is None or self._tasks.running("project"):
+    def project(self) -> None:
+        tab, p = self.tab, self.panel
+        if self.target is None or tab.loaded is None or tab.tasks.running("project"):
             return
-        p = self.projection
         p.set_busy(True)
-        self._tasks.start(
-            "project",
-            project_job(
-                self._loaded.generator, self._target, p.steps_spin.value(), p.lr_spin.value(), 0
-            ),
-            self._on_projection_done,
-            progress=p.set_progress,
-            failed=self._on_projection_failed,
-            cancelled=self._on_projection_cancelled,
+        tab.tasks.start(
+            "project", tab.mode.project_job(self.target, p.steps_spin.value(), p.lr_spin.value()),
+            self._on_done, progress=p.set_progress, failed=self._on_failed,
+            cancelled=self._on_cancelled,
         )
 
-    def _on_projection_run(self) -> None:
-        self.project_target()
-
-    def _on_projection_done(self, result: latent.Projection) -> None:
-        self.projection.set_busy(False)
-        if self._state is None or result.z.shape[0] != self._state.dim:
+    def _on_done(self, result: Any) -> None:
+        self.panel.set_busy(False)
+        tab = self.tab
+        found = tab.mode.projection_state(result, tab.state) if tab.state is not None else None
+        if found is None:
             return
-        self.projection.set_result(export.to_uint8(result.image)[0], result.error)
-        self.replace_state(LatentState(result.z.numpy(), seed=None, psi=1.0), "projection")
+        state, image = found
+        self.panel.set_result(export.to_uint8(image)[0], result.error)
+        tab.replace_state(state, "projection")
 
-    def _on_projection_failed(self, message: str) -> None:
-        self.projection.set_busy(False)
-        self.projection.error_label.setText("")
-        self._error("Project image", message)
+    def _on_failed(self, message: str) -> None:
+        self.panel.set_busy(False)
+        self.panel.error_label.setText("")
+        self.tab.show_error("Project image", message)
 
-    def _on_projection_cancelled(self) -> None:
-        self.projection.set_busy(False)
-        self.projection.error_label.setText("Cancelled.")
-
-    # ================================================================ latent files
-    def _on_save_latent_triggered(self) -> None:
-        path = self._ask_save("Save latent and keyframes", "latent.npy", LATENT_FILTERS)
-        if path:
-            self.save_latents(path)
-
-    def save_latents(self, path: str | Path) -> None:
-        """Write the current latent (as shown) and the keyframes as .npy or .json."""
-        if self._state is None:
-            return
-        target = Path(path)
-        if target.suffix.lower() not in (".npy", ".json"):
-            target = target.with_suffix(".npy")
-        z, keys = self._effective_z(), self.keyframes()
-        self._tasks.start(
-            "save-latents",
-            lambda _p, _s: export.save_latents(target, z, keys if keys.size else None),
-            lambda saved: self.status_label.setText(f"Saved {Path(saved).name}"),
-            failed=lambda msg: self._error("Save latent", msg),
-        )
-
-    def _on_load_latent_triggered(self) -> None:
-        path = self._ask_open("Load latent", "Latent vectors (*.npy *.json);;All files (*)")
-        if path:
-            self.load_latents(path)
-
-    def load_latents(self, path: str | Path) -> bool:
-        """Read a latent file (in a worker); its z becomes current, its keyframes the list."""
-        if self._loaded is None:
-            self._error("Load latent", "Open a generator first, then its latent vectors.")
-            return False
-        generator, dim = self._loaded.generator, int(self._loaded.generator.latent_dim)
-        p = Path(path)
-
-        def job(progress: Any, stop: Any) -> Any:
-            data = export.load_latents(p)
-            if data["z"].shape[0] != dim:
-                raise export.FileFormatError(
-                    f"{p.name} holds {data['z'].shape[0]}-dimensional latents; "
-                    f"this generator takes {dim}."
-                )
-            keys = data["keyframes"]
-            thumbs = render_job(generator, keys)(progress, stop) if len(keys) else []
-            return data["z"], keys, thumbs
-
-        self._tasks.start(
-            "load-latents",
-            job,
-            self._on_latents_loaded,
-            failed=lambda msg: self._error("Load latent", msg),
-        )
-        return True
-
-    def _on_latents_loaded(self, result: tuple[np.ndarray, np.ndarray, Any]) -> None:
-        z, keys, thumbs = result
-        if self._state is None or z.shape[0] != self._state.dim:
-            return
-        if len(keys):
-            self.interpolation.set_keyframes(keys, list(thumbs))
-        self.replace_state(LatentState(z.copy(), seed=None, psi=1.0), "load")
-
-    # ================================================================ clipboard
-    def copy_latent(self) -> None:
-        if self._state is None:
-            return
-        values = [np.format_float_positional(v, unique=True, trim="-") for v in self._effective_z()]
-        QApplication.clipboard().setText("[" + ", ".join(values) + "]")
-
-    def paste_latent(self) -> None:
-        if self._state is None:
-            return
-        text = QApplication.clipboard().text().strip()
-        try:
-            z = parse_latent_text(text, self._state.dim)
-        except ValueError as exc:
-            self._error("Paste latent", str(exc))
-            return
-        self.replace_state(LatentState(z, seed=None, psi=1.0), "paste")
-
-
-def parse_latent_text(text: str, dim: int) -> np.ndarray:
-    """A latent from text: a JSON list, or numbers separated by commas or spaces."""
-    expected = f"The clipboard does not hold a latent vector: expected {dim} numbers"
-    try:
-        values = json.loads(text) if text.startswith("[") else text.replace(",", " ").split()
-        z = np.asarray(values, dtype=np.float32)
-    except (ValueError, TypeError):
-        raise ValueError(expected + ", as a list like [0.1, -1.2, …].") from None
-    if z.ndim != 1 or z.shape[0] != dim:
-        raise ValueError(expected + f"; it holds {z.size}.")
-    if not np.all(np.isfinite(z)):
-        raise ValueError(expected + "; some are not finite.")
-    return z
-
-
-TARGET_KEEP_SIDE = 512  # larger pictures are shrunk once, in the worker
+    def _on_cancelled(self) -> None:
+        self.panel.set_busy(False)
+        self.panel.error_label.setText("Cancelled.")
 
 
 def _read_target(path: Path) -> np.ndarray:
@@ -388,8 +309,3 @@ def _read_target(path: Path) -> np.ndarray:
         size = (max(1, round(w * scale)), max(1, round(h * scale)))
         rgb = np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.LANCZOS))
     return rgb
-
-
-def _with_suffix(path: str | Path, suffix: str) -> Path:
-    p = Path(path)
-    return p if p.suffix.lower() == suffix else p.with_suffix(suffix)

@@ -1,4 +1,5 @@
-"""The explorer's widgets and their arrangement; behaviour lives in tab.py.
+"""The explorer's widgets and their arrangement (composed into the tab); behaviour lives in
+tab.py and the controllers.
 
 Pages: an empty state (no generator yet, with Open), a loading state and the
 explorer itself: the image on the left, the control pages on the right.
@@ -39,7 +40,9 @@ EMPTY_TEXT = (
 )
 
 
-class ExplorerLayout(QWidget):
+class ExplorerView(QWidget):
+    """Every widget of the tab, as attributes; the tab exposes them under the same names."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.stack = QStackedWidget()

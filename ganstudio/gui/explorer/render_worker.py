@@ -176,16 +176,13 @@ class RenderWorker(WRenderMixin, QThread):
         return plan.module
 
     def _render_frame(self, generator: Any, directions: Any, request_id: int, payload: Any) -> None:
-        import torch
+        from ganstudio.core.generate import generate_uint8
 
         what, value = payload
         if what == "w":  # a StyleGAN2 explored in W (wspace_render.py)
             return self._render_w_frame(generator, request_id, value)
         z = value.effective_z(directions) if what == "state" else value
-        module = self._frame_module(generator)
-        with torch.inference_mode():
-            image = module(torch.from_numpy(np.ascontiguousarray(z, np.float32))[None])
-            frame = _to_uint8(image)[0]
+        frame = generate_uint8(self._frame_module(generator), z)[0]
         if self._stale():
             return
         self.frame_ready.emit(request_id, frame, to_display_image(frame))
@@ -201,27 +198,17 @@ class RenderWorker(WRenderMixin, QThread):
         return False
 
     def _render_grid(self, generator: Any, request_id: int, z: np.ndarray) -> None:
-        import torch
+        from ganstudio.core.generate import generate_uint8
 
         if isinstance(z, WGridRequest):
             return self._render_w_grid(generator, request_id, z)
         chunks = []
-        with torch.inference_mode():
-            for start in range(0, len(z), 64):
-                with QMutexLocker(self._mutex):
-                    if "grid" in self._pending or self._abort:
-                        return  # superseded
-                chunks.append(_to_uint8(generator(torch.from_numpy(z[start : start + 64]))))
+        for start in range(0, len(z), 64):
+            with QMutexLocker(self._mutex):
+                if "grid" in self._pending or self._abort:
+                    return  # superseded
+            chunks.append(generate_uint8(generator, z[start : start + 64]))
         self.grid_ready.emit(request_id, np.concatenate(chunks), z)
-
-
-def _to_uint8(images: Any) -> np.ndarray:
-    import torch
-
-    # (N, C, H, W) in [-1, 1] -> (N, H, W, C) uint8, as export.to_uint8 rounds:
-    # (x + 1) * 127.5 + 0.5 == x * 127.5 + 128, truncated.
-    arr = (images.detach().float() * 127.5 + 128.0).clamp_(0, 255).to(torch.uint8)
-    return np.ascontiguousarray(arr.permute(0, 2, 3, 1).numpy())
 
 
 ProgressFn = Callable[[int, int], None]
@@ -483,10 +470,9 @@ def render_job(generator: Any, z: np.ndarray) -> Callable[[ProgressFn, StopFn], 
     """uint8 (N, H, W, C) images of z (N, dim), e.g. keyframe thumbnails."""
 
     def job(_progress: ProgressFn, _stop: StopFn) -> Any:
-        import torch
+        from ganstudio.core.generate import generate_uint8
 
-        with torch.inference_mode():
-            return _to_uint8(generator(torch.from_numpy(np.asarray(z, np.float32))))
+        return generate_uint8(generator, np.asarray(z, np.float32))
 
     return job
 
@@ -497,20 +483,18 @@ def export_job(
     """Render every path frame, then write the animation; progress covers both halves."""
 
     def job(progress: ProgressFn, stop: StopFn) -> Any:
-        import torch
-
         from ganstudio.core import export
+        from ganstudio.core.generate import generate_uint8
         from ganstudio.core.latent import Cancelled
 
         n = len(path_z)
         frames = []
-        with torch.inference_mode():
-            for start in range(0, n, 16):
-                if stop():
-                    raise Cancelled("export cancelled")
-                batch = torch.from_numpy(np.asarray(path_z[start : start + 16], np.float32))
-                frames.append(_to_uint8(generator(batch)))
-                progress(min(n, start + 16), 2 * n)
+        for start in range(0, n, 16):
+            if stop():
+                raise Cancelled("export cancelled")
+            frames.append(generate_uint8(generator, np.asarray(path_z[start : start + 16],
+                                                               np.float32)))
+            progress(min(n, start + 16), 2 * n)
         all_frames = np.concatenate(frames)
         return export.save_animation(
             all_frames,

@@ -1,9 +1,19 @@
 """The latent explorer: take a generator and play with its latent space.
 
-Every control edits one :class:`~ganstudio.core.latent.LatentState`; the
-:class:`RenderWorker` turns the newest state into an image off the GUI
-thread, and the GUI thread only paints. Loads, direction searches,
-projections and exports run in :class:`TaskWorker` threads.
+The tab is composed of parts that each own their slice of it:
+
+- the view (:class:`~ganstudio.gui.explorer.layout.ExplorerView`): every widget;
+- the mode (:mod:`~ganstudio.gui.explorer.modes`): z space, or W for style generators,
+  chosen when a generator opens; everything that depends on the space goes through it;
+- the controllers of the pages: directions, grid, keyframes and path, projection, latent
+  files (:mod:`~ganstudio.gui.explorer.directions`, :mod:`~ganstudio.gui.explorer.features`,
+  :mod:`~ganstudio.gui.explorer.latent_files`);
+- the :class:`RenderWorker`, which turns the newest state into an image off the GUI thread,
+  and a :class:`TaskRunner` for loads, direction searches, projections and exports.
+
+The tab itself holds the one state shown (an immutable LatentState or WState), its undo
+stack and the frame ids. An edit submits its frame first, then pushes its undo step; the
+caption and the undo buttons follow once the frame is painted.
 """
 
 from __future__ import annotations
@@ -13,23 +23,18 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QStandardPaths, Qt, QTimer, Signal
-from PySide6.QtGui import (
-    QAction,
-    QCloseEvent,
-    QImage,
-    QKeySequence,
-    QUndoStack,
-)
-from PySide6.QtWidgets import QApplication, QFileDialog, QProgressDialog, QWidget
+from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence, QUndoStack
+from PySide6.QtWidgets import QApplication, QFileDialog, QVBoxLayout, QWidget
 
-from ganstudio.core import export, latent
-from ganstudio.core.latent import LatentState
+from ganstudio.core import export
 from ganstudio.gui.common import dialogs, settings
 from ganstudio.gui.common.file_drops import FileDropTarget
 from ganstudio.gui.common.keys import redo_shortcuts
-from ganstudio.gui.explorer.directions import ExplorerDirections
-from ganstudio.gui.explorer.features import ExplorerFeatures
-from ganstudio.gui.explorer.layout import ExplorerLayout
+from ganstudio.gui.explorer.directions import DirectionsController
+from ganstudio.gui.explorer.features import GridController, PathController, ProjectionController
+from ganstudio.gui.explorer.latent_files import LatentFiles
+from ganstudio.gui.explorer.layout import ExplorerView
+from ganstudio.gui.explorer.modes import Mode, ZMode, mode_for
 from ganstudio.gui.explorer.render_worker import (
     GENERATOR_SUFFIXES,
     RenderWorker,
@@ -38,12 +43,23 @@ from ganstudio.gui.explorer.render_worker import (
     load_job,
 )
 from ganstudio.gui.explorer.undo import LatentEdit
-from ganstudio.gui.explorer.wspace_mode import ExplorerWSpace
+from ganstudio.gui.explorer.wspace_mode import WMode
 
 LATENT_SUFFIXES = (".npy", ".json")
 UNDO_LIMIT = 200
 GROUP_IDLE_MS = 800  # edits of one control closer than this are one undo step
 STATUS_FALLBACK_MS = 100  # the caption follows an edit by at most this when no frame comes
+
+# The view's widgets and page functions the tab offers under their own names (tests,
+# scripts and the main window's menus reach them as tab.<name>).
+VIEW_NAMES = (
+    "stack", "empty_page", "loading_page", "explorer_page", "controls", "wspace_panel",
+    "direction_panel", "grid_panel", "interpolation", "projection", "right_tabs", "splitter",
+    "image", "caption", "source_label", "status_label", "open_button", "empty_open_button",
+    "undo_button", "redo_button", "save_latent_action", "load_latent_action",
+    "copy_latent_action", "paste_latent_action", "show_empty", "show_loading",
+    "restore_page", "show_page", "show_explorer",
+)
 
 
 def show_error(parent: QWidget | None, title: str, text: str) -> None:
@@ -64,59 +80,55 @@ def default_cache_dir() -> Path:
     return Path(base or Path.home() / ".cache" / "ganstudio") / "directions"
 
 
-class ExplorerTab(
-    FileDropTarget, ExplorerWSpace, ExplorerDirections, ExplorerFeatures, ExplorerLayout
-):
+class ExplorerTab(FileDropTarget, QWidget):
     """The Explorer tab. The main window calls :meth:`open_path`, :meth:`set_generator`
     and :meth:`shutdown`."""
 
     generator_changed = Signal(str)  # a description of the generator now shown
     state_changed = Signal()
 
-    def __init__(
-        self,
-        parent: QWidget | None = None,
-        *,
-        autoload: bool = True,
-        cache_dir: str | Path | None = None,
-    ) -> None:
+    def __init__(self, parent: QWidget | None = None, *, autoload: bool = True,
+                 cache_dir: str | Path | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("explorerTab")
         self.setAcceptDrops(True)
-        self._cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
+        self.view = ExplorerView(self)
+        for name in VIEW_NAMES:
+            setattr(self, name, getattr(self.view, name))
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view)
+        self.cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
         self._loaded: Any = None
-        self._state: LatentState | None = None
-        self._directions: latent.Directions | None = None
+        self._state: Any = None
         self.undo_stack = QUndoStack(self)  # the main window's Edit menu follows it too
         self.undo_stack.setUndoLimit(UNDO_LIMIT)
         self._group: str | None = None
         self._group_timer = QTimer(self, singleShot=True, interval=GROUP_IDLE_MS)
-        self._group_timer.timeout.connect(self._on_edit_group_timeout)
+        self._group_timer.timeout.connect(self.end_edit)
         # The caption and the undo actions follow an edit once its frame is on screen (or
         # after this timer, should no frame come): while the worker renders, this thread
         # runs no Python that would keep the GIL from it.
         self._status_stale = False
         self._status_timer = QTimer(self, singleShot=True, interval=STATUS_FALLBACK_MS)
         self._status_timer.timeout.connect(self._refresh_status)
-        self._renderer = RenderWorker(self)
-        self._renderer.frame_ready.connect(self._on_frame_ready)
-        self._renderer.grid_ready.connect(self._on_grid_ready)
-        self._renderer.failed.connect(self._on_render_failed)
+        self.renderer = RenderWorker(self)
+        self.renderer.frame_ready.connect(self._on_frame_ready)
+        self.renderer.failed.connect(self._on_render_failed)
         self._floor_id = 0
         self._shown_id = 0
         self._last_request = 0
-        self._grid_request: tuple[int, list[int], int] = (0, [], 0)
-        self._path = np.zeros((0, 0), np.float32)
-        self._tasks = TaskRunner(self, lambda msg: show_error(self, "Explorer", msg))
-        self._target_rgb: np.ndarray | None = None
-        self._target: Any = None
-        self._export_dialog: QProgressDialog | None = None
+        self.tasks = TaskRunner(self, lambda msg: self.show_error("Explorer", msg))
         self._load_token = ""
-        self._grid_seeds: list[int] = []
-        self._grid_n = 0
-        self._grid_z = np.zeros((0, 0), np.float32)
+        self.directions_ctl = DirectionsController(self)
+        self.grid = GridController(self)
+        self.paths = PathController(self)
+        self.projector = ProjectionController(self)
+        self.files = LatentFiles(self)
+        self.z_mode = ZMode(self)
+        self.w_space = WMode(self)
+        self.mode: Mode = self.z_mode
         self._connect()
-        self._init_wspace()
         self._install_actions()
         self._restore_settings()
         self._shut_down = False
@@ -128,7 +140,7 @@ class ExplorerTab(
 
     # ================================================================ public API
     @property
-    def state(self) -> LatentState | None:
+    def state(self) -> Any:
         return self._state
 
     @property
@@ -136,16 +148,30 @@ class ExplorerTab(
         return self._loaded
 
     @property
-    def directions(self) -> latent.Directions | None:
-        return self._directions
+    def directions(self) -> Any:
+        return self.directions_ctl.directions
 
     @property
     def last_request_id(self) -> int:
         """The id of the newest frame asked for; ``latentImage.painted_id`` reaches it."""
         return self._last_request
 
+    @property
+    def w_mode(self) -> bool:
+        """True while a style generator is explored in W."""
+        return self.mode.space == "w"
+
+    def w_frame(self, state: Any = None) -> np.ndarray | None:
+        """The ws the current (or given) state renders, (num_ws, w_dim); None outside W."""
+        if not self.w_mode or self._state is None:
+            return None
+        return self.w_space.ws(self._state if state is None else state, self.directions)
+
+    def w_preview_plan(self) -> Any:
+        return self.renderer.w_preview_plan()
+
     def is_busy(self) -> bool:
-        return self._tasks.busy()
+        return self.tasks.busy()
 
     def open_path(self, path: str | Path) -> bool:
         """Open a checkpoint, generator export, run folder or .pth; an image becomes the
@@ -153,79 +179,63 @@ class ExplorerTab(
         message) when ``path`` does not exist; a failed load shows its message later."""
         p = Path(path)
         if not p.exists():
-            show_error(self, "Open", f"{p} does not exist.")
+            self.show_error("Open", f"{p} does not exist.")
             return False
         suffix = p.suffix.lower()
         if p.is_file() and suffix in export.IMAGE_SUFFIXES:
-            return self.open_target_image(p)
+            return self.projector.open_image(p)
         if p.is_file() and suffix in LATENT_SUFFIXES:
-            return self.load_latents(p)
-        token = f"load:{p}"
+            return self.files.load(p)
+        token = self._load_token = f"load:{p}"
         self.show_loading(f"Opening {p.name}…")
-        self._tasks.start(
-            "load",
-            load_job(str(p)),
-            lambda loaded: self._on_load_succeeded(loaded, token),
-            failed=lambda msg: self._on_load_failed(msg, token),
-        )
-        self._load_token = token
+        self.tasks.start("load", load_job(str(p)),
+                         lambda loaded: self._on_load_succeeded(loaded, token),
+                         failed=lambda msg: self._on_load_failed(msg, token))
         return True
 
     def open_default(self) -> None:
         """The shipped generator, else the newest checkpoint known, else the empty state."""
-        if self._loaded is not None or self._tasks.running("load"):
+        if self._loaded is not None or self.tasks.running("load"):
             return
         candidates = [settings.get("explorer/last_path"), *settings.get("recent/paths")]
-        candidates.append(str(settings.runs_root()))
-        candidates.append(str(Path.cwd() / "runs"))
-        token = "load:default"
-        self._load_token = token
+        candidates += [str(settings.runs_root()), str(Path.cwd() / "runs")]
+        token = self._load_token = "load:default"
         self.show_loading("Looking for a generator…")
-        self._tasks.start(
-            "load",
-            default_job([c for c in candidates if c]),
-            lambda loaded: self._on_load_succeeded(loaded, token),
-            failed=lambda msg: self._on_load_failed(msg, token, quiet=True),
-        )
+        self.tasks.start("load", default_job([c for c in candidates if c]),
+                         lambda loaded: self._on_load_succeeded(loaded, token),
+                         failed=lambda msg: self._on_load_failed(msg, token, quiet=True))
 
     def set_generator(self, loaded: Any) -> None:
         """Explore ``loaded`` (a LoadedGenerator: generator, config, step, source)."""
         generator = loaded.generator
-        shape = tuple(getattr(generator, "sample_shape", ()))
-        if len(shape) != 3:
-            show_error(
-                self,
+        if len(tuple(getattr(generator, "sample_shape", ()))) != 3:
+            self.show_error(
                 "Explorer",
                 "This generator makes 2-D points, not images; the explorer shows image "
                 "generators. Watch toy runs in the Training tab.",
             )
             return
-        if self._w_set_generator(loaded):  # a StyleGAN2: explored in W (wspace_mode.py)
-            return
         generator.eval()
         self._load_token = f"shown:{id(loaded)}"  # a load started earlier no longer wins
-        old_dim = self._state.dim if self._state is not None else None
-        dim = int(generator.latent_dim)
+        mode = mode_for(generator, self.z_mode, self.w_space)
+        previous = self._state if mode is self.mode else None
+        if mode is not self.mode:
+            self.mode.leave()
+            self.mode = mode
         self._loaded = loaded
-        self._floor_id = self._renderer.set_generator(generator)
-        self._directions_for_new_generator()
-        self.controls.sliders.set_dim(dim)
-        if old_dim != dim:
+        self._floor_id = self.renderer.set_generator(generator)
+        state, kept = mode.enter(loaded, previous)
+        self._state = None  # nothing of the last generator is drawn with this one
+        self.directions_ctl.for_new_generator()
+        if not kept:
             self.undo_stack.clear()
-            self.interpolation.set_keyframes(np.zeros((0, dim), np.float32), [])
-            state = LatentState.from_seed(self.controls.seed_spin.value(), dim, self.controls.psi())
-        else:
-            state = self._state.with_(offsets=())
-        self._show_first_state(loaded, state, self._describe(loaded))
-
-    def _show_first_state(self, loaded: Any, state: Any, desc: str) -> None:
-        """Show the first state of the generator just set, in z or in W (wspace_mode.py);
-        ``desc`` describes the generator, and its file is the one opened next time."""
-        self._set_state(state, record=None)
+            self.paths.clear(mode.vector_size())
+        desc = mode.describe(loaded)
+        self.set_state(state, record=None)
         self._update_undo_actions()
-        self._prepare_target()
+        self.projector.fit_target()
         self.grid_panel.request()
-        self._update_path()
+        self.paths.update_path()
         self.source_label.setText(desc)
         self.show_explorer()
         source = getattr(loaded, "source", None)
@@ -244,23 +254,68 @@ class ExplorerTab(
         self._shut_down = True
         self.interpolation.stop()
         self._save_settings()
-        self._tasks.shutdown()
-        self._renderer.stop()
+        self.tasks.shutdown()
+        self.renderer.stop()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         self.shutdown()
         super().closeEvent(event)
 
+    # The pages' public operations, under the names scripts and tests use.
+    def keyframes(self) -> np.ndarray:
+        return self.paths.keyframes()
+
+    def path(self) -> np.ndarray:
+        """The interpolation frames (F, size) through the keyframes."""
+        return self.paths.path
+
+    def export_animation(self, path: str | Path) -> None:
+        self.paths.export_animation(path)
+
+    def save_grid(self, path: str | Path) -> None:
+        self.grid.save(path)
+
+    def save_latents(self, path: str | Path) -> None:
+        self.files.save(path)
+
+    def load_latents(self, path: str | Path) -> bool:
+        return self.files.load(path)
+
+    def copy_latent(self) -> None:
+        self.files.copy()
+
+    def paste_latent(self) -> None:
+        self.files.paste()
+
+    def save_directions(self, path: str | Path) -> None:
+        self.directions_ctl.save(path)
+
+    def load_directions(self, path: str | Path) -> bool:
+        return self.directions_ctl.load(path)
+
+    def rename_direction(self, index: int, name: str) -> None:
+        self.directions_ctl.rename(index, name)
+
+    def export_direction_strip(self, index: int, path: str | Path, sigma: float = 3.0,
+                               steps: int = 7) -> bool:
+        return self.directions_ctl.export_strip(index, path, sigma, steps)
+
+    def export_direction_video(self, index: int, path: str | Path, sigma: float = 3.0) -> bool:
+        return self.directions_ctl.export_video(index, path, sigma)
+
+    def open_target_image(self, path: str | Path) -> bool:
+        return self.projector.open_image(path)
+
+    def project_target(self) -> None:
+        self.projector.project()
+
     # ================================================================ state and rendering
     def edit(self, key: str, **changes: Any) -> None:
         """Change the state; edits with the same ``key`` in quick succession undo together."""
-        if self._state is None:
-            return
-        self._set_state(self._state.with_(**changes), record=key)
+        if self._state is not None:
+            self.set_state(self._state.with_(**changes), record=key)
 
-    def _set_state(
-        self, state: LatentState, record: str | None, *, refresh_widgets: bool = True
-    ) -> None:
+    def set_state(self, state: Any, record: str | None, *, refresh_widgets: bool = True) -> None:
         """Show ``state``. ``record`` names the edit for undo (None: not undoable, e.g. undo
         itself); ``refresh_widgets`` False when the control that made the edit shows it."""
         before, self._state = self._state, state
@@ -268,17 +323,32 @@ class ExplorerTab(
         if record is not None and before is not None:
             self._record(record, before)  # once the frame is asked for: the worker goes first
         if refresh_widgets:
-            self.controls.show_state(state.seed, state.psi, getattr(state, "z", None))
-            self._w_show_state(state)
-            count = self.direction_panel.count()
-            self.direction_panel.set_values(
-                list(state.offsets) + [0.0] * max(0, count - len(state.offsets))
-            )
+            self.mode.show_state(state)
+            self.directions_ctl.show_offsets(tuple(state.offsets))
         self._status_stale = True
         if requested:
             self._status_timer.start()
         else:
             self._refresh_status()
+
+    def replace_state(self, state: Any, key: str) -> None:
+        """A new state from outside the controls (grid, keyframe, file): one undo step."""
+        self.set_state(state, record=key)
+        self._group = None
+
+    def end_edit(self) -> None:
+        """The next edit is its own undo step (a drag ended, a choice was made)."""
+        self._group = None
+
+    def frame_requested(self, request_id: int) -> None:
+        """A frame was asked of the render worker (by a mode or a page)."""
+        self._last_request = request_id
+
+    def _request_frame(self) -> bool:
+        if self._state is None or self._loaded is None:
+            return False
+        self._last_request = self.mode.request_frame(self._state, self.directions)
+        return True
 
     def _refresh_status(self) -> None:
         """Bring the caption and the undo actions up to the current state."""
@@ -286,51 +356,21 @@ class ExplorerTab(
             return
         self._status_stale = False
         self._status_timer.stop()
-        self._update_caption()
+        self.caption.setText(self.mode.caption(self._state, self.directions))
         self._update_undo_actions()
         self.state_changed.emit()
 
-    def replace_state(self, state: LatentState, key: str) -> None:
-        """A new state from outside the controls (grid, keyframe, file): one undo step."""
-        self._set_state(state, record=key)
-        self._group = None
-
-    def _record(self, key: str, before: LatentState) -> None:
+    def _record(self, key: str, before: Any) -> None:
         # merges with the step before while the same control is still being edited
         edit = LatentEdit(key, before, self._state, self._show_recorded, merge=key == self._group)
         self.undo_stack.push(edit)
         self._group = key
         self._group_timer.start()
 
-    def _show_recorded(self, state: LatentState) -> None:
+    def _show_recorded(self, state: Any) -> None:
         """Undo and redo land here (from the tool buttons, shortcuts or the Edit menu)."""
         self._group = None
-        self._set_state(state, record=None)
-
-    def _update_caption(self) -> None:
-        if self.w_mode:
-            return self._w_update_caption()
-        s = self._state
-        z = self._effective_z()
-        seed = f"Seed {s.seed}" if s.seed is not None else "Edited latent"
-        self.caption.setText(
-            f"{seed}   ·   ‖z‖ {np.linalg.norm(z):.2f}   ·   ψ {s.psi:.2f}   ·   "
-            f"{z.shape[0]} dimensions"
-        )
-
-    def _effective_z(self) -> np.ndarray:
-        if self.w_mode:  # the styles ws, flattened
-            return self._w_flat()
-        vectors = self._directions.vectors if self._directions is not None else None
-        return self._state.effective_z(vectors)
-
-    def _request_frame(self) -> bool:
-        if self.w_mode:
-            return self._w_request_frame()
-        if self._state is None or self._loaded is None:
-            return False
-        self._last_request = self._renderer.request(self._state)
-        return True
+        self.set_state(state, record=None)
 
     def _on_frame_ready(self, request_id: int, frame: np.ndarray, image: QImage) -> None:
         if request_id < self._floor_id or request_id <= self._shown_id:
@@ -338,6 +378,7 @@ class ExplorerTab(
         self._shown_id = request_id
         self.image.set_frame(frame, request_id, image)
         self._refresh_status()
+        self.mode.frame_shown()
 
     def _on_render_failed(self, message: str) -> None:
         self._refresh_status()  # now, so that it does not cover the message later
@@ -358,16 +399,10 @@ class ExplorerTab(
         self.undo_action.setToolTip(f"Undo {stack.undoText() or 'the last latent edit'} (Ctrl+Z)")
         self.redo_action.setToolTip(f"Redo {stack.redoText() or 'the edit undone last'} (Ctrl+Shift+Z)")
 
-    def _on_edit_group_timeout(self) -> None:
-        self._group = None
-
     # ================================================================ control slots
     def _on_seed_changed(self, seed: int) -> None:
-        if self.w_mode:
-            return self._w_on_seed_changed(seed)
         if self._state is not None:
-            z = latent.sample_z(seed, 1, self._state.dim)[0].numpy()
-            self.edit("seed", z=z, seed=seed)
+            self.edit("seed", **self.mode.seed_changes(seed))
 
     def _on_psi_changed(self, psi: float) -> None:
         self.edit("psi", psi=psi)
@@ -379,25 +414,11 @@ class ExplorerTab(
         z = self._state.z.copy()
         z[index] = value
         # The moved slider already shows its value: no refresh of all the others.
-        self._set_state(self._state.with_(z=z, seed=None), f"z{index}", refresh_widgets=False)
+        self.set_state(self._state.with_(z=z, seed=None), f"z{index}", refresh_widgets=False)
 
     def _on_latent_reset(self) -> None:
         if self._state is not None:
             self.edit("reset", z=np.zeros(self._state.dim, np.float32), seed=None)
-
-    def _on_direction_changed(self, index: int, value: float) -> None:
-        if self._state is None or self._directions is None:
-            return
-        offsets = list(self._state.offsets) + [0.0] * len(self._directions.explained)
-        offsets = offsets[: len(self._directions.explained)]
-        offsets[index] = value
-        self.edit(f"pc{index}", offsets=tuple(offsets))
-
-    def _on_direction_reset(self) -> None:
-        self.edit("pc-reset", offsets=())
-
-    def _on_edit_finished(self) -> None:
-        self._group = None  # the next drag is its own undo step
 
     # ================================================================ loading
     def _on_load_succeeded(self, loaded: Any, token: str) -> None:
@@ -415,9 +436,8 @@ class ExplorerTab(
         if quiet:
             self.show_empty(f"The last generator could not be opened: {message}")
         else:
-            show_error(self, "Open generator", message)
+            self.show_error("Open generator", message)
 
-    # ================================================================ drag and drop
     def open_dropped(self, path: str) -> None:
         self.open_path(path)
 
@@ -426,34 +446,21 @@ class ExplorerTab(
         c = self.controls
         c.seed_changed.connect(self._on_seed_changed)
         c.psi_changed.connect(self._on_psi_changed)
-        c.psi_edit_finished.connect(self._on_edit_finished)
         c.sliders.value_changed.connect(self._on_latent_slider_changed)
-        c.sliders.edit_finished.connect(self._on_edit_finished)
         c.sliders.reset_requested.connect(self._on_latent_reset)
-        d = self.direction_panel
-        d.value_changed.connect(self._on_direction_changed)
-        d.edit_finished.connect(self._on_edit_finished)
-        d.reset_requested.connect(self._on_direction_reset)
-        self._connect_directions()
+        # A drag is one undo step; in W it also shows previews until it ends.
+        for started, finished in (
+            (c.psi_edit_started, c.psi_edit_finished),
+            (c.sliders.edit_started, c.sliders.edit_finished),
+            (self.direction_panel.edit_started, self.direction_panel.edit_finished),
+            (self.wspace_panel.drag_started, self.wspace_panel.drag_finished),
+        ):
+            started.connect(lambda: self.mode.drag_started())
+            finished.connect(self.end_edit)
+            finished.connect(lambda: self.mode.drag_finished())
+        self.state_changed.connect(self.grid.state_shown)
         self.open_button.clicked.connect(self._on_open_clicked)
         self.empty_open_button.clicked.connect(self._on_open_clicked)
-        self.grid_panel.regenerate_requested.connect(self._on_grid_requested)
-        self.grid_panel.view.cell_clicked.connect(self._on_grid_cell_clicked)
-        self.grid_panel.save_requested.connect(self._on_grid_save_requested)
-        i = self.interpolation
-        i.add_requested.connect(self._on_add_keyframe)
-        i.path_changed.connect(self._update_path)
-        i.frame_requested.connect(self._on_path_frame_requested)
-        i.export_requested.connect(self._on_export_requested)
-        i.keyframe_activated.connect(self._on_keyframe_activated)
-        p = self.projection
-        p.open_requested.connect(self._on_projection_open_clicked)
-        p.run_requested.connect(self._on_projection_run)
-        p.cancel_requested.connect(lambda: self._tasks.cancel("project"))
-        self.save_latent_action.triggered.connect(self._on_save_latent_triggered)
-        self.load_latent_action.triggered.connect(self._on_load_latent_triggered)
-        self.copy_latent_action.triggered.connect(self.copy_latent)
-        self.paste_latent_action.triggered.connect(self.paste_latent)
 
     def _install_actions(self) -> None:
         self.undo_action = QAction("Undo", self)
@@ -476,33 +483,21 @@ class ExplorerTab(
             f"Generators ({' '.join('*' + s for s in GENERATOR_SUFFIXES)});;"
             "Latent vectors (*.npy *.json);;All files (*)"
         )
-        path = ask_open_path(self, "Open generator", filters)
+        path = self.ask_open("Open generator", filters)
         if path:
             self.open_path(path)
 
-    @staticmethod
-    def _describe(loaded: Any) -> str:
-        gen = loaded.generator
-        c, h, w = gen.sample_shape
-        name = getattr(loaded, "name", None) or (
-            Path(loaded.source).name if getattr(loaded, "source", None) else "in-memory generator"
-        )
-        arch = getattr(getattr(getattr(loaded, "config", None), "model", None), "arch", "")
-        step = int(getattr(loaded, "step", 0) or 0)
-        parts = [name]
-        if step:
-            parts.append(f"step {step:,}")
-        parts.append(f"{arch.upper() + ' ' if arch else ''}{w}×{h}×{c}, z {gen.latent_dim}")
-        return "   ·   ".join(parts)
-
     # ================================================================ dialogs (patchable)
-    def _error(self, title: str, text: str) -> None:
+    def show_error(self, title: str, text: str) -> None:
         show_error(self, title, text)
 
-    def _ask_open(self, title: str, filters: str) -> str:
+    def warn(self, title: str, text: str) -> None:
+        dialogs.show_info(self, title, text)
+
+    def ask_open(self, title: str, filters: str) -> str:
         return ask_open_path(self, title, filters)
 
-    def _ask_save(self, title: str, name: str, filters: str) -> str:
+    def ask_save(self, title: str, name: str, filters: str) -> str:
         return ask_save_path(self, title, name, filters)
 
     # ================================================================ settings
