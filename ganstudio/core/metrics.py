@@ -24,6 +24,7 @@ import torch
 from ganstudio.core import classifier as clf
 from ganstudio.core.config import IMPORTED
 from ganstudio.core.generate import generate as generate_images
+from ganstudio.core.generate import num_classes
 from ganstudio.core.models.registry import FAMILY_NAMES, family
 from ganstudio.core.toys import has_modes, sample_toy, toy_modes
 
@@ -280,18 +281,40 @@ def collapse_check(
 # --- whole-generator evaluation ----------------------------------------------------------
 
 
+def balanced_labels(generator: torch.nn.Module, n: int) -> torch.Tensor | None:
+    """Class labels 0, 1, ..., c-1, 0, 1, ... for n samples of a conditional generator (each
+    class equally often, as a uniform class prior), None for an unconditional one."""
+    c = num_classes(generator)
+    return torch.arange(n) % c if c else None
+
+
 @torch.no_grad()
 def generate(
-    generator: torch.nn.Module, n: int, latent_dim: int, seed: int = 0, batch: int = 500
+    generator: torch.nn.Module, n: int, latent_dim: int, seed: int = 0, batch: int = 500,
+    label: Any = None,
 ) -> torch.Tensor:
-    """n samples from generator with standard-normal z drawn from `seed`, on the CPU."""
+    """n samples from generator with standard-normal z drawn from `seed`, on the CPU; a
+    conditional generator draws every class equally often unless `label` says otherwise."""
     gen = torch.Generator().manual_seed(seed)
     z = torch.randn(n, latent_dim, generator=gen)
+    if label is None:
+        label = balanced_labels(generator, n)
     was_training = generator.training
     generator.eval()
-    out = generate_images(generator, z, batch=batch).cpu()
+    out = generate_images(generator, z, batch=batch, label=label).cpu()
     generator.train(was_training)
     return out
+
+
+def conditional_accuracy(images: torch.Tensor, labels: torch.Tensor) -> dict[str, Any]:
+    """The share of samples asked for class k that the metric classifier reads as k, overall
+    and per class (digits only)."""
+    _, probs = clf.embed(clf.load_classifier(), images)
+    read = probs.argmax(dim=1)
+    hit = (read == labels).float()
+    per_class = [float(hit[labels == k].mean()) if (labels == k).any() else float("nan")
+                 for k in range(int(labels.max()) + 1)]
+    return {"conditional_accuracy": float(hit.mean()), "per_class_accuracy": per_class}
 
 
 CLASSIFIER_KEYS = ("frechet_distance", "precision", "recall", "class_kl")
@@ -352,6 +375,9 @@ def evaluate(loaded_generator: Any, n: int | None = None, seed: int = 0) -> dict
         result.update(image_metrics(samples))
         result["floor"] = real_floor()
         result["n_real"] = clf.N_HELDOUT // 2
+        labels = balanced_labels(loaded_generator.generator, n)
+        if labels is not None:
+            result.update(conditional_accuracy(samples, labels))
     else:
         reason = classifier_mismatch(cfg)
         result["not_applicable"] = {key: reason for key in CLASSIFIER_KEYS}
@@ -385,6 +411,10 @@ def format_report(result: dict[str, Any]) -> str:
             f"  class KL           {result['class_kl']:9.3f}   {floor['class_kl']:9.3f}  (0 = all digits equally often)",
             f"  classes            {result['classes_covered']} of 10: {result['class_histogram']}",
         ]
+    if "conditional_accuracy" in result:
+        per = " ".join(f"{a:.2f}" for a in result["per_class_accuracy"])
+        lines.append(f"  conditional acc.   {result['conditional_accuracy']:9.3f}   (samples read as the "
+                     f"class asked for; per class: {per})")
     if "pixel_diversity" in result:
         lines.append(
             f"  pixel diversity    {result['pixel_diversity']:.3f} (mean pairwise distance)"

@@ -94,3 +94,29 @@ def test_an_image_folder_of_class_folders_gives_labels(tmp_path):
     Image.new("L", (8, 8)).save(tmp_path / "loose.png")
     with pytest.raises(DataError, match="outside a class folder"):
         folder_classes(tmp_path)
+
+
+def test_eval_reports_conditional_accuracy_per_class(tmp_path):
+    from ganstudio.core.metrics import evaluate, format_report
+
+    trainer = Trainer(_small_cdcgan(), tmp_path / "run")
+    trainer.step()
+    trainer.save_checkpoint()
+    trainer.close()
+    result = evaluate(load_generator(tmp_path / "run"), n=100)
+    assert 0.0 <= result["conditional_accuracy"] <= 1.0
+    assert len(result["per_class_accuracy"]) == 10
+    assert "conditional acc." in format_report(result)
+
+
+def test_conditional_accuracy_reads_real_digits_as_their_labels():
+    from ganstudio.core import classifier as clf
+    from ganstudio.core.metrics import conditional_accuracy
+
+    images, labels = clf.load_embedded_mnist()
+    x = clf.to_model_input(images[:500])
+    y = torch.as_tensor(labels[:500]).long()
+    right = conditional_accuracy(x, y)
+    assert right["conditional_accuracy"] > 0.95 and min(right["per_class_accuracy"]) > 0.8
+    wrong = conditional_accuracy(x, (y + 1) % 10)  # every digit asked for as the next one
+    assert wrong["conditional_accuracy"] < 0.1
