@@ -53,13 +53,13 @@ TIPS = {
 
 def resolutions_for(arch: str, dataset: str) -> tuple[int, ...]:
     """The resolutions the form offers for a model on a dataset."""
-    from ganstudio.core import config as C
+    from ganstudio.core.models.registry import family
 
-    if arch != "stylegan2":
-        return C.RESOLUTIONS
+    sizes = family(arch).resolutions  # the family's own sizes (a power of two for StyleGAN2)
     if dataset == "folder":
-        return C.STYLEGAN2_RESOLUTIONS
-    return tuple(r for r in C.STYLEGAN2_RESOLUTIONS if r <= FIXED_DATA_MAX)
+        return sizes
+    # Fixed-size data beyond FIXED_DATA_MAX would only be upsampled; the 28/32/64 families keep theirs.
+    return tuple(r for r in sizes if r <= FIXED_DATA_MAX) or sizes
 
 
 def nearest(value: int, choices: tuple[int, ...]) -> int:
