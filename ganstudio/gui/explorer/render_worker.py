@@ -29,6 +29,7 @@ from PySide6.QtCore import (
 
 from ganstudio.gui.explorer.image import to_display_image
 from ganstudio.gui.explorer.job_cache import load_cached, save_cached
+from ganstudio.gui.explorer.pacing import FramePacer
 from ganstudio.gui.explorer.wspace_render import WGridRequest, WRenderMixin
 
 # Every worker alive, so that a script ending without shutdown() does not
@@ -47,11 +48,6 @@ def _stop_all_workers() -> None:
                 worker.wait(5000)
         except RuntimeError:  # its C++ object is already gone
             pass
-
-
-# A frame finished while a newer request waits is dropped, unless nothing has
-# been shown for this long: on a slow model the image still moves during a drag.
-STALE_GRACE_S = 0.1
 
 
 def _limit_torch_threads(n: int) -> None:
@@ -85,7 +81,9 @@ class RenderWorker(WRenderMixin, QThread):
         self._next_id = 0
         self._abort = False
         self._threads = threads
-        self._last_emit = 0.0
+        # Which frames are given up for newer ones (pacing.py); used in this worker's thread.
+        self.pacer = FramePacer()
+        self._paced_generator: Any = None
         self._plan: Any = None  # core.inference.RenderPlan of the current generator
         _LIVE.add(self)
 
@@ -156,6 +154,9 @@ class RenderWorker(WRenderMixin, QThread):
             self._mutex.unlock()
             if generator is None:
                 continue
+            if generator is not self._paced_generator:
+                self._paced_generator = generator
+                self.pacer.forget()
             try:
                 if kind == "frame":
                     self._render_frame(generator, directions, request_id, payload)
@@ -182,20 +183,26 @@ class RenderWorker(WRenderMixin, QThread):
         if what == "w":  # a StyleGAN2 explored in W (wspace_render.py)
             return self._render_w_frame(generator, request_id, value)
         z = value.effective_z(directions) if what == "state" else value
+        self.pacer.started("z")
         frame = generate_uint8(self._frame_module(generator), z)[0]
-        if self._stale():
-            return
-        self.frame_ready.emit(request_id, frame, to_display_image(frame))
+        self.pacer.finished()
+        self._emit_frame(request_id, frame, None)
 
-    def _stale(self) -> bool:
-        """True when a newer frame waits and one was shown recently: this one is dropped."""
+    def _waiting_kind(self) -> str | None:
+        """The kind of frame a newer request waits for ("z", "preview", "full"), or None."""
         with QMutexLocker(self._mutex):
-            newer_waiting = "frame" in self._pending
-        now = time.perf_counter()
-        if newer_waiting and now - self._last_emit < STALE_GRACE_S:
-            return True
-        self._last_emit = now
-        return False
+            waiting = self._pending.get("frame")
+        if waiting is None:
+            return None
+        what, value = waiting[1]
+        return self._w_kind(value) if what == "w" else "z"
+
+    def _emit_frame(self, request_id: int, frame: np.ndarray, image: Any) -> None:
+        """Show a finished frame, unless a newer one waits that will be shown soon enough."""
+        if not self.pacer.should_show(self._waiting_kind()):
+            return
+        self.frame_ready.emit(request_id, frame, to_display_image(frame) if image is None else image)
+        self.pacer.shown()
 
     def _render_grid(self, generator: Any, request_id: int, z: np.ndarray) -> None:
         from ganstudio.core.generate import generate_uint8

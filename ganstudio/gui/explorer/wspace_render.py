@@ -117,7 +117,7 @@ class WRenderMixin:
     """The render worker's W requests: a frame (full or drag preview) and a sample grid.
 
     Uses the worker's ``_submit``, ``_mutex``, ``_pending``, ``_abort``, ``_threads``,
-    ``_stale`` and its ``frame_ready`` / ``grid_ready`` signals.
+    ``pacer``, ``_waiting_kind``, ``_emit_frame`` and its ``grid_ready`` signal.
     """
 
     _w_frames: WFrames | None = None
@@ -140,9 +140,18 @@ class WRenderMixin:
             frames = self._w_frames = WFrames(generator)
         return frames
 
+    def _w_kind(self, request: WFrameRequest) -> str:
+        """"preview" for a frame rendered at the plan's smaller block, else "full"."""
+        frames = self._w_frames
+        plan = None if frames is None else frames.plan
+        return "preview" if request.preview and plan is not None and plan.needed else "full"
+
     def _frame_superseded(self) -> bool:
+        """Between two blocks of a frame: give it up for the newer one waiting?"""
         with QMutexLocker(self._mutex):
-            return "frame" in self._pending or self._abort
+            if self._abort:
+                return True
+        return self.pacer.should_abandon(self._waiting_kind())
 
     def _render_w_frame(self, generator: Any, request_id: int, request: WFrameRequest) -> None:
         import torch
@@ -150,16 +159,16 @@ class WRenderMixin:
         from ganstudio.core.latent.wspace import Interrupted
 
         frames = self._w_frames_for(generator)
+        self.pacer.started(self._w_kind(request))
         try:
             frame, image = frames.frame(request, self._frame_superseded)
         except Interrupted:
-            return  # a newer frame waits: it is rendered next
+            return  # a newer frame waits and will be shown soon enough: it is rendered next
         finally:
             torch.set_num_threads(max(1, self._threads))
-        if self._stale():
-            return
-        self.frame_ready.emit(request_id, frame, image)
-        if frames.plan is None and not self._frame_superseded():
+        self.pacer.finished()
+        self._emit_frame(request_id, frame, image)
+        if frames.plan is None and self._waiting_kind() is None:
             # Timed now, after the first frame, rather than when the first drag starts.
             frames.preview_plan()
             torch.set_num_threads(max(1, self._threads))
