@@ -19,7 +19,9 @@ LATENT_DISTS = ("normal", "uniform")  # z ~ N(0, I), or uniform in [-1, 1] per a
 DEVICES = ("auto", "cpu", "cuda", "mps")
 DIFFAUG_POLICIES = ("translation", "cutout", "color")
 IMAGE_DATASETS = ("mnist-embedded", "mnist", "fashion-mnist", "cifar10", "folder")
-TOY_DATASETS = ("toy-ring", "toy-grid", "toy-spiral")
+# "points": a .csv/.npy file of 1-D or 2-D points (data.path); "toy-1d": two Gaussians on a line
+TOY_DATASETS = ("toy-ring", "toy-grid", "toy-spiral", "toy-1d", "points")
+POINTS = "points"
 # The data label of a generator imported from another program: its training data are unknown
 # (data.path holds the file it came from). Valid in a generator's config, never trainable.
 IMPORTED = "imported"
@@ -84,6 +86,9 @@ class DataConfig:
     name: str = "mnist-embedded"
     path: str | None = None  # image folder for "folder"; the source file's name for "imported"
     root: str | None = None  # download folder for torchvision datasets
+    # "points": coordinates per point (1 or 2), read from the file when a run is built and
+    # kept here so that a checkpoint builds its networks without the file (None: 2)
+    dims: int | None = None
 
 
 @dataclass
@@ -151,7 +156,9 @@ class RunConfig:
     @property
     def sample_shape(self) -> tuple[int, ...]:
         if self.is_toy:
-            return (2,)
+            if self.data.name == "toy-1d":
+                return (1,)
+            return (self.data.dims or 2,)
         return (self.model.channels, self.model.resolution, self.model.resolution)
 
     def validate(self) -> RunConfig:
@@ -191,6 +198,9 @@ class RunConfig:
         check(d.name in DATASET_NAMES, "data.name", d.name, f"one of {', '.join(DATASET_NAMES)}")
         if d.name == "folder":
             check(bool(d.path), "data.path", d.path, "the folder of images to train on")
+        if d.name == POINTS:
+            check(bool(d.path), "data.path", d.path, "a .csv or .npy file of points to train on")
+        check(d.dims in (None, 1, 2), "data.dims", d.dims, "1 or 2 coordinates per point, or null")
         check(is_int(t.steps) and 1 <= t.steps <= 10_000_000, "train.steps", t.steps,
                "a whole number from 1 to 10,000,000")
         check(is_int(t.batch_size) and 1 <= t.batch_size <= 8192, "train.batch_size",

@@ -62,6 +62,8 @@ DATASETS: dict[str, DatasetInfo] = {
         DatasetInfo("toy-ring", "2-D: 8 Gaussians on a ring", "toy", 0),
         DatasetInfo("toy-grid", "2-D: 25 Gaussians on a grid", "toy", 0),
         DatasetInfo("toy-spiral", "2-D: spiral", "toy", 0),
+        DatasetInfo("toy-1d", "1-D: two Gaussians on a line", "toy", 0),
+        DatasetInfo("points", "Points from a file (.csv or .npy)", "toy", 0),
     )
 }
 
@@ -358,18 +360,90 @@ class ImageData:
 
 @dataclass
 class ToyData:
-    """A 2-D distribution sampled on the fly."""
+    """A 2-D (or 1-D) distribution sampled on the fly: a named toy, or the points of a file
+    (drawn with replacement, as GAN Lab draws from the points a person placed)."""
 
     name: str
+    points: np.ndarray | None = None  # float32 (N, dims) for "points"
 
     def sample(self, n: int, rng: np.random.Generator) -> torch.Tensor:
+        if self.points is not None:
+            return torch.from_numpy(self.points[rng.integers(0, len(self.points), size=n)])
         return torch.from_numpy(toys.sample_toy(self.name, n, rng))
+
+    @property
+    def dims(self) -> int:
+        return self.points.shape[1] if self.points is not None else toys.toy_dims(self.name)
+
+
+MAX_POINTS = 1_000_000
+
+
+def load_points(path: str | Path) -> np.ndarray:
+    """float32 (N, 1) or (N, 2) from a .csv (one or two numeric columns, an optional header
+    row) or a .npy array; DataError, in one sentence, for anything else."""
+    p = Path(path)
+    if not p.is_file():
+        raise DataError(f"The point file {p} does not exist.")
+    try:
+        if p.suffix.lower() == ".npy":
+            arr = np.load(p, mmap_mode="r", allow_pickle=False)
+            if arr.ndim == 2 and arr.shape[0] > MAX_POINTS:
+                raise DataError(f"{p.name} holds {arr.shape[0]:,} points; at most {MAX_POINTS:,} are used.")
+            arr = np.asarray(arr)
+        elif p.suffix.lower() == ".csv":
+            arr = _read_point_csv(p)
+        else:
+            raise DataError(f"{p.name} is not a point file: use a .csv with two numeric columns "
+                            "or a .npy array of shape (N, 2).")
+    except (OSError, ValueError, UnicodeDecodeError) as e:
+        raise DataError(f"{p.name} could not be read as points ({' '.join(str(e).split())[:120]}).") from None
+    if arr.ndim != 2 or arr.shape[1] not in (1, 2) or not np.issubdtype(arr.dtype, np.number):
+        raise DataError(f"{p.name} must hold numbers shaped (N, 2), or (N, 1) for points on a "
+                        f"line; it holds {arr.dtype} shaped {tuple(arr.shape)}.")
+    if len(arr) > MAX_POINTS:
+        raise DataError(f"{p.name} holds {len(arr):,} points; at most {MAX_POINTS:,} are used.")
+    if len(arr) < 2:
+        raise DataError(f"{p.name} holds {len(arr)} point{'s' if len(arr) != 1 else ''}; a "
+                        "distribution needs at least 2.")
+    arr = arr.astype(np.float32)
+    if not np.isfinite(arr).all():
+        row = int(np.argwhere(~np.isfinite(arr))[0][0])
+        raise DataError(f"{p.name} holds a value that is not a finite number (NaN or infinity) "
+                        f"in point {row + 1}.")
+    return np.ascontiguousarray(arr)
+
+
+def _read_point_csv(path: Path) -> np.ndarray:
+    rows: list[list[float]] = []
+    width = 0
+    with open(path, encoding="utf-8-sig") as f:
+        for line_no, line in enumerate(f, 1):
+            cells = [c.strip() for c in line.replace(";", ",").split(",")]
+            if cells == [""]:
+                continue
+            try:
+                values = [float(c) for c in cells]
+            except ValueError:
+                if not rows and line_no == 1:
+                    continue  # a header row
+                raise DataError(f"{path.name}, line {line_no}: {line.strip()[:40]!r} is not a row "
+                                "of numbers.") from None
+            if len(values) not in (1, 2) or (width and len(values) != width):
+                raise DataError(f"{path.name}, line {line_no} has {len(values)} columns; a point "
+                                "file has two (x, y), or one for points on a line, on every line.")
+            width = len(values)
+            rows.append(values)
+            if len(rows) > MAX_POINTS:
+                raise DataError(f"{path.name} holds more than {MAX_POINTS:,} points; at most "
+                                f"{MAX_POINTS:,} are used.")
+    return np.asarray(rows, dtype=np.float64).reshape(len(rows), width or 2)
 
 
 def build_dataset(cfg: RunConfig, progress: Progress | None = None) -> ImageData | ToyData:
     d, m = cfg.data, cfg.model
     if cfg.is_toy:
-        return ToyData(d.name)
+        return ToyData(d.name, load_points(d.path or "") if d.name == "points" else None)
     if d.name == "mnist-embedded":
         images, labels = embedded_mnist()
         data = ImageData(fit_images(images, m.resolution, m.channels), labels=_long(labels),
@@ -405,8 +479,11 @@ def _long(labels: np.ndarray) -> torch.Tensor:
 
 
 def preview(data: DataConfig, model: ModelConfig, n: int = 8, seed: int = 0) -> np.ndarray:
-    """A few real samples to show: uint8 (n, H, W, C) for images, float32 (n, 2) for toys."""
+    """A few real samples to show: uint8 (n, H, W, C) for images, float32 (n, 2) for toys
+    ((n, 1) on a line)."""
     rng = np.random.default_rng(seed)
+    if data.name == "points":
+        return ToyData(data.name, load_points(data.path or "")).sample(n, rng).numpy()
     if data.name in toys.TOY_NAMES or data.name.startswith("toy-"):
         return toys.sample_toy(data.name, n, rng)
     cfg = RunConfig(model=model, data=data)

@@ -31,6 +31,18 @@ class ClassError(UserError, ValueError):
     """A class label the generator does not have."""
 
 
+def sample_latent(config: Any, n: int, generator: torch.Generator | None = None, *,
+                  device: torch.device | str | None = None) -> torch.Tensor:
+    """n latents (n, latent_dim) as a run draws them: ``model.latent_dist`` "normal" (N(0, I),
+    the default) or "uniform" (each axis uniform in [-1, 1]). ``config`` is a RunConfig or a
+    ModelConfig; ``generator`` the random stream (None: torch's global one)."""
+    model = getattr(config, "model", config)
+    shape = (int(n), int(model.latent_dim))
+    if getattr(model, "latent_dist", "normal") == "uniform":
+        return torch.rand(shape, generator=generator, device=device).mul_(2.0).sub_(1.0)
+    return torch.randn(shape, generator=generator, device=device)
+
+
 def is_stylegan(generator: Any) -> bool:
     """True for a generator with a mapping and a synthesis network (explorable in W)."""
     return (

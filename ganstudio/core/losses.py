@@ -29,9 +29,19 @@ class Loss:
     def d_real(self, logits: Tensor) -> float:
         """A readable "D says real" figure: the mean sigmoid where D's output is a log-odds,
         the mean raw score otherwise."""
-        if self.reads_as_probability:
-            return torch.sigmoid(logits.float()).mean().item()
-        return logits.float().mean().item()
+        return self.score(logits).item()
+
+    def score(self, logits: Tensor) -> Tensor:
+        """d_real as a 0-d tensor, so a step's figures reach the CPU in one transfer."""
+        logits = logits.detach().float()
+        return torch.sigmoid(logits).mean() if self.reads_as_probability else logits.mean()
+
+    def probability(self, logits: Tensor) -> Tensor:
+        """D's output per sample as a value in [0, 1]: the sigmoid of a log-odds; for the
+        other losses, whose scores are not log-odds, the sigmoid of the score minus its mean
+        over ``logits`` (a normalised score: 0.5 is D's average opinion, not P(real))."""
+        logits = logits.detach().float()
+        return torch.sigmoid(logits if self.reads_as_probability else logits - logits.mean())
 
 
 class NonSaturating(Loss):
@@ -99,20 +109,6 @@ def loss(name: str) -> Loss:
     if name not in LOSSES:
         raise ValueError(f"unknown loss {name!r}")
     return LOSSES[name]
-
-
-def d_loss(kind: str, real: Tensor, fake: Tensor, label_smoothing: float = 0.0) -> Tensor:
-    """Discriminator loss from its logits on real and generated samples."""
-    return loss(kind).d_loss(real, fake, label_smoothing)
-
-
-def g_loss(kind: str, fake: Tensor) -> Tensor:
-    """Generator loss from the discriminator's logits on generated samples."""
-    return loss(kind).g_loss(fake)
-
-
-def d_real_probability(kind: str, logits: Tensor) -> float:
-    return loss(kind).d_real(logits)
 
 
 def gradient_penalty(disc: Callable[[Tensor], Tensor], real: Tensor, fake: Tensor) -> Tensor:

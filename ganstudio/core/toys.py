@@ -4,7 +4,9 @@ Ring and grid follow the set-ups of VEEGAN (Srivastava et al., 2017) and PacGAN
 (Lin et al., 2018) so that our mode-coverage figures compare with theirs:
 ring = 8 Gaussians on a circle of radius 1 with std 0.01, grid = 25 Gaussians at
 {-4,-2,0,2,4}^2 with std 0.05, every mode equally likely. The spiral is a
-continuous curve with a little noise; it has no modes to count.
+continuous curve with a little noise; it has no modes to count. The 1-D toy (GAN Lab's
+1-D view) is two Gaussians on a line, N(-2, 0.5^2) and N(2, 0.5^2), equally likely; its
+points are (N, 1).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import math
 
 import numpy as np
 
-TOY_NAMES: tuple[str, ...] = ("ring", "grid", "spiral")
+TOY_NAMES: tuple[str, ...] = ("ring", "grid", "spiral", "1d")
 MODE_TOYS: tuple[str, ...] = ("ring", "grid")
 
 # The spiral turns 1.5 times and ends at radius 2, so all three toys fit in a box
@@ -21,6 +23,7 @@ MODE_TOYS: tuple[str, ...] = ("ring", "grid")
 _SPIRAL_TURNS = 1.5
 _SPIRAL_RADIUS = 2.0
 _SPIRAL_NOISE = 0.05
+LINE_MODES: tuple[tuple[float, float], ...] = ((-2.0, 0.5), (2.0, 0.5))  # 1-D: (mean, std)
 
 
 def _short_name(name: str) -> str:
@@ -51,12 +54,33 @@ def toy_modes(name: str) -> tuple[np.ndarray, float]:
         axis = np.arange(-4.0, 5.0, 2.0)
         xs, ys = np.meshgrid(axis, axis, indexing="ij")
         return np.stack([xs.ravel(), ys.ravel()], axis=1), 0.05
+    if short == "1d":
+        raise ValueError("toy-1d lies on a line: its modes are counted by the 1-D view")
     raise ValueError("toy-spiral is a continuous curve: it has no modes to count")
 
 
+def toy_dims(name: str) -> int:
+    """Coordinates per point: 1 for the 1-D toy, 2 for the others."""
+    return 1 if _short_name(name) == "1d" else 2
+
+
+def line_density(x: np.ndarray) -> np.ndarray:
+    """The exact density of the 1-D toy at x (any shape), float64."""
+    x = np.asarray(x, dtype=np.float64)
+    out = np.zeros_like(x)
+    for mean, std in LINE_MODES:
+        out += np.exp(-0.5 * ((x - mean) / std) ** 2) / (std * math.sqrt(2 * math.pi))
+    return out / len(LINE_MODES)
+
+
 def sample_toy(name: str, n: int, rng: np.random.Generator) -> np.ndarray:
-    """n samples (n, 2) float32 from the toy distribution, drawn with rng."""
+    """n samples (n, 2) float32 from the toy distribution ((n, 1) for the 1-D toy), drawn with rng."""
     short = _short_name(name)
+    if short == "1d":
+        means = np.array([m for m, _ in LINE_MODES])
+        stds = np.array([s for _, s in LINE_MODES])
+        which = rng.integers(0, len(means), size=n)
+        return (means[which] + stds[which] * rng.normal(size=n)).astype(np.float32)[:, None]
     if short == "spiral":
         # sqrt spreads the points evenly along the arc instead of crowding the centre.
         t = np.sqrt(rng.uniform(0.0, 1.0, size=n))

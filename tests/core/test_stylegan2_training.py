@@ -148,7 +148,7 @@ def test_lazy_r1_and_path_length_run_on_their_steps_only(monkeypatch):
     shown = [trainer.step() for _ in range(8)]
     assert r1_steps == [0, 4] and pl_steps == [0, 3, 6]
     assert all(np.isfinite(m["loss_G"]) for m in shown)
-    assert trainer.pl_mean.item() > 0
+    assert trainer.hooks.pl_mean.item() > 0
 
 
 def _figures(trainer, n):
@@ -165,7 +165,7 @@ def test_resume_continues_exactly_with_mixing_and_path_length(tmp_path):
     first.save_checkpoint()
     first.close()
     second = Trainer.resume(tmp_path / "run")
-    assert second.step_count == 4 and second.pl_mean.item() == first.pl_mean.item() != 0
+    assert second.step_count == 4 and second.hooks.pl_mean.item() == first.hooks.pl_mean.item() != 0
     got += _figures(second, 3)
     assert got == expected
     assert torch.equal(_w_avg(second.G), _w_avg(straight.G))

@@ -15,8 +15,9 @@ def test_every_loss_trains_and_reports_its_figures(tiny_config, loss):
     cfg = tiny_config(loss=loss, n_critic=2, r1_gamma=1.0 if loss == "bce" else 0.0, diffaug="translation,cutout,color")
     trainer = Trainer(cfg)
     m = trainer.step()
-    assert set(m) >= {"step", "loss_D", "loss_G", "D_real", "D_fake", "images_per_s"}
-    assert m["step"] == 1 and all(np.isfinite(v) for v in m.values())
+    assert set(m) >= {"step", "loss_D", "loss_G", "D_real", "D_fake", "images_per_s", "lr_g", "lr_d"}
+    assert m["step"] == 1 and m["part"] == "both" and m["loss"] == loss and m["optimizer"] == "adam"
+    assert all(np.isfinite(v) for v in m.values() if not isinstance(v, str))
 
 
 def test_same_seed_same_losses(tiny_config):

@@ -15,6 +15,7 @@ DistributedSampler, so the effective batch is batch_size x world size.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import torch
 import torch.distributed as td
@@ -84,6 +85,26 @@ def broadcast_buffers(module: nn.Module) -> None:
         return
     for b in module.buffers():
         td.broadcast(b.data, src=0)
+
+
+def any_rank(flag: bool) -> bool:
+    """True on every rank when ``flag`` is true on any (one all_reduce; the flag itself alone
+    outside torchrun). Every rank must call it at the same point."""
+    if not td.is_initialized() or td.get_world_size() == 1:
+        return flag
+    device = torch.device("cuda", torch.cuda.current_device()) if td.get_backend() == "nccl" else None
+    t = torch.tensor([1 if flag else 0], dtype=torch.int32, device=device)
+    td.all_reduce(t, op=td.ReduceOp.MAX)
+    return bool(t.item())
+
+
+def all_gather_object(obj: Any) -> list[Any]:
+    """Every rank's ``obj``, in rank order, on every rank ([obj] outside torchrun)."""
+    if not td.is_initialized() or td.get_world_size() == 1:
+        return [obj]
+    out: list[Any] = [None] * td.get_world_size()
+    td.all_gather_object(out, obj)
+    return out
 
 
 def average_gradients(module: nn.Module) -> None:

@@ -1,9 +1,12 @@
 """The training loop shared by the app and the command line.
 
-`Trainer.step()` does n_critic discriminator updates and one generator update and returns the
-step's figures; `Trainer.run(hooks)` loops with hooks for progress, samples, checkpoints, pause
-and stop (the shape of StyleGAN3's training loop with progress_fn/abort_fn, minus pickles).
-Under torchrun it trains data-parallel: see `dist.py`.
+`Trainer.step()` does n_critic discriminator updates and g_steps generator updates and returns
+the step's figures (`step(part="d")` / `step(part="g")`: one update of one network, for stepping
+through the game by hand); `Trainer.run(hooks)` loops with hooks for progress, samples,
+checkpoints, pause and stop (the shape of StyleGAN3's training loop with progress_fn/abort_fn,
+minus pickles). The loop names no model family and no loss: it asks the family's training hooks
+(core/models/training.py) and the Loss object (core/losses.py). Settings change between steps
+through `update_settings` (live.py). Under torchrun it trains data-parallel: see `dist.py`.
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ from ganstudio.core.config import ConfigError, RunConfig
 from ganstudio.core.data import ImageData, ToyData, build_dataset
 from ganstudio.core.errors import CheckpointError, UserError
 from ganstudio.core.export import make_grid
-from ganstudio.core.generate import generate
+from ganstudio.core.fsutil import atomic_write_text
+from ganstudio.core.generate import generate, sample_latent
 from ganstudio.core.io.checkpoint import (
     LoadedGenerator,
     check_checkpoint_fits,
@@ -42,14 +46,16 @@ from ganstudio.core.io.checkpoint import (
 )
 from ganstudio.core.io.loader import resolve_checkpoint
 from ganstudio.core.io.runlock import LockOwner, RunLock
-from ganstudio.core.io.runs import LATEST, RunWriter, step_name
+from ganstudio.core.io.runs import CONFIG, LATEST, RunWriter, step_name
 from ganstudio.core.models import registry
 from ganstudio.core.models.build import build_discriminator, build_generator
-from ganstudio.core.models.stylegan2 import training as stylegan2_train
-from ganstudio.core.training import dist
+from ganstudio.core.models.training import training_hooks
+from ganstudio.core.training import dist, toy_lab
+from ganstudio.core.training.live import changed_fields, copy_config, restart_fields, value_of
 
-TOY_EXTENT = {"toy-ring": 1.6, "toy-grid": 5.5, "toy-spiral": 2.6}
 KEEP_CHECKPOINTS = 3
+TOY_EXTENT = toy_lab.VIEW_EXTENT  # half-widths of the named toys' views (the lab's extent)
+PARTS = ("both", "d", "g")  # Trainer.step(part): a whole iteration, one D update, one G update
 
 
 class TrainingDiverged(UserError, RuntimeError):
@@ -105,11 +111,12 @@ def _adam(module: nn.Module, lr: float, options: dict[str, Any]) -> torch.optim.
 
 GRID_ROW = 8  # samples per class in a conditional model's sample grid
 
+
 class Trainer:
     def __init__(self, config: RunConfig, run_dir: str | Path | None = None, *,
                  dataset: ImageData | ToyData | None = None,
                  data_progress: Callable[[int, int], None] | None = None) -> None:
-        self.config = config.validate()
+        self.config = copy_config(config).validate()  # the settings in force: update_settings edits them
         # One writer per run folder (runlock.py): taken before anything is built or written, so
         # a second writer is refused at once; under torchrun rank 0 alone writes, and locks.
         self._lock = RunLock(run_dir).acquire() if (run_dir and dist.rank() == 0) else None
@@ -126,39 +133,36 @@ class Trainer:
         refusal = registry.family(config.model.arch).refuses_training
         if refusal:  # a family that only opens (StyleGAN3): one sentence, before anything is built
             raise ConfigError("model.arch", config.model.arch, refusal)
-        stylegan2_train.check_trainable(config)
+        self.hooks = training_hooks(registry.family(config.model.arch))
+        self.hooks.check(config)
         t = config.train
-        self.stylegan2 = config.model.arch == "stylegan2"
+        self.loss = losses.loss(t.loss)
         self.rank, self.world = dist.rank(), dist.world_size()
         self.device = dist.device_for_rank(resolve_device(t.device))
+        if dataset is None and config.is_toy:  # cheap, and a point file decides the networks' size
+            dataset = build_dataset(config, data_progress)
+        if isinstance(dataset, ToyData) and config.sample_shape != (dataset.dims,):
+            config.data.dims = dataset.dims
         torch.manual_seed(t.seed)  # the same initial weights on every rank and every run
         self.G = build_generator(config).to(self.device)
         self.D = build_discriminator(config).to(self.device)
         cuda = self.device.type == "cuda"
         if cuda and not config.is_toy:
             torch.backends.cudnn.benchmark = True
-            if not self.stylegan2:  # its modulated convs reshape weights per sample
+            if self.hooks.channels_last:
                 self.G.to(memory_format=torch.channels_last)
                 self.D.to(memory_format=torch.channels_last)
         dist.broadcast_module(self.G)
         dist.broadcast_module(self.D)
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False) if t.ema else None
-        adam: dict[str, Any] = {"betas": (t.beta1, t.beta2)}
-        if self.device.type in ("cuda", "cpu"):
-            # One fused kernel per optimizer step instead of a loop over the parameters. On a
-            # 2-core CPU a toy-grid step fell from about 12.5 to 8.5 ms (the small MLPs' time
-            # was a third Adam); a 28x28 DCGAN step, dominated by convolutions, is unchanged.
-            adam["fused"] = True
-        self.opt_G = _adam(self.G, t.lr_g, adam)
-        self.opt_D = _adam(self.D, t.lr_d, adam)
+        self.opt_G = self._optimizer(self.G, t.lr_g)
+        self.opt_D = self._optimizer(self.D, t.lr_d)
         self.amp_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(t.precision)
         self.scaler = torch.amp.GradScaler("cuda") if (t.precision == "fp16" and cuda) else None
-        self._G_fwd: nn.Module = torch.compile(self.G) if t.compile else self.G
+        G_part = self.hooks.forward_module(self.G)  # what the loop calls to make fakes
+        self.G_forward: nn.Module = torch.compile(G_part) if t.compile else G_part
         self._D_fwd: nn.Module = torch.compile(self.D) if t.compile else self.D
-        if self.stylegan2:  # mixing needs the mapping apart; compile only the synthesis
-            self._G_fwd = torch.compile(self.G.synthesis) if t.compile else self.G.synthesis
-        # StyleGAN2's running mean path length; saved in checkpoints so a resume is exact.
-        self.pl_mean = torch.zeros((), device=self.device)
+        self.hooks.setup(self)
 
         self.dataset = dataset if dataset is not None else build_dataset(config, data_progress)
         self._images: torch.Tensor | None = None
@@ -184,13 +188,28 @@ class Trainer:
         self._toy_rng = np.random.default_rng([t.seed, self.rank])
         torch.manual_seed(t.seed + 1000 * self.rank + 1)  # per-rank noise and augmentation
         # A conditional model's grid has one row of GRID_ROW samples per class.
-        self.fixed_z = torch.randn(max(64, GRID_ROW * config.model.c_dim), config.model.latent_dim,
-                                   generator=torch.Generator().manual_seed(t.seed + 7)).to(self.device)
+        self.fixed_z = sample_latent(config, max(64, GRID_ROW * config.model.c_dim),
+                                     torch.Generator().manual_seed(t.seed + 7)).to(self.device)
         self.step_count = 0
         self.run_dir = Path(run_dir) if run_dir else None
         self.writer = RunWriter(self.run_dir, config, self._lock) if self._lock is not None else None
-        self._last: dict[str, float] = {}
+        self._last: dict[str, Any] = {}
         self._toy_z: torch.Tensor | None = None
+        self._stop_requested = False
+        self.stopped_early = False  # run() ended on a stop request, before train.steps
+        self.resume_note: str | None = None  # what a resume could not keep exact, if anything
+
+    def _optimizer(self, module: nn.Module, lr: float) -> torch.optim.Optimizer:
+        t = self.config.train
+        if t.optimizer == "sgd":
+            return torch.optim.SGD(module.parameters(), lr=lr, momentum=t.beta1)
+        adam: dict[str, Any] = {"betas": (t.beta1, t.beta2)}
+        if self.device.type in ("cuda", "cpu"):
+            # One fused kernel per optimizer step instead of a loop over the parameters. On a
+            # 2-core CPU a toy-grid step fell from about 12.5 to 8.5 ms (the small MLPs' time
+            # was a third Adam); a 28x28 DCGAN step, dominated by convolutions, is unchanged.
+            adam["fused"] = True
+        return _adam(module, lr, adam)
 
     @property
     def took_over_from(self) -> LockOwner | None:
@@ -254,92 +273,121 @@ class Trainer:
             for group in opt.param_groups:
                 group["lr"] = lr * scale
 
-    def step(self) -> dict[str, float]:
+    def sample_noise(self, n: int) -> torch.Tensor:
+        """n training latents (model.latent_dist) from torch's global stream, which checkpoints keep."""
+        return sample_latent(self.config, n, device=self.device)
+
+    def step(self, part: str = "both") -> dict[str, Any]:
+        """One step: ``"both"`` n_critic D updates then g_steps G updates; ``"d"`` one D update;
+        ``"g"`` one G update. Each advances step_count by one. The row holds the figures of the
+        networks it updated (loss_D, D_real, D_fake; loss_G and, without a D update, D_fake),
+        ``part``, and the settings in force (lr_g, lr_d, loss, optimizer)."""
+        if part not in PARTS:
+            raise ValueError(f"part must be one of {', '.join(PARTS)}, not {part!r}")
         t = self.config.train
         t0 = time.perf_counter()
         self._set_learning_rates()
         self.G.train()
         self.D.train()
-        b, nz = t.batch_size, self.config.model.latent_dim
-        r1 = t.r1_gamma > 0 and self.step_count % t.r1_every == 0
-        for i in range(t.n_critic):
-            real = self._next_real()
-            z = torch.randn(b, nz, device=self.device)
-            last = i == t.n_critic - 1
+        shown: dict[str, torch.Tensor] = {}
+        optimised: list[torch.Tensor] = []  # the losses the updates minimised: finite too
+        fake = None
+        if part != "g":
+            r1 = t.r1_gamma > 0 and self.step_count % t.r1_every == 0
+            n = t.n_critic if part == "both" else 1
+            for i in range(n):
+                # The last fake of an iteration also feeds the generator update, as in the
+                # DCGAN example.
+                fake, d_figures, loss_D = self._update_D(r1, keep_graph=part == "both" and i == n - 1)
+            shown.update(d_figures)
+            optimised.append(loss_D)
+        if part != "d":
+            for j in range(t.g_steps):
+                g_figures, loss_G = self._update_G(fake if j == 0 else None)
+            shown["loss_G"] = g_figures["loss_G"]
+            shown.setdefault("D_fake", g_figures["D_fake"])
+            optimised.append(loss_G)
+        self.step_count += 1
+        if part != "d":
+            self._update_ema()
+        with torch.no_grad():  # one transfer to the CPU for all figures
+            values = torch.stack([v.detach().float() for v in [*shown.values(), *optimised]]).tolist()
+        dt = time.perf_counter() - t0
+        updates = t.g_steps if part == "g" else (t.n_critic if part == "both" else 1)
+        out: dict[str, Any] = {"step": self.step_count, "part": part}
+        out.update(zip(shown, values))
+        out["images_per_s"] = t.batch_size * updates * self.world / max(dt, 1e-9)
+        out.update({"lr_g": self.opt_G.param_groups[0]["lr"], "lr_d": self.opt_D.param_groups[0]["lr"],
+                    "loss": t.loss, "optimizer": t.optimizer})
+        if not all(math.isfinite(v) for v in values):
+            raise TrainingDiverged(self.step_count, {k: out[k] for k in ("loss_D", "loss_G") if k in out})
+        self._last = out
+        return out
+
+    def _update_D(self, r1: bool, keep_graph: bool) -> tuple[torch.Tensor, dict[str, torch.Tensor], torch.Tensor]:
+        """One discriminator update. Returns the fakes (with G's graph when ``keep_graph``),
+        the figures to show and the loss it minimised."""
+        t = self.config.train
+        real = self._next_real()
+        z = self.sample_noise(t.batch_size)
+        c = self._real_c  # the labels (one-hot) of this batch, or None
+        with self._autocast():
+            if keep_graph:
+                fake = self.hooks.generator_forward(self, z, True, c)
+            else:
+                with torch.no_grad():
+                    fake = self.hooks.generator_forward(self, z, False, c)
+            if r1:
+                real.requires_grad_(True)
+            # torch.compile does not differentiate twice: an R1 step runs D uncompiled (both
+            # passes, as a compiled pass would bump the batch-norm buffers the other saved).
+            D_pass = self.D if r1 else self._D_fwd
+            real_logits = self._judge(D_pass, self._aug(real), c)
+            fake_logits = self._judge(D_pass, self._aug(fake.detach()), c)
+            loss_D = self.loss.d_loss(real_logits, fake_logits, t.label_smoothing)
+            if self.loss.gradient_penalty:
+                loss_D = loss_D + t.gp_weight * losses.gradient_penalty(
+                    lambda x: self._judge(self.D, x, c), real, fake.detach().float())
+            shown_D = loss_D  # lazy R1 would make the plotted loss jump every k-th step
+            if r1:
+                loss_D = loss_D + 0.5 * t.r1_gamma * t.r1_every * losses.r1_penalty(real_logits, real)
+                if t.r1_every == 1:
+                    shown_D = loss_D
+        self.opt_D.zero_grad(set_to_none=True)
+        self._backward_step(loss_D, self.opt_D, self.D)
+        figures = {"loss_D": shown_D, "D_real": self.loss.score(real_logits),
+                   "D_fake": self.loss.score(fake_logits)}
+        return fake, figures, loss_D
+
+    def _update_G(self, fake: torch.Tensor | None) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+        """One generator update, on ``fake`` (made by the D update just before) or on new fakes."""
+        b = self.config.train.batch_size
+        if self.c_dim and self._real_c is None:
+            self._next_real()  # a conditional G asks for the labels of a real batch
+        c = self._real_c
+        if fake is None:
+            z = self.sample_noise(b)
             with self._autocast():
-                c = self._real_c  # the labels (one-hot) of this batch, or None
-                if last:  # this fake also feeds the generator update, as in the DCGAN example
-                    fake = self._generate(z, update_emas=True, c=c)
-                else:
-                    with torch.no_grad():
-                        fake = self._generate(z, update_emas=False, c=c)
-                if r1:
-                    real.requires_grad_(True)
-                # torch.compile does not differentiate twice: an R1 step runs D uncompiled (both
-                # passes, as a compiled pass would bump the batch-norm buffers the other saved).
-                D_pass = self.D if r1 else self._D_fwd
-                real_logits = self._judge(D_pass, self._aug(real), c)
-                fake_logits = self._judge(D_pass, self._aug(fake.detach()), c)
-                loss_D = losses.d_loss(t.loss, real_logits, fake_logits, t.label_smoothing)
-                if t.loss == "wgan-gp":
-                    loss_D = loss_D + t.gp_weight * losses.gradient_penalty(
-                        lambda x: self._judge(self.D, x, c), real, fake.detach().float())  # noqa: B023
-                shown_D = loss_D  # lazy R1 would make the plotted loss jump every k-th step
-                if r1:
-                    loss_D = loss_D + 0.5 * t.r1_gamma * t.r1_every * losses.r1_penalty(real_logits, real)
-                    if t.r1_every == 1:
-                        shown_D = loss_D
-            self.opt_D.zero_grad(set_to_none=True)
-            self._backward_step(loss_D, self.opt_D, self.D)
+                fake = self.hooks.generator_forward(self, z, True, c)
         self.D.requires_grad_(False)  # no D gradients in the generator update
         with self._autocast():
             gen_logits = self._judge(self._D_fwd, self._aug(fake), c)
-            loss_G = shown_G = losses.g_loss(t.loss, gen_logits)
-            if t.pl_weight > 0 and self.step_count % t.pl_every == 0:  # lazy, like R1
-                loss_G = loss_G + t.pl_weight * t.pl_every * self._path_length_penalty(b)
-                if t.pl_every == 1:
+            loss_G = shown_G = self.loss.g_loss(gen_logits)
+            extra = self.hooks.generator_penalty(self, b)
+            if extra is not None:
+                penalty, plotted = extra
+                loss_G = loss_G + penalty
+                if plotted:
                     shown_G = loss_G
         self.opt_G.zero_grad(set_to_none=True)
         self._backward_step(loss_G, self.opt_G, self.G)
         self.D.requires_grad_(True)
-        self.step_count += 1
-        self._update_ema()
-        with torch.no_grad():
-            figures = torch.stack([shown_D.detach().float(), shown_G.detach().float(),
-                                   self._real_score(real_logits), self._real_score(fake_logits),
-                                   loss_D.detach().float(), loss_G.detach().float()]).tolist()
-        dt = time.perf_counter() - t0
-        out = {"step": self.step_count, "loss_D": figures[0], "loss_G": figures[1],
-               "D_real": figures[2], "D_fake": figures[3],
-               "images_per_s": b * t.n_critic * self.world / max(dt, 1e-9)}
-        if not all(math.isfinite(v) for v in figures):
-            raise TrainingDiverged(self.step_count, {"loss_D": figures[0], "loss_G": figures[1]})
-        self._last = out
-        return out
+        return {"loss_G": shown_G, "D_fake": self.loss.score(gen_logits)}, loss_G
 
     @staticmethod
     def _judge(D: nn.Module, x: torch.Tensor, c: torch.Tensor | None) -> torch.Tensor:
         """D's logits for x, given the labels c of a conditional model."""
         return D(x) if c is None else D(x, c)
-
-    def _generate(self, z: torch.Tensor, update_emas: bool, c: torch.Tensor | None = None) -> torch.Tensor:
-        """A batch of fakes; a StyleGAN2's w_avg follows the G passes (``update_emas``)."""
-        if not self.stylegan2:
-            return self._G_fwd(z) if c is None else self._G_fwd(z, c)
-        return stylegan2_train.generate(self.G, self._G_fwd, z, self.config.train.style_mixing,
-                                        update_emas)
-
-    def _path_length_penalty(self, batch_size: int) -> torch.Tensor:
-        # On half the batch, as the paper's code (pl_batch_shrink 2); uncompiled, since
-        # torch.compile does not differentiate twice.
-        z = torch.randn(max(1, batch_size // 2), self.config.model.latent_dim, device=self.device)
-        penalty, self.pl_mean = stylegan2_train.path_length_penalty(
-            self.G, z, self.config.train.style_mixing, self.pl_mean)
-        return penalty
-
-    def _real_score(self, logits: torch.Tensor) -> torch.Tensor:
-        logits = logits.detach().float()
-        return torch.sigmoid(logits).mean() if self.config.train.loss == "bce" else logits.mean()
 
     @torch.no_grad()
     def _update_ema(self) -> None:
@@ -374,35 +422,23 @@ class Trainer:
         G.train(was_training)
         return make_grid(images.float().cpu(), nrow=nrow)
 
-    @torch.no_grad()
     def toy_view(self, resolution: int = 64, n: int = 512) -> dict[str, Any]:
-        """Real and generated points, and D's output on a grid behind them (GAN Lab's view).
+        """The 2-D lab's picture (GAN Lab's layers): real and generated points, D's map behind
+        them, G's manifold and the direction G's loss pushes each fake; see toy_lab.toy_view.
+        Uses fixed noise and touches no random state, so watching a run never changes it."""
+        return toy_lab.toy_view(self, resolution, n)
 
-        Uses fixed noise and touches no random state, so watching a run never changes it.
-        """
-        assert isinstance(self.dataset, ToyData)
-        ext = TOY_EXTENT.get(self.config.data.name, 3.0)
-        real = self.dataset.sample(n, np.random.default_rng(12345)).numpy()
+    def toy_view_1d(self, resolution: int = 200) -> dict[str, Any]:
+        """The 1-D lab's curves: the data's density, G's, D(x), the optimal D, z -> x lines and
+        the Jensen-Shannon divergence; see toy_lab.toy_view_1d."""
+        return toy_lab.toy_view_1d(self, resolution)
+
+    def toy_latents(self, n: int) -> torch.Tensor:
+        """The view's fixed latents (train.seed + 11), made once per size."""
         if self._toy_z is None or self._toy_z.shape[0] != n:
             gen = torch.Generator().manual_seed(self.config.train.seed + 11)
-            self._toy_z = torch.randn(n, self.config.model.latent_dim, generator=gen).to(self.device)
-        G, D = self.sampler, self.D
-        g_mode, d_mode = G.training, D.training
-        G.eval()
-        D.eval()
-        try:
-            fake = G(self._toy_z).float().cpu().numpy()
-            xs = torch.linspace(-ext, ext, resolution, device=self.device)
-            gy, gx = torch.meshgrid(xs, xs, indexing="ij")
-            pts = torch.stack([gx.reshape(-1), gy.reshape(-1)], 1)
-            logits = D(pts.repeat_interleave(self.config.model.pack, 0)).float()
-        finally:
-            G.train(g_mode)
-            D.train(d_mode)
-        # BCE logits read as probabilities; other losses' scores are centred first.
-        heat = torch.sigmoid(logits) if self.config.train.loss == "bce" else torch.sigmoid(logits - logits.mean())
-        return {"real": real, "fake": fake, "heat": heat.reshape(resolution, resolution).cpu().numpy(),
-                "extent": (-ext, ext, -ext, ext)}
+            self._toy_z = sample_latent(self.config, n, gen).to(self.device)
+        return self._toy_z
 
     def set_sample_every(self, steps: int) -> None:
         """Changes how often the fixed-noise grid is made, also while run() is looping."""
@@ -410,34 +446,82 @@ class Trainer:
             raise ConfigError("train.sample_every", steps, "a whole number >= 1")
         self.config.train.sample_every = steps
 
+    def update_settings(self, new_config: RunConfig) -> list[str]:
+        """Applies the changed live settings (live.LIVE_FIELDS, and train.steps and
+        train.checkpoint_every) from the next step on and returns their dotted names.
+
+        A new optimizer kind starts with fresh optimizer state; otherwise the state is kept and
+        the learning rates and betas (SGD: momentum = beta1) change in place. A changed field
+        that needs new networks or data raises ConfigError naming the first such field, and
+        nothing changes. `config` then holds the settings in force, which the run folder's
+        config.json and the next checkpoint keep, so a resume continues with them.
+        """
+        new = copy_config(new_config)
+        if new.data.dims is None:  # a point file's size, found when the run was built
+            new.data.dims = self.config.data.dims
+        new.validate()
+        restart = restart_fields(self.config, new)
+        if restart:
+            name = restart[0]
+            raise ConfigError(name, value_of(new, name),
+                              f"while the run trains (it has {value_of(self.config, name)!r}): it needs "
+                              "new networks or data, so start a new run with it")
+        changed = changed_fields(self.config, new)
+        for name in changed:
+            part, field = name.split(".", 1)
+            setattr(getattr(self.config, part), field, value_of(new, name))
+        t = self.config.train
+        if "train.optimizer" in changed:
+            self.opt_G, self.opt_D = self._optimizer(self.G, t.lr_g), self._optimizer(self.D, t.lr_d)
+        else:
+            for opt in (self.opt_G, self.opt_D):
+                for group in opt.param_groups:
+                    if t.optimizer == "sgd":
+                        group["momentum"] = t.beta1
+                    else:
+                        group["betas"] = (t.beta1, t.beta2)
+        self.loss = losses.loss(t.loss)
+        if changed and self.writer is not None:
+            atomic_write_text(self.writer.dir / CONFIG, self.config.to_json() + "\n")
+        return changed
+
     def loaded_generator(self) -> LoadedGenerator:
         """A CPU copy of the generator (EMA weights when on) for the explorer."""
         G = copy.deepcopy(self.sampler).to("cpu").float().eval().requires_grad_(False)
         return LoadedGenerator(G, self.config, self.step_count, None, "generator")
 
     # --- checkpoints --------------------------------------------------------------------
-    def _rng_state(self) -> dict[str, torch.Tensor]:
-        state = {"torch": torch.get_rng_state()}
+    def _rank_state(self) -> dict[str, Any]:
+        """What this process needs to continue exactly: its random streams and data position."""
+        state: dict[str, Any] = {"torch": torch.get_rng_state(), "epoch": self.epoch, "pos": self._pos,
+                                 "toy_rng": self._toy_rng.bit_generator.state}
         if self.device.type == "cuda":
             state["cuda"] = torch.cuda.get_rng_state(self.device)
         return state
 
     def save_checkpoint(self, path: str | Path | None = None) -> Path | None:
-        """Writes step_XXXXXXX.safetensors and latest.safetensors (rank 0 only)."""
+        """Writes step_XXXXXXX.safetensors and latest.safetensors (rank 0 only; every rank
+        takes part, since batch-norm buffers and random states travel to rank 0)."""
         for module in (self.G, self.D, self.G_ema):  # batch-norm statistics: rank 0's (dist.py)
             if module is not None:
                 dist.broadcast_buffers(module)
+        ranks = dist.all_gather_object(self._rank_state())
         if self.rank != 0:
             return None
         if path is None:
             if self.writer is None:
                 raise CheckpointError("This run has no run folder to save checkpoints into.")
             path = self.writer.checkpoint_dir / step_name(self.step_count, ".safetensors")
-        extra = {"epoch": self.epoch, "pos": self._pos, "world": self.world,
-                 "toy_rng": self._toy_rng.bit_generator.state, "pl_mean": self.pl_mean.item()}
+        own = ranks[0]
+        rng = {k: own[k] for k in ("torch", "cuda") if k in own}
+        extra: dict[str, Any] = {"epoch": own["epoch"], "pos": own["pos"], "world": self.world,
+                                 "toy_rng": own["toy_rng"], **self.hooks.extra_state()}
+        if self.world > 1:  # every rank's own streams, so that each continues its own
+            extra["ranks"] = [{k: r[k] for k in ("epoch", "pos", "toy_rng")} for r in ranks]
+            for i, r in enumerate(ranks):
+                rng.update({f"rank{i}.{k}": r[k] for k in ("torch", "cuda") if k in r})
         save_checkpoint(path, config=self.config, step=self.step_count, G=self.G, D=self.D,
-                        G_ema=self.G_ema, opt_G=self.opt_G, opt_D=self.opt_D,
-                        rng=self._rng_state(), extra=extra)
+                        G_ema=self.G_ema, opt_G=self.opt_G, opt_D=self.opt_D, rng=rng, extra=extra)
         path = Path(path)
         if self.writer is not None and path.parent == self.writer.checkpoint_dir:
             from ganstudio.core.fsutil import atomic_path
@@ -465,26 +549,43 @@ class Trainer:
         restore_optimizer(self.opt_D, "opt_D.", tensors, meta["opt_D.meta"])
         self.step_count = int(meta.get("step", "0"))
         extra = json.loads(meta.get("extra", "{}"))
-        self.pl_mean.fill_(float(extra.get("pl_mean", 0.0)))
-        same_world = extra.get("world", 1) == self.world
-        if same_world:  # the exact data order and noise continue; another world size reshuffles
-            self.epoch, self._pos = int(extra.get("epoch", 0)), int(extra.get("pos", 0))
+        self.hooks.load_extra_state(extra)
+        saved_world = int(extra.get("world", 1))
+        if saved_world == self.world:  # the exact data order and noise continue
+            ranks = extra.get("ranks")
+            own = ranks[self.rank] if ranks else extra
+            self.epoch, self._pos = int(own.get("epoch", 0)), int(own.get("pos", 0))
             if self._pos:
                 self._order = dist.epoch_indices(len(self.dataset), self.config.train.seed, self.epoch)
-            if "rng.torch" in tensors:
-                torch.set_rng_state(tensors["rng.torch"])
-            if "rng.cuda" in tensors and self.device.type == "cuda":
-                torch.cuda.set_rng_state(tensors["rng.cuda"], self.device)
-            if "toy_rng" in extra:
-                self._toy_rng.bit_generator.state = extra["toy_rng"]
+            if "toy_rng" in own:
+                self._toy_rng.bit_generator.state = own["toy_rng"]
+            # Each rank its own streams (rng.rank<r>.*); a checkpoint from before they were
+            # kept has rank 0's alone, which the other ranks must not copy.
+            prefix = f"rng.rank{self.rank}." if f"rng.rank{self.rank}.torch" in tensors else "rng."
+            if prefix == "rng." and self.rank != 0:
+                self.resume_note = ("This checkpoint keeps only the first process's random streams: "
+                                    "the others start afresh, so the run goes on, but not exactly "
+                                    "as an uninterrupted one would have.")
+            else:
+                if prefix + "torch" in tensors:
+                    torch.set_rng_state(tensors[prefix + "torch"])
+                if prefix + "cuda" in tensors and self.device.type == "cuda":
+                    torch.cuda.set_rng_state(tensors[prefix + "cuda"], self.device)
         else:
             self.epoch = int(extra.get("epoch", 0)) + 1
+            self.resume_note = (
+                f"This checkpoint was written by {saved_world} process(es) and continues in "
+                f"{self.world}: the data order and random streams start afresh from the next "
+                "epoch, so the run goes on, but not exactly as an uninterrupted one would have.")
         if self.writer is not None:
             self.writer.truncate_after(self.step_count)
 
     @classmethod
-    def resume(cls, source: str | Path, steps: int | None = None, **overrides: Any) -> Trainer:
-        """Continues the run in `source` (a run folder or checkpoint); `steps` more steps."""
+    def resume(cls, source: str | Path, steps: int | None = None, *, out: str | Path | None = None,
+               **overrides: Any) -> Trainer:
+        """Continues the run in `source` (a run folder, or a checkpoint in one); `steps` more
+        steps. `out`: a new run folder to continue into (needed for a checkpoint that is not in
+        a run folder, which would otherwise train into nothing)."""
         path = resolve_checkpoint(source)
         tensors, meta = read_checkpoint(path)
         config = config_of(meta, path)
@@ -495,7 +596,18 @@ class Trainer:
         for key, value in overrides.items():
             setattr(config.train, key, value)
         run_dir = Path(source) if Path(source).is_dir() else path.parent.parent
-        trainer = cls(config, run_dir if (run_dir / "config.json").exists() else None)
+        if out is not None:
+            if Path(out).resolve() != run_dir.resolve() and (Path(out) / "checkpoints").is_dir() \
+                    and any((Path(out) / "checkpoints").iterdir()):
+                raise CheckpointError(f"{out} already holds another run; choose a new folder to "
+                                      f"continue {path.name} in.")
+            run_dir = Path(out)
+        elif not (run_dir / CONFIG).is_file():
+            raise CheckpointError(
+                f"{path.name} is not in a run folder, so a resumed run would have nowhere to save "
+                f"its progress; continue it into a new run folder (ganstudio train --resume {path} "
+                "--out FOLDER).")
+        trainer = cls(config, run_dir)
         try:
             trainer.load_state(path)
         except BaseException:
@@ -504,20 +616,28 @@ class Trainer:
         return trainer
 
     # --- the loop -----------------------------------------------------------------------
-    def run(self, hooks: TrainHooks | None = None) -> dict[str, float]:
+    def request_stop(self) -> None:
+        """Ends run() after the step in flight (safe from a signal handler or another thread);
+        run() then saves a checkpoint of that step, as at the end of a run."""
+        self._stop_requested = True
+
+    def _stop_wanted(self, h: TrainHooks) -> bool:
+        return self._stop_requested or bool(h.should_stop and h.should_stop())
+
+    def run(self, hooks: TrainHooks | None = None) -> dict[str, Any]:
         h = hooks or TrainHooks()
-        t = self.config.train
         saved = -1
-        while self.step_count < t.steps:
-            if h.should_stop and h.should_stop():
-                break
-            while h.should_pause and h.should_pause():
-                if h.should_stop and h.should_stop():
-                    break
+        self.stopped_early = False
+        while self.step_count < self.config.train.steps:
+            while h.should_pause and h.should_pause() and not self._stop_wanted(h):
                 time.sleep(0.05)
-            if h.should_stop and h.should_stop():
+            # Under torchrun the ranks agree on stopping (one small all_reduce a step), so they
+            # stop after the same step and all take part in the checkpoint that follows.
+            if dist.any_rank(self._stop_wanted(h)):
+                self.stopped_early = True
                 break
             figures = self.step()
+            t = self.config.train  # read every step: update_settings may change it
             s = self.step_count
             if self.writer and (s % t.log_every == 0 or s == t.steps):
                 self.writer.log(figures)

@@ -12,8 +12,11 @@ if TYPE_CHECKING:
     from torch import nn
 
 
-def _shape(m: ModelConfig, toy: bool) -> tuple[int, ...]:
-    return (2,) if toy else (m.channels, m.resolution, m.resolution)
+def _shape(m: ModelConfig, toy: bool | tuple[int, ...]) -> tuple[int, ...]:
+    # toy: False (images), True (2-D points) or the points' shape ((1,) on a line)
+    if not toy:
+        return (m.channels, m.resolution, m.resolution)
+    return tuple(toy) if isinstance(toy, tuple) else (2,)
 
 
 def _generator(m: ModelConfig, toy: bool) -> nn.Module:
@@ -73,6 +76,16 @@ def _toy(name: str) -> RunConfig:
     return cfg
 
 
+def _toy_1d() -> RunConfig:
+    # GAN Lab's 1-D view: a 1-D latent, so each z maps to one x and the z -> x lines show how G
+    # stretches the normal noise over the two modes (its gap is where the lines fan out).
+    return RunConfig(
+        ModelConfig(arch=NAME, latent_dim=1, mlp_hidden=64, mlp_layers=3, pack=1),
+        DataConfig(name="toy-1d"),
+        TrainConfig(steps=3000, batch_size=128, lr_g=1e-3, lr_d=1e-3, beta1=0.5, beta2=0.99,
+                    loss="bce", ema=False, sample_every=50, checkpoint_every=1000),
+    )
+
 
 NAME = "mlp"
 FAMILY = Family(
@@ -86,6 +99,7 @@ FAMILY = Family(
         "mnist-mlp": (_mnist_mlp, "The classic MLP GAN (100-256-784) on the embedded MNIST"),
         "toy-ring": (lambda: _toy("toy-ring"), "8 Gaussians on a ring (radius 1, std 0.01)"),
         "toy-grid": (lambda: _toy("toy-grid"), "25 Gaussians on a 5x5 grid (spacing 2, std 0.05)"),
+        "toy-1d": (_toy_1d, "1-D: two Gaussians on a line (at -2 and 2, std 0.5)"),
     },
     default_preset="mnist-mlp",
     validate=check_labels,

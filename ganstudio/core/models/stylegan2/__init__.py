@@ -3,7 +3,7 @@ and its preset. Networks in networks.py/ops.py/discriminator.py, training additi
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ganstudio.core.config import (
     DataConfig,
@@ -64,6 +64,13 @@ def _validate(config: RunConfig) -> None:
     check(m.pack == 1, "model.pack", m.pack,
            "1 for stylegan2 (its discriminator has a minibatch standard deviation layer instead)")
 
+
+def _training() -> Any:
+    from ganstudio.core.models.stylegan2.training import StyleGAN2Training
+
+    return StyleGAN2Training()
+
+
 def _mnist_stylegan2() -> RunConfig:
     # StyleGAN2 (Karras et al., 2020) at 32 px, narrowed to train on a CPU: the paper's
     # non-saturating loss with lazy R1 (every 16th step), Adam betas (0, 0.99), lr 0.0025 and
@@ -99,6 +106,7 @@ FAMILY = Family(
     presets={"mnist-stylegan2": (_mnist_stylegan2, "A small StyleGAN2 on the embedded MNIST, 32x32")},
     default_preset="mnist-stylegan2",
     form_group=NAME,
+    training=_training,
     collapse_advice=(
         "a StyleGAN2 often recovers with more steps (mnist-stylegan2 covered all ten digits "
         "after 15 CPU minutes) or a stronger R1 (train.r1_gamma)"),

@@ -11,11 +11,13 @@ non-saturating loss (our `bce`) and a lazy R1 penalty on D (`train.r1_gamma`,
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import torch
 from torch import Tensor, nn
 
 from ganstudio.core.config import ConfigError, RunConfig
+from ganstudio.core.models.training import FamilyTraining
 
 PL_DECAY = 0.01  # the paper's exponential decay of the running mean path length
 
@@ -67,3 +69,45 @@ def path_length_penalty(G: nn.Module, z: Tensor, mixing: float,
     lengths = grad.float().square().sum(2).mean(1).sqrt()  # (N,)
     new_mean = pl_mean.lerp(lengths.mean().detach(), PL_DECAY)
     return (lengths - new_mean).square().mean(), new_mean
+
+
+class StyleGAN2Training(FamilyTraining):
+    """StyleGAN2's hooks: the mapping apart from the synthesis (style mixing, w_avg following
+    the G passes), lazy path-length regularisation with its running mean in checkpoints, and
+    the refusal of a conditional model."""
+
+    channels_last = False  # its modulated convs reshape weights per sample
+
+    def __init__(self) -> None:
+        self.pl_mean: Tensor | None = None  # the running mean path length
+
+    def check(self, config: RunConfig) -> None:
+        check_trainable(config)
+
+    def forward_module(self, G: nn.Module) -> nn.Module:
+        return G.synthesis  # mixing needs the mapping apart; only the synthesis is compiled
+
+    def setup(self, trainer: Any) -> None:
+        self.pl_mean = torch.zeros((), device=trainer.device)
+
+    def generator_forward(self, trainer: Any, z: Tensor, update_emas: bool,
+                          c: Tensor | None = None) -> Tensor:
+        return generate(trainer.G, trainer.G_forward, z, trainer.config.train.style_mixing, update_emas)
+
+    def generator_penalty(self, trainer: Any, batch_size: int) -> tuple[Tensor, bool] | None:
+        t = trainer.config.train
+        if not (t.pl_weight > 0 and trainer.step_count % t.pl_every == 0):  # lazy, like R1
+            return None
+        # On half the batch, as the paper's code (pl_batch_shrink 2); uncompiled, since
+        # torch.compile does not differentiate twice.
+        z = trainer.sample_noise(max(1, batch_size // 2))
+        assert self.pl_mean is not None
+        penalty, self.pl_mean = path_length_penalty(trainer.G, z, t.style_mixing, self.pl_mean)
+        return t.pl_weight * t.pl_every * penalty, t.pl_every == 1
+
+    def extra_state(self) -> dict[str, Any]:
+        return {"pl_mean": self.pl_mean.item() if self.pl_mean is not None else 0.0}
+
+    def load_extra_state(self, extra: dict[str, Any]) -> None:
+        if self.pl_mean is not None:
+            self.pl_mean.fill_(float(extra.get("pl_mean", 0.0)))
