@@ -284,17 +284,75 @@ def _vector(z: Any, name: str) -> np.ndarray:
     return arr
 
 
-def save_latents(path: str | os.PathLike[str], z: Any, keyframes: Any | None = None) -> Path:
+def classes_sidecar(path: str | os.PathLike[str]) -> Path:
+    """Where the classes of a conditional model's latents saved as an array file are kept:
+    ``latent.npy`` -> ``latent.classes.json`` (an array has no room for them)."""
+    return Path(path).with_suffix(".classes.json")
+
+
+def class_list(classes: Any, rows: int) -> list[int] | None:
+    if classes is None:
+        return None
+    values = [int(c) for c in np.asarray(classes).reshape(-1)]
+    if len(values) != rows:
+        raise ValueError(f"expected {rows} classes (the latent and each keyframe), got {len(values)}")
+    return values
+
+
+def write_classes_sidecar(path: str | os.PathLike[str], classes: list[int] | None) -> None:
+    """Write (or, with no classes, remove a stale) sidecar beside an array file."""
+    side = classes_sidecar(path)
+    if classes is None:
+        if side.is_file():
+            side.unlink()
+        return
+    doc = {"format": LATENT_FORMAT, "version": LATENT_VERSION, "class": classes[0],
+           "keyframe_classes": classes[1:]}
+    with atomic_write(side) as tmp:
+        tmp.write_text(json.dumps(doc), encoding="utf-8")
+
+
+def read_classes(doc: Any, rows: int, name: str) -> np.ndarray | None:
+    """The classes (rows,) a latent file's JSON records ("class", "keyframe_classes"); None
+    when it records none (an unconditional model's file, or one written before classes)."""
+    if not isinstance(doc, dict) or doc.get("class") is None:
+        return None
+    keys = doc.get("keyframe_classes") or []
+    try:
+        values = np.asarray([doc["class"], *keys], dtype=np.float64)
+    except (TypeError, ValueError):
+        values = np.zeros(0)
+    if values.shape != (rows,) or not np.all(values == np.round(values)) or np.any(values < 0):
+        raise FileFormatError(f"{name} records classes that do not match its latents: expected "
+                              f"{rows} class numbers, one for the latent and each keyframe.")
+    return values.astype(np.int64)
+
+
+def read_classes_sidecar(path: str | os.PathLike[str], rows: int) -> np.ndarray | None:
+    side = classes_sidecar(path)
+    if not side.is_file():
+        return None
+    with reading_as_format_errors(side, f"{side.name} is not a classes file saved by GAN Studio"):
+        doc = json.loads(side.read_text(encoding="utf-8"))
+    return read_classes(doc, rows, side.name)
+
+
+def save_latents(path: str | os.PathLike[str], z: Any, keyframes: Any | None = None,
+                 classes: Any | None = None) -> Path:
     """Write the current latent (dim,) and optional keyframes (K, dim) as .npy or .json.
 
     A .npy file holds one float32 array: row 0 is ``z``, rows 1.. the keyframes.
     A .json file holds ``{"format", "version", "z", "keyframes"}``.
+    ``classes`` (a conditional model's): one class per row, the latent's first; the JSON
+    form records them as "class" and "keyframe_classes", a .npy in a sidecar
+    (:func:`classes_sidecar`).
     """
     target = Path(path)
     zv = _vector(z, "z")
     if zv.ndim != 1:
         raise ValueError(f"z must be one vector, got shape {zv.shape}")
     kf = None if keyframes is None else _vector(keyframes, "keyframes").reshape(-1, zv.shape[0])
+    cls = class_list(classes, 1 + (0 if kf is None else len(kf)))
     suffix = target.suffix.lower()
     with atomic_write(target) as tmp:
         if suffix == ".npy":
@@ -309,14 +367,19 @@ def save_latents(path: str | os.PathLike[str], z: Any, keyframes: Any | None = N
                 "z": [float(v) for v in zv],
                 "keyframes": [] if kf is None else [[float(v) for v in row] for row in kf],
             }
+            if cls is not None:
+                doc["class"], doc["keyframe_classes"] = cls[0], cls[1:]
             tmp.write_text(json.dumps(doc, indent=1), encoding="utf-8")
         else:
             raise ValueError(f"cannot save latents as '{suffix}'; use .npy or .json")
+    if suffix == ".npy":
+        write_classes_sidecar(target, cls)
     return target
 
 
-def load_latents(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
-    """Read a file from :func:`save_latents`: ``{"z": (dim,), "keyframes": (K, dim)}``.
+def load_latents(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read a file from :func:`save_latents`: ``{"z": (dim,), "keyframes": (K, dim),
+    "classes": (1 + K,) int or None}`` (None: the file records no classes).
 
     A .npy holding a single vector or a (K, dim) array also loads (row 0 is z).
     Anything else raises :class:`FileFormatError` with a sentence for a person.
@@ -338,6 +401,7 @@ def load_latents(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
             if rows.ndim != 2 or rows.shape[0] < 1 or rows.shape[1] < 1:
                 raise FileFormatError(expected + f"; it holds an array of shape {rows.shape}.")
             z, keyframes = rows[0], rows[1:]
+            doc = None
         elif suffix == ".json":
             doc = json.loads(p.read_text(encoding="utf-8"))
             if isinstance(doc, dict) and doc.get("space") == "w":
@@ -359,4 +423,7 @@ def load_latents(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
             raise FileFormatError(expected + ".")
     if not np.all(np.isfinite(z)) or not np.all(np.isfinite(keyframes)):
         raise FileFormatError(f"{p.name} holds values that are not finite numbers.")
-    return {"z": z, "keyframes": keyframes}
+    rows = 1 + len(keyframes)
+    classes = read_classes(doc, rows, p.name) if doc is not None else (
+        read_classes_sidecar(p, rows))
+    return {"z": z, "keyframes": keyframes, "classes": classes}

@@ -102,10 +102,31 @@ def interpolate_path(
 
 # ---------------------------------------------------------------- the explorer's state
 
+# A state's class: one class index, or a soft row (c_dim,) that blends classes (a morph
+# from one class to another shows the rows in between).
+ClassIndex = int | tuple[float, ...]
+
+
+def class_label(class_index: ClassIndex) -> int | np.ndarray:
+    """``class_index`` as :func:`~ganstudio.core.generate.generate` takes its ``label``: the
+    index, or a soft row shaped (1, c_dim)."""
+    if isinstance(class_index, (tuple, list, np.ndarray)):
+        return np.asarray(class_index, np.float32).reshape(1, -1)
+    return int(class_index)
+
+
+def blend_classes(a: int, b: int, t: float, c_dim: int) -> tuple[float, ...]:
+    """The soft row (1 - t) onehot(a) + t onehot(b): class ``a`` at t = 0, ``b`` at t = 1."""
+    row = np.zeros(int(c_dim), np.float64)
+    row[int(a)] += 1.0 - float(t)
+    row[int(b)] += float(t)
+    return tuple(float(v) for v in row)
+
 
 @dataclass(frozen=True)
 class LatentState:
-    """What the explorer shows: a base z, its seed, truncation and direction offsets.
+    """What the explorer shows: a base z, its seed, truncation, direction offsets and, for a
+    conditional generator, the class drawn.
 
     ``seed`` is None once z was edited away from a seed's sample.
     """
@@ -114,6 +135,12 @@ class LatentState:
     seed: int | None = None
     psi: float = 1.0
     offsets: tuple[float, ...] = field(default_factory=tuple)
+    class_index: ClassIndex = 0  # ignored by unconditional generators
+
+    @property
+    def label(self) -> int | np.ndarray:
+        """The class as ``generate(..., label=)`` takes it."""
+        return class_label(self.class_index)
 
     @classmethod
     def from_seed(cls, seed: int, dim: int, psi: float = 1.0) -> LatentState:

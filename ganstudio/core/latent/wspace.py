@@ -61,7 +61,9 @@ class WState:
     dir_to: int | None = None
     noise_mode: str = "const"
     noise_seed: int = 0
-    class_index: int = 0  # conditional generators only
+    # conditional generators only: a class, or a soft row (c_dim,) blending classes (the
+    # mapping embeds c linearly, so a soft row blends the classes' embeddings)
+    class_index: int | tuple[float, ...] = 0
     max_res: int | None = None  # None: the full image
 
     @classmethod
@@ -104,7 +106,7 @@ class WState:
             "dir_to": None if self.dir_to is None else int(self.dir_to),
             "noise_mode": self.noise_mode,
             "noise_seed": int(self.noise_seed),
-            "class_index": int(self.class_index),
+            "class_index": _plain_class(self.class_index),
         }
 
 
@@ -117,10 +119,29 @@ def _layer_range(lo: int, hi: int | None, num_ws: int) -> tuple[int, int]:
 # ---------------------------------------------------------------- from state to ws
 
 
-def _class_vector(G: nn.Module, class_index: int, n: int = 1) -> torch.Tensor | None:
+def _plain_class(class_index: int | tuple[float, ...]) -> int | list[float]:
+    if isinstance(class_index, (tuple, list, np.ndarray)):
+        return [float(v) for v in class_index]
+    return int(class_index)
+
+
+def _class_key(class_index: int | tuple[float, ...]) -> int | tuple[float, ...]:
+    if isinstance(class_index, (tuple, list, np.ndarray)):
+        return tuple(float(v) for v in class_index)
+    return int(class_index)
+
+
+def _class_vector(G: nn.Module, class_index: int | tuple[float, ...],
+                  n: int = 1) -> torch.Tensor | None:
     c_dim = int(getattr(G, "c_dim", 0) or 0)
     if c_dim <= 0:
         return None
+    if isinstance(class_index, (tuple, list, np.ndarray)):
+        row = torch.as_tensor(np.asarray(class_index, np.float32)).reshape(1, -1)
+        if row.shape[1] != c_dim:
+            raise ValueError(f"the class row has {row.shape[1]} entries; the generator has "
+                             f"{c_dim} classes")
+        return row.expand(n, -1).clone()
     if not 0 <= class_index < c_dim:
         raise ValueError(f"class {class_index} does not exist: the generator has {c_dim} classes")
     c = torch.zeros(n, c_dim)
@@ -128,8 +149,9 @@ def _class_vector(G: nn.Module, class_index: int, n: int = 1) -> torch.Tensor | 
     return c
 
 
-def seed_w(G: nn.Module, seed: int, class_index: int = 0) -> np.ndarray:
-    """The untruncated w (w_dim,) of a seed: the mapping of ``sample_z(seed)``."""
+def seed_w(G: nn.Module, seed: int, class_index: int | tuple[float, ...] = 0) -> np.ndarray:
+    """The untruncated w (w_dim,) of a seed: the mapping of ``sample_z(seed)`` with the class
+    (or the soft row of classes)."""
     z = sample_z(seed, 1, int(G.z_dim))
     with torch.inference_mode():
         ws = G.mapping(z, _class_vector(G, class_index))
@@ -299,12 +321,12 @@ class WRenderer:
 
     def __init__(self, G: nn.Module, cache: int = 64) -> None:
         self.G = G
-        self._ws: OrderedDict[tuple[int, int], np.ndarray] = OrderedDict()
+        self._ws: OrderedDict[tuple[int, Any], np.ndarray] = OrderedDict()
         self._noise: OrderedDict[int, nn.Module] = OrderedDict()
         self._size = cache
 
-    def seed_w(self, seed: int, class_index: int = 0) -> np.ndarray:
-        key = (int(seed), int(class_index))
+    def seed_w(self, seed: int, class_index: int | tuple[float, ...] = 0) -> np.ndarray:
+        key = (int(seed), _class_key(class_index))
         if key in self._ws:
             self._ws.move_to_end(key)
             return self._ws[key]

@@ -9,6 +9,11 @@ and optional keyframes (K, num_ws, w_dim).
   "state"}``; ``state`` records the explorer settings that made ``ws`` (seed, truncation,
   mixing...), for people reading the file; loading uses ``ws`` alone.
 
+A conditional generator's ws already carry their class (the mapping took it); the class of
+the latent and of each keyframe is still recorded, so that the explorer shows it again: as
+"class" and "keyframe_classes" in the JSON form, in a sidecar beside .npy and .npz files
+(:func:`ganstudio.core.export.classes_sidecar`). Files without them load as before.
+
 z latent files (:func:`ganstudio.core.export.save_latents`) are unchanged; their JSON has no
 ``space`` (read as "z"), and each loader names the other space when handed the wrong file.
 """
@@ -27,7 +32,11 @@ from ganstudio.core.export import (
     LATENT_VERSION,
     FileFormatError,
     atomic_write,
+    class_list,
+    read_classes,
+    read_classes_sidecar,
     reading_as_format_errors,
+    write_classes_sidecar,
 )
 
 W_SUFFIXES = (".npy", ".npz", ".json")
@@ -49,14 +58,17 @@ def save_w_latents(
     ws: Any,
     keyframes: Any | None = None,
     state: dict[str, Any] | None = None,
+    classes: Any | None = None,
 ) -> Path:
-    """Write ws (num_ws, w_dim) and optional keyframes (K, num_ws, w_dim) atomically."""
+    """Write ws (num_ws, w_dim) and optional keyframes (K, num_ws, w_dim) atomically;
+    ``classes``: a conditional model's class of the latent, then of each keyframe."""
     target = Path(path)
     cur = _ws_array(ws)
     num_ws, w_dim = cur.shape
     kf = np.zeros((0, num_ws, w_dim), np.float32)
     if keyframes is not None and len(keyframes):
         kf = np.asarray(keyframes, np.float32).reshape(-1, num_ws, w_dim)
+    cls = class_list(classes, 1 + len(kf))
     suffix = target.suffix.lower()
     with atomic_write(target) as tmp:
         if suffix == ".npy":
@@ -78,15 +90,20 @@ def save_w_latents(
                 "keyframes": kf.tolist(),
                 "state": state or {},
             }
+            if cls is not None:
+                doc["class"], doc["keyframe_classes"] = cls[0], cls[1:]
             tmp.write_text(json.dumps(doc), encoding="utf-8")
         else:
             raise ValueError(f"cannot save W latents as '{suffix}'; use .npy, .npz or .json")
+    if suffix != ".json":
+        write_classes_sidecar(target, cls)
     return target
 
 
 def load_w_latents(path: str | os.PathLike[str], num_ws: int, w_dim: int) -> dict[str, Any]:
     """Read W latents for a generator of ``num_ws`` styles of ``w_dim``:
-    ``{"ws": (num_ws, w_dim), "keyframes": (K, num_ws, w_dim), "state": dict}``.
+    ``{"ws": (num_ws, w_dim), "keyframes": (K, num_ws, w_dim), "state": dict,
+    "classes": (1 + K,) int or None}``.
 
     Anything else raises :class:`~ganstudio.core.export.FileFormatError` with a sentence.
     """
@@ -97,6 +114,7 @@ def load_w_latents(path: str | os.PathLike[str], num_ws: int, w_dim: int) -> dic
         f"a single w ({w_dim},), or a JSON file saved by GAN Studio"
     )
     state: dict[str, Any] = {}
+    doc: Any = None
     with reading_as_format_errors(p, expected):
         suffix = p.suffix.lower()
         if suffix == ".npy":
@@ -128,7 +146,9 @@ def load_w_latents(path: str | os.PathLike[str], num_ws: int, w_dim: int) -> dic
         raise FileFormatError(expected + f"; it holds an array of shape {arr.shape}.")
     if not np.all(np.isfinite(rows)):
         raise FileFormatError(f"{p.name} holds values that are not finite numbers.")
-    return {"ws": rows[0], "keyframes": rows[1:], "state": state}
+    classes = read_classes(doc, len(rows), p.name) if doc is not None else (
+        read_classes_sidecar(p, len(rows)))
+    return {"ws": rows[0], "keyframes": rows[1:], "state": state, "classes": classes}
 
 
 def _numeric(arr: Any, expected: str) -> np.ndarray:
