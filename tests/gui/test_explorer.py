@@ -234,3 +234,15 @@ def test_pasting_text_that_is_not_a_latent_changes_nothing(qtbot, tab, errors):
     tab.paste_latent()
     assert errors and "8 numbers" in errors[-1][1]
     assert tab.state is state
+
+
+def test_a_hidden_grid_waits_until_its_page_is_shown(qtbot, tab, monkeypatch):
+    asked: list[np.ndarray] = []
+    request_grid = tab.renderer.request_grid
+    monkeypatch.setattr(tab.renderer, "request_grid", lambda z: asked.append(z) or request_grid(z))
+    tab.findChild(QSlider, "truncationSlider").setValue(50)  # the grid shows this truncation
+    wait_frame(qtbot, tab)
+    assert asked == []  # the Latent page is in front: no grid holds up the frames
+    tab.show_page(tab.grid_panel)
+    qtbot.waitUntil(lambda: tab.grid_panel.view.grid_size() > 0, timeout=10000)
+    assert len(asked) == 1

@@ -185,6 +185,7 @@ def test_exported_gif_has_the_expected_frames_and_size(qtbot, tab, tmp_path, err
 
 
 def test_sample_grid_saves_as_png(qtbot, tab, tmp_path):
+    tab.show_page(tab.grid_panel)
     qtbot.waitUntil(lambda: tab.grid_panel.view.grid_size() > 0, timeout=10000)
     n = tab.grid_panel.view.grid_size()
     target = tmp_path / "grid.png"

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QProgressDialog
 
 from ganstudio.core import export
@@ -42,13 +42,28 @@ class GridController(QObject):
         self.latents = np.zeros((0, 0), np.float32)  # each cell's latent, as a keyframe holds it
         self._request: tuple[int, list[int], int] = (0, [], 0)
         self._moved_by: tuple[float, ...] = ()  # the offsets the grid shown was moved by
+        self._wanted: tuple[int, int] | None = None  # asked for while the page was hidden
+        panel.installEventFilter(self)
         panel.regenerate_requested.connect(self._on_requested)
         panel.view.cell_clicked.connect(self.pick)
         panel.save_requested.connect(self._on_save_requested)
         panel.offsets_check.toggled.connect(lambda _on: panel.request())
         tab.renderer.grid_ready.connect(self._on_ready)
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        if watched is self.panel and event.type() == QEvent.Type.Show and self._wanted:
+            self._render(*self._wanted)
+        return False
+
     def _on_requested(self, seed: int, n: int) -> None:
+        # A hidden grid waits until it is shown: rendering it on every truncation step of a
+        # drag would hold the render worker for a batch at a time on a large model.
+        self._wanted = (seed, n)
+        if self.panel.isVisible():
+            self._render(seed, n)
+
+    def _render(self, seed: int, n: int) -> None:
+        self._wanted = None
         state = self.tab.state
         if state is None:
             return

@@ -7,6 +7,7 @@ export, projection, latent files) for its TaskRunner. The W logic itself is in
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -20,6 +21,7 @@ ProgressFn = Callable[[int, int], None]
 StopFn = Callable[[], bool]
 
 PREVIEW_BUDGET_MS = 50.0  # a drag frame's budget: 20 frames a second
+SLOW_PREVIEW = 2.5  # a preview this many times slower than planned: the CPU is contended
 GRID_MAX_RES = 64  # grid cells show this block (or the image, if smaller): a few cost seconds
 
 
@@ -49,6 +51,7 @@ class WFrames:
         self.renderer = WRenderer(generator)
         self.budget_ms = PREVIEW_BUDGET_MS if budget_ms is None else budget_ms
         self.plan: Any = None  # core.wspace.PreviewPlan, once a drag asked for one
+        self.preview_threads = 0  # 0: the plan's count; 1 once previews ran slow on it
 
     def preview_plan(self) -> Any:
         """Timed on first use, in this thread: one thread and every core, float32 and
@@ -74,9 +77,17 @@ class WFrames:
         if request.preview:
             plan = self.preview_plan()
             if plan.needed:
-                _use_threads(plan.threads or w_threads())
+                threads = self.preview_threads or plan.threads or w_threads()
+                _use_threads(threads)
+                start = time.perf_counter()
                 small = self.renderer.frame(request.state, request.directions,
                                             max_res=plan.resolution, precision=plan.precision)
+                took = (time.perf_counter() - start) * 1000.0
+                planned = plan.ms_by_res.get(plan.resolution)
+                if threads > 1 and planned and took > SLOW_PREVIEW * max(planned, 1.0):
+                    # Another process took a core: parallel regions now wait for it, and
+                    # one thread draws previews faster than several from here on.
+                    self.preview_threads = 1
                 return small, enlarged(small, full)
         _use_threads(w_threads())
         frame = self.renderer.frame(request.state, request.directions, should_stop=should_stop)
