@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ganstudio.gui import window_size
 from ganstudio.gui.common import dialogs, settings
 from ganstudio.gui.menus import WindowMenus
 from ganstudio.gui.training.tab import TrainingTab
@@ -318,9 +319,7 @@ class MainWindow(QMainWindow):
 
     # ----------------------------------------------------------------- settings and closing
     def _restore_settings(self) -> None:
-        geometry = settings.get("window/geometry")
-        if geometry.isEmpty() or not self.restoreGeometry(geometry):
-            self.resize(1280, 820)
+        window_size.place(self, settings.get("window/geometry"))
         state = settings.get("window/state")
         if not state.isEmpty():
             self.restoreState(state)
