@@ -36,8 +36,9 @@ def _short_name(name: str) -> str:
 
 
 def has_modes(name: str) -> bool:
-    """Whether the toy is a mixture of separated modes (so mode coverage applies)."""
-    return _short_name(name) in MODE_TOYS
+    """Whether the toy is a mixture of separated 2-D modes (so mode coverage applies); False
+    for the others and for data that are no named toy (a point file)."""
+    return name.removeprefix("toy-") in MODE_TOYS
 
 
 def toy_modes(name: str) -> tuple[np.ndarray, float]:

@@ -51,6 +51,8 @@ class MetricsProbe:
         self.n = n or (TOY_SAMPLES if config.is_toy else IMAGE_SAMPLES)
         self.use_classifier = self.kind == KIND_CLASSIFIER
         real = self._real_samples(dataset)
+        # Toys: the collapse check also compares the fakes' histogram with the real points'.
+        self._toy_real = real if config.is_toy else None
         self.real_diversity = metrics.diversity(real, self.use_classifier, self.n)
         self._reference: np.ndarray | None = None
         self.floor: float | None = None
@@ -63,6 +65,9 @@ class MetricsProbe:
         rng = np.random.default_rng(PROBE_SEED)
         if self.config.is_toy:
             from ganstudio.core.toys import sample_toy
+
+            if hasattr(dataset, "sample"):  # the run's own data, also a point file's
+                return dataset.sample(self.n, rng).numpy()
 
             return sample_toy(self.config.data.name, self.n, rng)
         if self.use_classifier:
@@ -79,12 +84,14 @@ class MetricsProbe:
         from ganstudio.core import metrics
 
         latent_dim = self.config.model.latent_dim
-        samples = metrics.generate(generator, self.n, latent_dim, seed=PROBE_SEED)
+        samples = metrics.generate(generator, self.n, latent_dim, seed=PROBE_SEED,
+                                   dist=self.config.model.latent_dist)
         if self.use_classifier:
             return self._evaluate_digits(samples, step)
-        check = metrics.collapse_check(samples, real_diversity=self.real_diversity, max_samples=self.n,
-                                       arch=self.config.model.arch)
+        check = metrics.collapse_check(samples, self._toy_real, real_diversity=self.real_diversity,
+                                       max_samples=self.n, arch=self.config.model.arch)
         row = _diversity_row(step, check)
+        row.update(check.divergence or {})  # toys: kl (nats), js (bits)
         if self.kind == KIND_MODES:
             modes = metrics.mode_metrics(samples.numpy(), self.config.data.name)
             row.update({k: modes[k] for k in ("modes_covered", "n_modes", "high_quality")})

