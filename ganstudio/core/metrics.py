@@ -34,6 +34,13 @@ HIGH_QUALITY_STDS = 3.0
 PR_K = 3
 DIGIT_DATASETS = ("mnist-embedded", "mnist")
 COLLAPSE_SHARE = 0.5
+# Toys: the samples miss much of the data when KL(real || fake) or JS between the grid
+# histograms passes these. 500 real points against 500 others of the same toy score KL
+# 0.02-0.5 and JS 0.01-0.11 (the spiral's thin curve the most); fakes on one line over 2 of
+# toy-grid's 25 modes KL 9.2 / JS 0.87, 15 of 25 modes KL 3.6, 4 of the ring's 8 KL 4.3.
+COLLAPSE_KL_NATS = 2.0
+COLLAPSE_JS_BITS = 0.5
+DIVERGENCE_EPS = 1e-6  # the share given to an empty cell, so that KL stays finite
 
 
 # --- 2-D toys -----------------------------------------------------------------
@@ -60,6 +67,31 @@ def mode_metrics(samples: np.ndarray, name: str) -> dict[str, Any]:
         "reverse_kl": kl_to_uniform(counts),
         "mode_counts": counts.tolist(),
     }
+
+
+def toy_divergence(real: Any, fake: Any, bins: int | None = None) -> dict[str, float]:
+    """How far generated 1-D or 2-D points are from real ones, as GAN Lab's evaluators do it:
+    histograms of both on one grid over both samples' extent (``bins`` cells per axis; 50 on a
+    line, 20 a side in 2-D), every cell's share raised by a small epsilon so empty cells keep
+    the figures finite. ``kl``: KL(real || fake) in nats (large when the fakes miss part of the
+    data); ``js``: the Jensen-Shannon divergence in bits (0 = the same histogram, 1 = no
+    overlap)."""
+    r = np.asarray(real, dtype=np.float64).reshape(len(real), -1)
+    f = np.asarray(fake, dtype=np.float64).reshape(len(fake), -1)
+    bins = bins or (50 if r.shape[1] == 1 else 20)
+    lo, hi = np.minimum(r.min(0), f.min(0)), np.maximum(r.max(0), f.max(0))
+    hi = np.where(hi > lo, hi, lo + 1e-9)
+    edges = [np.linspace(lo[i], hi[i], bins + 1) for i in range(r.shape[1])]
+
+    def shares(x: np.ndarray) -> np.ndarray:
+        counts = np.histogramdd(x, bins=edges)[0].ravel()
+        p = counts / max(counts.sum(), 1.0) + DIVERGENCE_EPS
+        return p / p.sum()
+
+    p, q = shares(r), shares(f)
+    m = (p + q) / 2
+    js = 0.5 * np.sum(p * np.log2(p / m)) + 0.5 * np.sum(q * np.log2(q / m))
+    return {"kl": float(np.sum(p * np.log(p / q))), "js": float(max(js, 0.0))}
 
 
 def kl_to_uniform(counts: np.ndarray) -> float:
@@ -185,6 +217,7 @@ class CollapseCheck:
     ratio: float  # diversity / real_diversity
     message: str  # one sentence for a person: what it means and what to try
     classes_seen: float | None = None  # digits only: effective number of predicted classes
+    divergence: dict[str, float] | None = None  # toys given real points: toy_divergence()
 
 
 def _features(x: torch.Tensor, use_classifier: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -240,7 +273,17 @@ def collapse_check(
     use_classifier: the data are 28x28-like grey digits (mnist-embedded, mnist);
     then a generator whose predicted digits cover fewer than share x 10 classes
     (effective number, exp of the entropy) is flagged too, even if each class varies.
+    On toy points (N, 1 or 2) given real points, fakes that miss much of the data are
+    flagged too (toy_divergence past COLLAPSE_KL_NATS or COLLAPSE_JS_BITS): a line across a
+    few modes can be as spread out as the data and still cover 2 of 25 modes.
     """
+    divergence = None
+    fake_np = np.asarray(fake.detach().cpu() if isinstance(fake, torch.Tensor) else fake)
+    if real is not None and fake_np.ndim == 2 and fake_np.shape[1] <= 2:
+        real_np = np.asarray(real.detach().cpu() if isinstance(real, torch.Tensor) else real)
+        divergence = toy_divergence(real_np[:max_samples], fake_np[:max_samples])
+    misses = divergence is not None and (divergence["kl"] > COLLAPSE_KL_NATS
+                                         or divergence["js"] > COLLAPSE_JS_BITS)
     if real_diversity is None:
         if real is None:
             raise ValueError("collapse_check needs real samples or real_diversity")
@@ -253,7 +296,7 @@ def collapse_check(
         p = np.bincount(probs.argmax(dim=1).numpy(), minlength=10) / max(len(probs), 1)
         classes_seen = float(np.exp(-np.sum(p[p > 0] * np.log(p[p > 0]))))
     few_classes = classes_seen is not None and classes_seen < share * 10
-    collapsed = ratio < share or few_classes
+    collapsed = ratio < share or few_classes or misses
     pct = f"{100 * ratio:.0f}%"
     advice = family(arch).collapse_advice if arch in FAMILY_NAMES else ""
     if advice:
@@ -273,9 +316,16 @@ def collapse_check(
             f"Possible mode collapse: the samples show only about {classes_seen:.1f} of the 10 "
             f"digits equally often (the generator neglects the others); {remedy}"
         )
+    elif misses:
+        assert divergence is not None
+        message = (
+            f"Possible mode collapse: the samples miss much of the data (KL "
+            f"{divergence['kl']:.1f} nats, JS {divergence['js']:.2f} bits); {remedy}"
+        )
     else:
         message = f"Diversity is {pct} of the real data's: no sign of mode collapse."
-    return CollapseCheck(collapsed, fake_div, real_diversity, ratio, message, classes_seen)
+    return CollapseCheck(collapsed, fake_div, real_diversity, ratio, message, classes_seen,
+                         divergence)
 
 
 # --- whole-generator evaluation ----------------------------------------------------------
@@ -291,12 +341,16 @@ def balanced_labels(generator: torch.nn.Module, n: int) -> torch.Tensor | None:
 @torch.no_grad()
 def generate(
     generator: torch.nn.Module, n: int, latent_dim: int, seed: int = 0, batch: int = 500,
-    label: Any = None,
+    label: Any = None, dist: str = "normal",
 ) -> torch.Tensor:
-    """n samples from generator with standard-normal z drawn from `seed`, on the CPU; a
-    conditional generator draws every class equally often unless `label` says otherwise."""
+    """n samples from generator with z drawn from `seed` (standard normal, or uniform in
+    [-1, 1] for `dist` "uniform": model.latent_dist), on the CPU; a conditional generator
+    draws every class equally often unless `label` says otherwise."""
     gen = torch.Generator().manual_seed(seed)
-    z = torch.randn(n, latent_dim, generator=gen)
+    if dist == "uniform":
+        z = torch.rand(n, latent_dim, generator=gen) * 2 - 1
+    else:
+        z = torch.randn(n, latent_dim, generator=gen)
     if label is None:
         label = balanced_labels(generator, n)
     was_training = generator.training
@@ -348,12 +402,26 @@ def uses_classifier(config: Any) -> bool:
     return classifier_mismatch(config) is None
 
 
+_NO_MODES = {"toy-1d": "toy-1d lies on a line (its 1-D view shows both modes)",
+             "points": "a point file has no known modes"}
+
+
+def _real_points(cfg: Any, n: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    if cfg.data.name == "points":
+        from ganstudio.core.data import ToyData, load_points
+
+        return ToyData("points", load_points(cfg.data.path or "")).sample(n, rng).numpy()
+    return sample_toy(cfg.data.name, n, rng)
+
+
 def evaluate(loaded_generator: Any, n: int | None = None, seed: int = 0) -> dict[str, Any]:
     """All figures that apply to a core.checkpoint.LoadedGenerator, as a JSON-ready dict."""
     cfg = loaded_generator.config
     name = cfg.data.name
     n = n or (TOY_SAMPLES if cfg.is_toy else IMAGE_SAMPLES)
-    samples = generate(loaded_generator.generator, n, cfg.model.latent_dim, seed)
+    samples = generate(loaded_generator.generator, n, cfg.model.latent_dim, seed,
+                       dist=cfg.model.latent_dist)
     result: dict[str, Any] = {
         "data": name, "step": int(loaded_generator.step), "n": n, "seed": seed, "not_applicable": {},
     }  # fmt: skip
@@ -361,14 +429,14 @@ def evaluate(loaded_generator: Any, n: int | None = None, seed: int = 0) -> dict
         result["source"] = cfg.data.path
     if cfg.is_toy:
         result["kind"] = "toy"
-        real = sample_toy(name, n, np.random.default_rng(seed + 1))
+        real = _real_points(cfg, n, seed + 1)
         result["diversity_ratio"] = collapse_check(samples.numpy(), real).ratio
-        if has_modes(name):
-            result.update(mode_metrics(samples.numpy(), name))
+        result.update(toy_divergence(real, samples.numpy()))  # kl (nats), js (bits)
+        if name in _NO_MODES or not has_modes(name):
+            result["not_applicable"]["modes_covered"] = _NO_MODES.get(
+                name, f"{name} is a continuous curve without modes")
         else:
-            result["not_applicable"]["modes_covered"] = (
-                f"{name} is a continuous curve without modes"
-            )
+            result.update(mode_metrics(samples.numpy(), name))
         return result
     result["kind"] = "image"
     if uses_classifier(cfg):
@@ -397,6 +465,9 @@ def format_report(result: dict[str, Any]) -> str:
             f"  high quality       {100 * result['high_quality']:.1f}% (within 3 std of a mode)",
             f"  reverse KL         {result['reverse_kl']:.3f} (0 = every mode equally often)",
         ]
+    if "js" in result:
+        lines.append(f"  divergence         KL {result['kl']:.3f} nats, JS {result['js']:.3f} bits "
+                     "(0 = the real histogram)")
     if "diversity_ratio" in result:
         lines.append(
             f"  diversity          {100 * result['diversity_ratio']:.0f}% of the real data's"
