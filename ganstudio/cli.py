@@ -12,8 +12,11 @@ import time
 from pathlib import Path
 
 USER_ERROR = 2
-MODEL_HELP = "checkpoint, generator export, run folder, or `default` (the generator GAN Studio ships)"
-SUBCOMMANDS = ("train", "sample", "eval", "interpolate", "import", "export", "download", "tensorboard")
+MODEL_HELP = ("checkpoint, generator export, run folder, http(s) URL of a model file (downloaded "
+              "once), or `default` (the generator GAN Studio ships)")
+SUBCOMMANDS = ("train", "sample", "eval", "interpolate", "project", "stylemix", "import", "export",
+               "download", "tensorboard")
+CLASS_HELP = "class of a conditional model (0 to its number of classes - 1)"
 
 
 class UserError(Exception):
@@ -64,28 +67,29 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--tensorboard", action="store_true",
                    help="also write TensorBoard event files into RUN/tensorboard as it trains")
 
-    s = sub.add_parser("sample", help="write a grid of samples as PNG")
-    s.add_argument("checkpoint", type=Path, help=MODEL_HELP)
-    s.add_argument("-n", type=int, default=64, help="number of samples (default 64)")
-    s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--truncation", type=float, default=1.0)
-    s.add_argument("-o", "--out", type=Path, default=Path("samples.png"))
+    from .commands import project, sample, stylemix
+
+    sample.add_parser(sub, MODEL_HELP)
 
     e = sub.add_parser("eval", help="quality and mode-coverage figures of a generator")
-    e.add_argument("checkpoint", type=Path, help=MODEL_HELP)
+    e.add_argument("checkpoint", help=MODEL_HELP)
     e.add_argument("--json", action="store_true", help="one JSON object on stdout")
     e.add_argument("-n", type=int, default=None, help="number of samples")
     e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--class", dest="class_index", type=int, help=CLASS_HELP + "; every sample of that class")
 
     i = sub.add_parser("interpolate", help="an animation through the latents of some seeds")
-    i.add_argument("checkpoint", type=Path, help=MODEL_HELP)
-    i.add_argument("--seeds", type=int, nargs="+", required=True)
+    i.add_argument("checkpoint", help=MODEL_HELP)
+    i.add_argument("--seeds", nargs="+", required=True, help="the keyframes' seeds: 1 2 3, 1-3 or 1,5,9")
+    i.add_argument("--class", dest="class_index", type=int, help=CLASS_HELP)
     i.add_argument("--frames", type=int, default=30, help="frames per segment")
     i.add_argument("--slerp", action="store_true", help="spherical instead of linear interpolation")
     i.add_argument("--loop", action="store_true", help="return to the first seed")
     i.add_argument("--fps", type=int, default=24)
     i.add_argument("--scale", type=int, default=4, help="pixel upscale factor")
     i.add_argument("-o", "--out", type=Path, default=Path("walk.gif"), help=".gif or .mp4")
+    project.add_parser(sub, MODEL_HELP)
+    stylemix.add_parser(sub, MODEL_HELP)
 
     m = sub.add_parser("import", help="convert a PyTorch DCGAN generator (.pth) or an NVlabs StyleGAN2 "
                                       "snapshot (.pkl) to a generator export")
@@ -93,13 +97,15 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("-o", "--out", type=Path, required=True)
 
     x = sub.add_parser("export", help="a generator-only file for sharing (EMA weights where EMA is on)")
-    x.add_argument("checkpoint", type=Path, help=MODEL_HELP)
+    x.add_argument("checkpoint", help=MODEL_HELP)
     x.add_argument("-o", "--out", type=Path, required=True,
                    help="the suffix picks the format when --format is absent: .safetensors, "
                         ".onnx, .pt/.ts (TorchScript), .pt2 (torch.export)")
     x.add_argument("--format", choices=("safetensors", "onnx", "torchscript", "pt2"),
                    help="safetensors (default; GAN Studio opens it), onnx (onnxruntime and other "
                         "runtimes), torchscript (libtorch/C++), pt2 (torch.export)")
+    x.add_argument("--class", dest="class_index", type=int,
+                   help=CLASS_HELP + "; the onnx/torchscript/pt2 program then draws that class")
 
     d = sub.add_parser("download", help="download a torchvision dataset (needs internet)")
     d.add_argument("name", choices=("mnist", "fashion-mnist", "cifar10"))
@@ -273,52 +279,28 @@ def _live_events(hooks, trainer):
 
 # --- sample / interpolate / import / eval -------------------------------------------------
 
-def cmd_sample(a: argparse.Namespace) -> int:
-    import math
-
-    import torch
-
-    from ganstudio.core.io.loader import load_generator
-
-    from .core.export import make_grid, save_png
-    from .core.latent import sample_z, truncate
-
-    if not 1 <= a.n <= 1024:
-        raise UserError(f"-n {a.n} is not allowed: choose 1 to 1024 samples")
-    loaded = load_generator(a.checkpoint)
-    if loaded.config.is_toy:
-        raise UserError("this generator makes 2-D points, not images; open it in the app to see them")
-    z = sample_z(a.seed, a.n, loaded.config.model.latent_dim)
-    with torch.inference_mode():
-        if loaded.config.model.arch in ("stylegan2", "stylegan3"):  # StyleGAN truncation: w towards w_avg
-            images = loaded.generator(z, truncation_psi=a.truncation)
-        else:
-            images = loaded.generator(truncate(z, a.truncation))
-    path = save_png(make_grid(images, nrow=int(math.ceil(math.sqrt(a.n)))), a.out)
-    print(f"{a.n} samples of {loaded.name} (step {loaded.step}) -> {path}")
-    return 0
-
-
 def cmd_interpolate(a: argparse.Namespace) -> int:
     import torch
 
-    from ganstudio.core.io.loader import load_generator
-
-    from .core.export import save_animation, to_uint8, upscale
+    from .commands.models import class_label, open_model
+    from .commands.ranges import parse_seeds
+    from .core.export import save_animation, upscale
+    from .core.generate import generate_uint8
     from .core.latent import interpolate_path, sample_z
 
     if a.out.suffix.lower() not in (".gif", ".mp4"):
         raise UserError(f"-o {a.out}: the output must end in .gif or .mp4")
-    if len(a.seeds) < 2:
+    seeds = parse_seeds(a.seeds, "--seeds", limit=256)
+    if len(seeds) < 2:
         raise UserError("--seeds needs at least two seeds to interpolate between")
     if not 1 <= a.frames <= 1000:
         raise UserError(f"--frames {a.frames} is not allowed: choose 1 to 1000")
-    loaded = load_generator(a.checkpoint)
+    loaded = open_model(a.checkpoint)
+    label = class_label(loaded.generator, a.class_index)
     dim = loaded.config.model.latent_dim
-    keys = torch.cat([sample_z(s, 1, dim) for s in a.seeds])
+    keys = torch.cat([sample_z(s, 1, dim) for s in seeds])
     path_z = interpolate_path(keys, a.frames, "slerp" if a.slerp else "lerp", a.loop)
-    with torch.inference_mode():
-        frames = to_uint8(torch.cat([loaded.generator(c) for c in path_z.split(64)]))
+    frames = generate_uint8(loaded.generator, path_z, label=label)
     frames = [upscale(f, a.scale) for f in frames]
     out = save_animation(frames, a.out, fps=a.fps)
     print(f"{len(frames)} frames -> {out}")
@@ -345,14 +327,20 @@ def cmd_import(a: argparse.Namespace) -> int:
 
 def cmd_export(a: argparse.Namespace) -> int:
     from ganstudio.core.io import interop
-    from ganstudio.core.io.loader import load_generator
+
+    from .commands.models import class_label, open_model
 
     implied = interop.format_for(a.out)
     if a.format and a.out.suffix.lower() in interop.KNOWN_SUFFIXES and implied != a.format:
         raise UserError(f"-o {a.out} names a {implied} file but --format is {a.format}; end the "
                         f"name in {interop.FORMATS[a.format][0]}")
-    loaded = load_generator(a.checkpoint)
-    done = interop.export(loaded, a.out, a.format or implied)
+    fmt = a.format or implied
+    if a.class_index is not None and fmt == "safetensors":
+        raise UserError("--class fixes the class of an onnx, torchscript or pt2 program; a "
+                        "safetensors export keeps every class, so leave --class out")
+    loaded = open_model(a.checkpoint)
+    label = class_label(loaded.generator, a.class_index)
+    done = interop.export(loaded, a.out, fmt, label=label)
     check = "" if done.max_error is None else f"; re-opened, images within {done.max_error:.1g}"
     print(f"Generator of {loaded.name} (step {loaded.step}) -> {done.path} "
           f"({done.format}, {done.path.stat().st_size / 1e6:.1f} MB{check})")
@@ -360,12 +348,11 @@ def cmd_export(a: argparse.Namespace) -> int:
 
 
 def cmd_eval(a: argparse.Namespace) -> int:
-    from ganstudio.core.io.loader import load_generator
-
+    from .commands.models import class_label, open_model
     from .core import metrics
 
-    loaded = load_generator(a.checkpoint)
-    kwargs = {"seed": a.seed}
+    loaded = open_model(a.checkpoint)
+    kwargs = {"seed": a.seed, "label": class_label(loaded.generator, a.class_index)}
     if a.n:
         kwargs["n"] = a.n
     result = metrics.evaluate(loaded, **kwargs)
@@ -394,8 +381,26 @@ def cmd_download(a: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sample(a: argparse.Namespace) -> int:
+    from .commands import sample
+
+    return sample.run(a)
+
+
+def cmd_project(a: argparse.Namespace) -> int:
+    from .commands import project
+
+    return project.run(a)
+
+
+def cmd_stylemix(a: argparse.Namespace) -> int:
+    from .commands import stylemix
+
+    return stylemix.run(a)
+
+
 COMMANDS = {"train": cmd_train, "sample": cmd_sample, "eval": cmd_eval,
-            "interpolate": cmd_interpolate, "import": cmd_import, "export": cmd_export, "download": cmd_download,
+            "interpolate": cmd_interpolate, "project": cmd_project, "stylemix": cmd_stylemix, "import": cmd_import, "export": cmd_export, "download": cmd_download,
             "tensorboard": cmd_tensorboard}
 
 
@@ -412,10 +417,11 @@ def main(argv: list[str] | None = None) -> int:
 
         return run()
     if _opens_the_app(argv):
+        from .core.io.url import is_url
         from .core.names import ModelNameError, resolve_model_name
 
         try:  # `ganstudio default` opens the shipped generator (a file named default wins)
-            argv = [str(resolve_model_name(a)) for a in argv]
+            argv = [a if is_url(a) else str(resolve_model_name(a)) for a in argv]
         except ModelNameError as e:
             print(f"ganstudio: error: {e}", file=sys.stderr)
             return USER_ERROR
@@ -434,6 +440,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"ganstudio train: error: {e}", file=sys.stderr)
             return USER_ERROR
     from ganstudio.core.errors import CheckpointError
+    from ganstudio.core.errors import UserError as CoreUserError
     from ganstudio.core.io.runlock import RunLocked
     from ganstudio.core.training.trainer import TrainingDiverged
 
@@ -441,7 +448,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return COMMANDS[args.command](args)
-    except (UserError, CheckpointError, DataError, TrainingDiverged, RunLocked, ValueError,
+    except (UserError, CoreUserError, CheckpointError, DataError, TrainingDiverged, RunLocked, ValueError,
             OSError) as e:
         # ConfigError is a ValueError; OSError covers unwritable output paths and full disks.
         text = f"{e.strerror}: {e.filename}" if isinstance(e, OSError) and e.strerror else str(e)

@@ -415,16 +415,20 @@ def _real_points(cfg: Any, n: int, seed: int) -> np.ndarray:
     return sample_toy(cfg.data.name, n, rng)
 
 
-def evaluate(loaded_generator: Any, n: int | None = None, seed: int = 0) -> dict[str, Any]:
-    """All figures that apply to a core.checkpoint.LoadedGenerator, as a JSON-ready dict."""
+def evaluate(loaded_generator: Any, n: int | None = None, seed: int = 0,
+             label: int | None = None) -> dict[str, Any]:
+    """All figures that apply to a core.checkpoint.LoadedGenerator, as a JSON-ready dict.
+    A conditional generator draws every class equally often, or only class ``label``."""
     cfg = loaded_generator.config
     name = cfg.data.name
     n = n or (TOY_SAMPLES if cfg.is_toy else IMAGE_SAMPLES)
-    samples = generate(loaded_generator.generator, n, cfg.model.latent_dim, seed,
+    samples = generate(loaded_generator.generator, n, cfg.model.latent_dim, seed, label=label,
                        dist=cfg.model.latent_dist)
     result: dict[str, Any] = {
         "data": name, "step": int(loaded_generator.step), "n": n, "seed": seed, "not_applicable": {},
     }  # fmt: skip
+    if label is not None:
+        result["class"] = int(label)
     if name == IMPORTED:
         result["source"] = cfg.data.path
     if cfg.is_toy:
@@ -444,6 +448,8 @@ def evaluate(loaded_generator: Any, n: int | None = None, seed: int = 0) -> dict
         result["floor"] = real_floor()
         result["n_real"] = clf.N_HELDOUT // 2
         labels = balanced_labels(loaded_generator.generator, n)
+        if labels is not None and label is not None:
+            labels = torch.full((n,), int(label))
         if labels is not None:
             result.update(conditional_accuracy(samples, labels))
     else:

@@ -32,7 +32,7 @@ from torch import nn
 from ganstudio.core.config import ModelConfig, RunConfig
 from ganstudio.core.errors import CheckpointError
 from ganstudio.core.fsutil import atomic_write_bytes
-from ganstudio.core.generate import generate
+from ganstudio.core.generate import class_vector, generate
 from ganstudio.core.io.checkpoint import (
     KINDS,
     LoadedGenerator,
@@ -261,9 +261,27 @@ class Exported:
     max_error: float | None  # largest pixel difference to PyTorch on a check batch
 
 
-def export(loaded: LoadedGenerator, path: str | Path, fmt: str | None = None) -> Exported:
+class OneClass(nn.Module):
+    """A conditional generator that draws one class: ``forward(z)`` alone, as programs take it."""
+
+    def __init__(self, generator: nn.Module, c: torch.Tensor) -> None:
+        super().__init__()
+        self.generator = generator
+        self.register_buffer("c", c.reshape(1, -1).float())
+        self.latent_dim = generator.latent_dim
+        self.sample_shape = generator.sample_shape
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.generator(z, self.c.expand(z.shape[0], -1))
+
+
+def export(loaded: LoadedGenerator, path: str | Path, fmt: str | None = None,
+           label: int | None = None) -> Exported:
     """Writes the generator as safetensors, ONNX, TorchScript or .pt2 and, for the last three,
-    re-opens the file and compares its images with the generator's on a few latents."""
+    re-opens the file and compares its images with the generator's on a few latents.
+
+    ``label``: the class a conditional generator's program draws (programs take z alone; by
+    default class 0). A safetensors export keeps every class and takes no label."""
     path = Path(path)
     fmt = fmt or format_for(path)
     if fmt not in FORMATS:
@@ -274,9 +292,19 @@ def export(loaded: LoadedGenerator, path: str | Path, fmt: str | None = None) ->
         raise CheckpointError(f"{loaded.name} runs in {runtime}: it has no PyTorch weights to "
                               "export. Export from the original .safetensors checkpoint instead.")
     if fmt == "safetensors":
+        if label is not None:
+            raise CheckpointError("A safetensors export keeps every class; a class is chosen "
+                                  "only for onnx, torchscript and pt2 programs.")
         return Exported(export_generator(G, loaded.config, path, step=loaded.step), fmt, None)
     meta = {"format": GENERATOR_FORMAT, "format_version": "1",
             "config": loaded.config.to_json(), "step": str(int(loaded.step))}
+    reference = G
+    if label is not None:
+        c = class_vector(G, label)
+        if c is None:
+            raise CheckpointError(f"{loaded.name} has no classes; export it without a class.")
+        G = OneClass(G, c).eval()
+        meta["class"] = str(int(label))
     dim = int(loaded.config.model.latent_dim)
     if fmt == "onnx":
         from ganstudio.core.io.onnx_generator import require, to_onnx_bytes
@@ -294,7 +322,7 @@ def export(loaded: LoadedGenerator, path: str | Path, fmt: str | None = None) ->
     try:
         reopened = load(path, trust_code=True, fmt=fmt)  # our own file, written just now
         z = sample_z(12345, 5, dim)
-        error = float((generate(reopened.generator, z) - generate(G, z)).abs().max())
+        error = float((generate(reopened.generator, z) - generate(reference, z, label=label)).abs().max())
     except CheckpointError as e:
         path.unlink(missing_ok=True)
         raise CheckpointError(f"The {fmt} export could not be re-opened ({e}); nothing was "

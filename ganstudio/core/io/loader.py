@@ -16,7 +16,8 @@ from pathlib import Path
 import torch
 
 from ganstudio.core.config import ConfigError, ModelConfig
-from ganstudio.core.errors import CheckpointError
+from ganstudio.core.errors import CheckpointError, UserError
+from ganstudio.core.io import url as urls
 from ganstudio.core.io.checkpoint import (
     LoadedGenerator,
     check_weights_fit,
@@ -32,9 +33,12 @@ from ganstudio.core.models.build import build_generator
 
 def resolve_checkpoint(path: str | Path) -> Path:
     """A run folder becomes its newest checkpoint, a model name (`default`) its file when no
-    file of that name exists (core.names); a file stays itself."""
+    file of that name exists (core.names), an http(s) URL its downloaded file (`io.url`: once,
+    into the user cache); a file stays itself."""
     from ganstudio.core.names import ModelNameError, resolve_model_name
 
+    if urls.is_url(path):
+        return urls.download(str(path))
     try:
         path = resolve_model_name(path)
     except ModelNameError as e:
@@ -51,9 +55,25 @@ def resolve_checkpoint(path: str | Path) -> Path:
     return path
 
 
+def load_url(url: str, progress: urls.ProgressFn | None = None,
+             should_stop: urls.StopFn | None = None) -> LoadedGenerator:
+    """The model at an http(s) URL: downloaded once (with ``progress(done, total)`` and
+    ``should_stop()``, see `io.url.download`), then opened by the loaders below. A download
+    that is not a model is dropped from the cache and named by its URL."""
+    path = urls.download(url, progress, should_stop)
+    try:
+        return load_generator(path)
+    except UserError as e:
+        urls.forget(url)
+        raise CheckpointError(f"{url.strip()} is not a model GAN Studio can open: {e}") from None
+
+
 def load_generator(path: str | Path, prefer_ema: bool = True) -> LoadedGenerator:
     """A generator from a checkpoint, a generator export, a run folder, a DCGAN .pth, an
-    NVlabs StyleGAN2/3 .pkl or a model name (`default`: the shipped generator)."""
+    NVlabs StyleGAN2/3 .pkl, a model name (`default`: the shipped generator) or an http(s)
+    URL of any of these files (downloaded once; see `load_url`)."""
+    if urls.is_url(path):
+        return load_url(str(path))
     path = resolve_checkpoint(path)
     from ganstudio.core.io import interop
 

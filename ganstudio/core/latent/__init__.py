@@ -426,11 +426,14 @@ def project(
     should_stop: StopFn | None = None,
     *,
     starts: int = 16,
+    label: int | None = None,
+    on_step: Callable[[torch.Tensor], None] | None = None,
 ) -> Projection:
     """Find z whose image matches ``target`` (C, H, W) in [-1, 1] with Adam on the pixel MSE.
 
     The search starts from the best of ``starts`` seeded samples; only z is
-    optimised, the generator's weights get no gradients.
+    optimised, the generator's weights get no gradients. ``label``: the class a conditional
+    generator draws; ``on_step(z)`` sees each step's z (1, dim), e.g. for a video.
     """
     dim = int(generator.latent_dim)
     tgt = torch.as_tensor(target, dtype=torch.float32)
@@ -441,7 +444,7 @@ def project(
         raise ValueError(f"target is shaped {tuple(tgt.shape[1:])}, the generator makes {expected}")
     candidates = sample_z(seed, max(1, starts), dim)
     with torch.inference_mode():
-        errs = (generate(generator, candidates) - tgt).pow(2).flatten(1).mean(1)
+        errs = (generate(generator, candidates, label=label) - tgt).pow(2).flatten(1).mean(1)
     z = candidates[int(errs.argmin())].clone()[None].requires_grad_(True)
     opt = torch.optim.Adam([z], lr=lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, steps), eta_min=lr * 0.05)
@@ -449,7 +452,7 @@ def project(
     for step in range(int(steps)):
         if should_stop is not None and should_stop():
             raise Cancelled("projection cancelled")
-        loss = (generate(generator, z, grad=True) - tgt).pow(2).mean()
+        loss = (generate(generator, z, label=label, grad=True) - tgt).pow(2).mean()
         value = float(loss.detach())
         if value < best_err:
             best_err, best_z = value, z.detach().clone()
@@ -457,9 +460,11 @@ def project(
         z.grad = grad
         opt.step()
         sched.step()
+        if on_step is not None:
+            on_step(z.detach().clone())
         if progress is not None:
             progress(step + 1, int(steps))
     with torch.inference_mode():
-        image = generator(best_z)
+        image = generate(generator, best_z, label=label)
         err = float((image - tgt).pow(2).mean())
     return Projection(best_z[0].clone(), image[0].clone(), err)

@@ -28,6 +28,7 @@ the loss on a smaller block's image (the skip architecture's preview) to go fast
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -126,12 +127,14 @@ def project_w(
     seed: int = 0,
     n_stats: int = 10_000,
     class_index: int = 0,
+    on_step: Callable[[torch.Tensor], None] | None = None,
 ) -> WProjection:
     """Project ``target`` (C, R, R) in [-1, 1], R the generator's resolution, into W.
 
     ``steps`` optimise one w (all layers), then ``w_plus_steps`` each layer's own. The loss
     is computed at ``loss_resolution`` (a block size; default the full image) against the
-    target shrunk by area averaging. Raises :class:`~ganstudio.core.latent.Cancelled`
+    target shrunk by area averaging. ``on_step(ws)`` sees each step's styles (1, num_ws,
+    w_dim) (without the exploration noise), e.g. for a video. Raises :class:`~ganstudio.core.latent.Cancelled`
     when ``should_stop`` says so.
     """
     res = int(G.img_resolution)
@@ -188,6 +191,8 @@ def project_w(
         w_opt.grad = grad
         opt.step()
         done += 1
+        if on_step is not None:
+            on_step(w_opt.detach()[:, None].repeat(1, num_ws, 1))
         if progress is not None:
             progress(done, total)
     w_final = w_opt.detach()[0].clone()
@@ -206,6 +211,8 @@ def project_w(
             ws_opt.grad = grad
             opt.step()
             done += 1
+            if on_step is not None:
+                on_step(ws_opt.detach().clone())
             if progress is not None:
                 progress(done, total)
         ws_final = ws_opt.detach().clone()

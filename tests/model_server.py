@@ -1,0 +1,54 @@
+"""A web server for tests: serves one folder on 127.0.0.1 and counts the requests it answers."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (the base's name)
+        pass  # the test's output stays clean
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # a client that hangs up early (a cancelled download) is part of the tests
+
+
+class ModelServer:
+    def __init__(self, folder: Path) -> None:
+        self.requests: list[str] = []
+        server = self
+
+        class Handler(_Handler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+                server.requests.append(self.path)
+                super().do_GET()
+
+        self.httpd = _Server(
+            ("127.0.0.1", 0), functools.partial(Handler, directory=str(folder)))
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def url(self, name: str) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}/{name}"
+
+
+@contextmanager
+def serving(folder: Path) -> Iterator[ModelServer]:
+    """A ModelServer for ``folder`` while the block runs."""
+    server = ModelServer(folder)
+    server.thread.start()
+    try:
+        yield server
+    finally:
+        server.httpd.shutdown()
+        server.httpd.server_close()
+        server.thread.join()
