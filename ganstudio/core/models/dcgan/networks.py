@@ -60,8 +60,8 @@ class DCGANGenerator(nn.Module):
         layers += [nn.ConvTranspose2d(width * mults[-1], channels, 4, 2, 1, bias=False), nn.Tanh()]
         self.main = nn.Sequential(*layers)
         self.apply(dcgan_init)
-        if c_dim:
-            self.embed = label_embedding(c_dim, embed_dim)
+        # Unconditional: an identity without weights, so that TorchScript finds the attribute.
+        self.embed = label_embedding(c_dim, embed_dim) if c_dim else nn.Identity()
 
     def forward(self, z: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
         if self.c_dim:

@@ -32,8 +32,8 @@ class MLPGenerator(nn.Module):
         if image:
             mods.append(nn.Tanh())
         self.main = nn.Sequential(*mods)
-        if c_dim:
-            self.embed = label_embedding(c_dim, embed_dim)
+        # Unconditional: an identity without weights, so that TorchScript finds the attribute.
+        self.embed = label_embedding(c_dim, embed_dim) if c_dim else nn.Identity()
 
     def forward(self, z: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
         if self.c_dim:
