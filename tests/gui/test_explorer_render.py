@@ -72,28 +72,29 @@ def test_grid_requests_render_a_batch(qtbot):
     assert np.all(tiles == 128)  # tanh(0) = 0 is mid grey
 
 
-def test_task_threads_are_released_on_the_gui_thread_once_finished(qtbot):
-    from PySide6.QtCore import QObject, QThread
+def test_tasks_deliver_a_result_a_sentence_or_a_cancellation_and_are_forgotten(qtbot):
+    from PySide6.QtCore import QObject
 
-    from ganstudio.gui.explorer.render_worker import TaskRunner
+    from ganstudio.core.export import FileFormatError
+    from ganstudio.core.latent import Cancelled
+    from ganstudio.gui.explorer.tasks import TaskRunner
 
-    released: list[tuple[bool, bool]] = []  # (on the GUI thread, the task's thread ended)
-
-    class Runner(TaskRunner):
-        def _on_worker_finished(self, *args) -> None:
-            worker = args[-1]
-            super()._on_worker_finished(*args)
-            released.append((QThread.currentThread() is gui_thread, worker.isFinished()))
-
-    gui_thread = QThread.currentThread()
     owner = QObject()
-    runner = Runner(owner, on_error=lambda message: None)
-    results: list[int] = []
-    runner.start("load", lambda _progress, _stop: 7, results.append)
-    qtbot.waitUntil(lambda: bool(released), timeout=10_000)
-    assert results == [7]
-    assert released == [(True, True)]
-    assert not runner.running("load") and not runner.busy()
+    runner = TaskRunner(owner, on_error=lambda message: None)
+    seen: list[object] = []
+
+    def unreadable(_progress, _stop):
+        raise FileFormatError("w.npy holds no latent.")
+
+    def stopped(_progress, _stop):
+        raise Cancelled("stopped")
+
+    runner.start("load", lambda progress, _stop: progress(1, 1) or 7, seen.append)
+    runner.start("read", unreadable, seen.append, failed=seen.append)
+    runner.start("search", stopped, seen.append, cancelled=lambda: seen.append("cancelled"))
+    qtbot.waitUntil(lambda: not runner.busy(), timeout=10_000)
+    assert sorted(map(str, seen)) == ["7", "cancelled", "w.npy holds no latent."]
+    assert not any(runner.running(name) for name in ("load", "read", "search"))
 
 
 def test_an_explorer_deleted_before_its_first_load_is_left_alone(qtbot, tmp_path):

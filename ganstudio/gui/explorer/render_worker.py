@@ -1,18 +1,15 @@
-"""The explorer's background threads.
+"""The explorer's render thread and the jobs its task runner runs.
 
 :class:`RenderWorker` is one long-lived thread that turns latent states into
 images; only the newest pending request of each kind is kept, so a slider
-drag never builds a queue (the pattern of Qt's Mandelbrot example).
-:class:`TaskWorker` runs one longer job (a load, a direction search, a
-projection, an export) with progress and cancel.
+drag never builds a queue (the pattern of Qt's Mandelbrot example), and its
+pacing (pacing.py) keeps a drag's frames coming. It is registered with the
+app's one quit rule (gui.common.jobs). The longer jobs (a load, a direction
+search, a projection, an export) run through :class:`~ganstudio.gui.explorer.tasks.TaskRunner`.
 """
 
 from __future__ import annotations
 
-import atexit
-import time
-import traceback
-import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -24,30 +21,13 @@ from PySide6.QtCore import (
     QThread,
     QWaitCondition,
     Signal,
-    Slot,
 )
 
+from ganstudio.gui.common.jobs import register_thread
 from ganstudio.gui.explorer.image import to_display_image
 from ganstudio.gui.explorer.job_cache import load_cached, save_cached
 from ganstudio.gui.explorer.pacing import FramePacer
 from ganstudio.gui.explorer.wspace_render import WGridRequest, WRenderMixin
-
-# Every worker alive, so that a script ending without shutdown() does not
-# abort in Qt's "QThread destroyed while still running".
-_LIVE: weakref.WeakSet[QThread] = weakref.WeakSet()
-
-
-@atexit.register
-def _stop_all_workers() -> None:
-    for worker in list(_LIVE):
-        try:
-            if isinstance(worker, RenderWorker):
-                worker.stop()
-            else:
-                worker.requestInterruption()
-                worker.wait(5000)
-        except RuntimeError:  # its C++ object is already gone
-            pass
 
 
 def _limit_torch_threads(n: int) -> None:
@@ -85,7 +65,7 @@ class RenderWorker(WRenderMixin, QThread):
         self.pacer = FramePacer()
         self._paced_generator: Any = None
         self._plan: Any = None  # core.inference.RenderPlan of the current generator
-        _LIVE.add(self)
+        register_thread(self, self.request_stop)
 
     # ------------------------------------------------------------ GUI thread API
     def set_generator(self, generator: Any) -> int:
@@ -103,23 +83,29 @@ class RenderWorker(WRenderMixin, QThread):
         """Render a :class:`~ganstudio.core.latent.LatentState`; replaces any pending frame."""
         return self._submit("frame", ("state", state))
 
-    def request_z(self, z: np.ndarray) -> int:
-        """Render one raw latent (dim,), e.g. an interpolation frame."""
-        return self._submit("frame", ("z", np.asarray(z, np.float32)))
+    def request_z(self, z: np.ndarray, label: Any = None) -> int:
+        """Render one raw latent (dim,), e.g. an interpolation frame; ``label``: a
+        conditional generator's class (an index or a soft row), as core.generate takes it."""
+        return self._submit("frame", ("z", (np.asarray(z, np.float32), label)))
 
-    def request_grid(self, z: np.ndarray) -> int:
-        """Render a batch of latents (N, dim) for the sample grid."""
-        return self._submit("grid", np.asarray(z, np.float32))
+    def request_grid(self, z: np.ndarray, labels: Any = None) -> int:
+        """Render a batch of latents (N, dim) for the sample grid; ``labels``: one class per
+        latent for a conditional generator (None: class 0)."""
+        return self._submit("grid", (np.asarray(z, np.float32), labels))
 
     def render_plan(self) -> Any:
         """How frames of the current generator are rendered (a RenderPlan), once one was."""
         with QMutexLocker(self._mutex):
             return self._plan
 
-    def stop(self) -> None:
+    def request_stop(self) -> None:
+        """Ask the thread to end after the frame in progress (does not wait)."""
         with QMutexLocker(self._mutex):
             self._abort = True
             self._condition.wakeOne()
+
+    def stop(self) -> None:
+        self.request_stop()
         self.wait()
 
     def _submit(self, kind: str, payload: Any) -> int:
@@ -182,9 +168,9 @@ class RenderWorker(WRenderMixin, QThread):
         what, value = payload
         if what == "w":  # a StyleGAN2 explored in W (wspace_render.py)
             return self._render_w_frame(generator, request_id, value)
-        z = value.effective_z(directions) if what == "state" else value
+        z, label = (value.effective_z(directions), value.label) if what == "state" else value
         self.pacer.started("z")
-        frame = generate_uint8(self._frame_module(generator), z)[0]
+        frame = generate_uint8(self._frame_module(generator), z, label=label)[0]
         self.pacer.finished()
         self._emit_frame(request_id, frame, None)
 
@@ -204,17 +190,19 @@ class RenderWorker(WRenderMixin, QThread):
         self.frame_ready.emit(request_id, frame, to_display_image(frame) if image is None else image)
         self.pacer.shown()
 
-    def _render_grid(self, generator: Any, request_id: int, z: np.ndarray) -> None:
+    def _render_grid(self, generator: Any, request_id: int, payload: Any) -> None:
         from ganstudio.core.generate import generate_uint8
 
-        if isinstance(z, WGridRequest):
-            return self._render_w_grid(generator, request_id, z)
+        if isinstance(payload, WGridRequest):
+            return self._render_w_grid(generator, request_id, payload)
+        z, labels = payload
         chunks = []
         for start in range(0, len(z), 64):
             with QMutexLocker(self._mutex):
                 if "grid" in self._pending or self._abort:
                     return  # superseded
-            chunks.append(generate_uint8(generator, z[start : start + 64]))
+            label = None if labels is None else labels[start : start + 64]
+            chunks.append(generate_uint8(generator, z[start : start + 64], label=label))
         self.grid_ready.emit(request_id, np.concatenate(chunks), z)
 
 
@@ -222,146 +210,7 @@ ProgressFn = Callable[[int, int], None]
 StopFn = Callable[[], bool]
 
 
-class TaskWorker(QThread):
-    """Runs ``job(progress, should_stop)`` once in its own thread.
-
-    Emits ``progressed(done, total)`` at most every 50 ms, then exactly one of
-    ``succeeded(result)``, ``failed(message)`` or ``cancelled()``.
-    """
-
-    progressed = Signal(int, int)
-    succeeded = Signal(object)
-    failed = Signal(str)
-    cancelled = Signal()
-    ended = Signal(object)  # this worker, on the GUI thread, once its thread has ended
-
-    def __init__(
-        self,
-        job: Callable[[ProgressFn, StopFn], Any],
-        parent: QObject | None = None,
-        threads: int = 1,
-        name: str = "task",
-    ) -> None:
-        super().__init__(parent)
-        self.setObjectName(f"{name}Worker")
-        self._job = job
-        self._threads = threads
-        self._last_progress = 0.0
-        self.finished.connect(self._on_finished)  # a slot of this object: runs on its (GUI) thread
-        _LIVE.add(self)
-
-    @Slot()
-    def _on_finished(self) -> None:
-        self.wait()  # finished() comes just before the thread ends: let it end first
-        self.ended.emit(self)
-
-    def cancel(self) -> None:
-        self.requestInterruption()
-
-    def _progress(self, done: int, total: int) -> None:
-        now = time.perf_counter()
-        if done >= total or now - self._last_progress > 0.05:
-            self._last_progress = now
-            self.progressed.emit(int(done), int(total))
-
-    def _should_stop(self) -> bool:
-        return self.isInterruptionRequested()
-
-    def run(self) -> None:
-        try:
-            _limit_torch_threads(self._threads)
-            result = self._job(self._progress, self._should_stop)
-        except Exception as exc:
-            if self.isInterruptionRequested() or type(exc).__name__ in (
-                "Cancelled",
-                "ExportCancelled",
-            ):
-                self.cancelled.emit()
-            else:
-                self.failed.emit(describe_error(exc))
-            return
-        if self.isInterruptionRequested():
-            self.cancelled.emit()
-        else:
-            self.succeeded.emit(result)
-
-
-class TaskRunner(QObject):
-    """The task threads of one widget: one current task per name, every one joined at the end.
-
-    A task started under a name already running replaces it as the current one;
-    the older keeps running to its end (its results go to its own callbacks).
-    """
-
-    def __init__(self, parent: QObject, on_error: Callable[[str], None]) -> None:
-        super().__init__(parent)
-        self._current: dict[str, TaskWorker] = {}
-        self._live: set[TaskWorker] = set()
-        self._on_error = on_error
-
-    def start(
-        self,
-        name: str,
-        job: Callable[[ProgressFn, StopFn], Any],
-        succeeded: Callable[[Any], None],
-        *,
-        progress: Callable[[int, int], None] | None = None,
-        failed: Callable[[str], None] | None = None,
-        cancelled: Callable[[], None] | None = None,
-    ) -> TaskWorker:
-        worker = TaskWorker(job, self, name=name)
-        self._current[name] = worker
-        self._live.add(worker)
-        worker.succeeded.connect(succeeded)
-        if progress is not None:
-            worker.progressed.connect(progress)
-        worker.failed.connect(failed or self._on_error)
-        if cancelled is not None:
-            worker.cancelled.connect(cancelled)
-        worker.ended.connect(self._on_worker_finished)
-        worker.start()
-        return worker
-
-    def running(self, name: str) -> bool:
-        return name in self._current
-
-    def busy(self) -> bool:
-        return any(w.isRunning() for w in self._live)
-
-    def cancel(self, name: str) -> None:
-        if name in self._current:
-            self._current[name].cancel()
-
-    def shutdown(self, timeout_ms: int = 10000) -> None:
-        """Ask every task to stop and wait for all of them."""
-        for worker in list(self._live):
-            worker.cancel()
-        for worker in list(self._live):
-            worker.wait(timeout_ms)
-
-    @Slot(object)
-    def _on_worker_finished(self, worker: TaskWorker) -> None:
-        """Forget a task whose thread has ended; until then ``_live`` keeps it referenced."""
-        for name, current in list(self._current.items()):
-            if current is worker:
-                del self._current[name]
-        self._live.discard(worker)
-        worker.deleteLater()
-
-
-_READABLE = ("CheckpointError", "FileFormatError", "ConfigError", "DataError", "ValueError")
-
-
-def describe_error(exc: BaseException) -> str:
-    """The message of an error meant for people; a short summary of any other."""
-    if type(exc).__name__ in _READABLE or isinstance(exc, (OSError, ValueError)):
-        return str(exc)
-    last = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
-    where = f" (in {last[0].name})" if last else ""
-    return f"Unexpected {type(exc).__name__}{where}: {exc}"
-
-
-# ---------------------------------------------------------------- jobs for TaskWorker
+# ---------------------------------------------------------------- jobs for the TaskRunner
 # Each returns a callable(progress, should_stop) that runs in a worker thread.
 
 # What the open dialog lists and the newest-generator search considers; ONNX runs no code.

@@ -27,9 +27,10 @@ from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence, QUndoStack
 from PySide6.QtWidgets import QApplication, QFileDialog, QVBoxLayout, QWidget
 
 from ganstudio.core import export
-from ganstudio.gui.common import dialogs, settings
+from ganstudio.gui.common import dialogs, image_opening, settings
 from ganstudio.gui.common.file_drops import FileDropTarget
 from ganstudio.gui.common.keys import redo_shortcuts
+from ganstudio.gui.explorer.classes import ClassController
 from ganstudio.gui.explorer.directions import DirectionsController
 from ganstudio.gui.explorer.features import GridController, PathController, ProjectionController
 from ganstudio.gui.explorer.latent_files import LatentFiles
@@ -38,10 +39,10 @@ from ganstudio.gui.explorer.modes import Mode, ZMode, mode_for
 from ganstudio.gui.explorer.render_worker import (
     GENERATOR_SUFFIXES,
     RenderWorker,
-    TaskRunner,
     default_job,
     load_job,
 )
+from ganstudio.gui.explorer.tasks import TaskRunner
 from ganstudio.gui.explorer.undo import LatentEdit
 from ganstudio.gui.explorer.wspace_mode import WMode
 
@@ -54,6 +55,7 @@ STATUS_FALLBACK_MS = 100  # the caption follows an edit by at most this when no 
 # scripts and the main window's menus reach them as tab.<name>).
 VIEW_NAMES = (
     "stack", "empty_page", "loading_page", "explorer_page", "controls", "wspace_panel",
+    "class_panel",
     "direction_panel", "grid_panel", "interpolation", "projection", "right_tabs", "splitter",
     "image", "caption", "source_label", "status_label", "open_button", "empty_open_button",
     "undo_button", "redo_button", "save_latent_action", "load_latent_action",
@@ -125,6 +127,7 @@ class ExplorerTab(FileDropTarget, QWidget):
         self.paths = PathController(self)
         self.projector = ProjectionController(self)
         self.files = LatentFiles(self)
+        self.classes = ClassController(self)
         self.z_mode = ZMode(self)
         self.w_space = WMode(self)
         self.mode: Mode = self.z_mode
@@ -183,6 +186,8 @@ class ExplorerTab(FileDropTarget, QWidget):
             return False
         suffix = p.suffix.lower()
         if p.is_file() and suffix in export.IMAGE_SUFFIXES:
+            if not image_opening.confirm_projection(self, p, self._loaded is not None):
+                return False
             return self.projector.open_image(p)
         if p.is_file() and suffix in LATENT_SUFFIXES:
             return self.files.load(p)
@@ -356,7 +361,8 @@ class ExplorerTab(FileDropTarget, QWidget):
             return
         self._status_stale = False
         self._status_timer.stop()
-        self.caption.setText(self.mode.caption(self._state, self.directions))
+        self.caption.setText(self.classes.caption(
+            self.mode.caption(self._state, self.directions), self._state))
         self._update_undo_actions()
         self.state_changed.emit()
 
