@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from ganstudio.gui import window_size
-from ganstudio.gui.common import dialogs, settings
+from ganstudio.gui.common import dialogs, jobs, settings
 from ganstudio.gui.menus import WindowMenus
 from ganstudio.gui.training.tab import TrainingTab
 
@@ -56,6 +56,7 @@ class MainWindow(QMainWindow):
         self._restore_settings()
         app = QApplication.instance()
         if app is not None:
+            jobs.install(app)  # done by app.ensure_app already; a window made on its own needs it too
             app.aboutToQuit.connect(self._on_about_to_quit)
 
     # ----------------------------------------------------------------- building
@@ -342,8 +343,10 @@ class MainWindow(QMainWindow):
         self.training_tab.save_settings()
 
     def _on_about_to_quit(self) -> None:
-        # the event loop is ending without a close (e.g. QApplication.quit): join the threads
-        self.training_tab.shutdown()
+        # The event loop is ending without a close (e.g. QApplication.quit). Training and every
+        # job are stopped and joined by jobs.shutdown_all (jobs.install); the explorer joins
+        # its own threads until they are registered there too.
+        self.training_tab.follower.close()
         shutdown = getattr(self.explorer_tab, "shutdown", None)
         if callable(shutdown):
             shutdown()

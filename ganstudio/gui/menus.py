@@ -10,11 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QStandardPaths, Qt, QThread
+from PySide6.QtCore import QObject, QStandardPaths, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QUndoGroup
 from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 
-from ganstudio.gui.common import dialogs, settings
+from ganstudio.gui.common import jobs, settings
 from ganstudio.gui.common.image_view import array_to_qimage
 from ganstudio.gui.common.keys import redo_shortcuts
 
@@ -45,7 +45,7 @@ class WindowMenus(QObject):
         super().__init__(window)
         self.window = window
         self.undo_group = QUndoGroup(self)
-        self._saves: dict[QThread, QObject] = {}
+        self.jobs = jobs.JobRunner(self)
         self.panel_actions: dict[str, QAction] = {}
 
     def _action(self, text: str, slot: Any, keys: list[QKeySequence] | str, name: str) -> QAction:
@@ -220,30 +220,17 @@ class WindowMenus(QObject):
     def save_image_to(self, array: Any, path: str) -> None:
         """Write ``array`` as PNG in a thread (atomically: no half-written file on a crash)."""
         from ganstudio.core.export import save_png
-        from ganstudio.gui.training.threads import FunctionWorker, start_in_thread
 
-        worker = FunctionWorker(path, save_png, array.copy(), path)
-        worker.done.connect(self._on_image_saved)
-        worker.failed.connect(self._on_image_save_failed)
-        thread = start_in_thread(worker, self)
-        self._saves[thread] = worker
-        thread.finished.connect(self._on_save_thread_finished)
+        frame = array.copy()  # the view may show another frame before the thread reads it
+        self.jobs.start("save-image", lambda _state: save_png(frame, path),
+                        done=lambda _result: self._on_image_saved(path),
+                        failed=lambda exc, details: self._on_image_save_failed(path, exc, details))
 
-    def _on_image_saved(self, path: str, _result: object) -> None:
+    def _on_image_saved(self, path: str) -> None:
         self.window.statusBar().showMessage(f"Saved the image to {path}", 5000)
 
-    def _on_image_save_failed(self, path: str, message: str, details: str) -> None:
-        dialogs.show_error(self.window, "Save image", f"{path} could not be written: {message}",
-                           details)
-
-    def _on_save_thread_finished(self) -> None:
-        thread = self.sender()
-        if isinstance(thread, QThread):
-            worker = self._saves.pop(thread, None)
-            if worker is not None:
-                worker.deleteLater()
-            thread.deleteLater()
+    def _on_image_save_failed(self, path: str, exc: BaseException, details: str) -> None:
+        jobs.show_failure(self.window, "Save image", exc, details, path=path)
 
     def shutdown(self, timeout_ms: int = 5000) -> None:
-        for thread in list(self._saves):
-            thread.wait(timeout_ms)
+        self.jobs.shutdown(timeout_ms / 1000)

@@ -376,9 +376,18 @@ def test_resume_after_divergence_rolls_back(qtbot, main_window, tiny_run, monkey
     assert tab.run.step == 10
 
 
-def test_download_worker_reports_bytes_of_the_expected_total(qtbot, monkeypatch, tmp_path) -> None:  # noqa: ANN001
+def test_download_job_reports_bytes_of_the_expected_total(monkeypatch, tmp_path) -> None:  # noqa: ANN001
     from ganstudio.core import data
-    from ganstudio.gui.training.datasets import DownloadWorker
+    from ganstudio.gui.common.jobs import JobState
+    from ganstudio.gui.training.datasets import download_job
+
+    class EveryReport(JobState):  # the job as its thread runs it, every report kept
+        def __init__(self) -> None:
+            super().__init__()
+            self.seen: list[tuple[int, int]] = []
+
+        def progress(self, done: int, total: int) -> None:
+            self.seen.append((done, total))
 
     def fetch(name, root, download):  # noqa: ANN001, ANN202  (torchvision's dataset, online)
         import time
@@ -388,12 +397,8 @@ def test_download_worker_reports_bytes_of_the_expected_total(qtbot, monkeypatch,
         time.sleep(0.7)
 
     monkeypatch.setattr(data, "_tv_dataset", fetch)
-    worker = DownloadWorker("mnist", str(tmp_path))
-    seen, ended = [], []
-    worker.progressed.connect(lambda done, total: seen.append((done, total)))
-    worker.finished.connect(ended.append)
-    worker.run()
-    qtbot.wait(50)  # progress from the watcher thread arrives through the event loop
-    assert ended == [True]
+    state = EveryReport()
+    download_job("mnist", str(tmp_path))(state)
+    seen = state.seen
     assert (2_000_000, data._DOWNLOAD_BYTES["mnist"]) in seen
     assert max(seen) == (data._DOWNLOAD_BYTES["mnist"],) * 2

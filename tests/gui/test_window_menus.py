@@ -106,6 +106,36 @@ def test_save_image_writes_the_frame_as_png(qtbot, main_window, explorer, tmp_pa
     assert not list(tmp_path.glob("*.tmp"))
 
 
+def test_saving_the_image_on_a_full_disk_is_one_line_naming_the_file(qtbot, main_window, explorer, tmp_path,
+                                                                     monkeypatch) -> None:  # noqa: ANN001
+    import errno
+    import os
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from ganstudio.core import export
+
+    target = tmp_path / "digit.png"
+    monkeypatch.setattr(window_menus, "ask_image_path", lambda _parent, name: str(target))
+
+    def full_disk(_array, path):  # noqa: ANN001, ANN202  (the atomic writer's temporary file)
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(tmp_path / ".digit.x1.png.part"))
+
+    monkeypatch.setattr(export, "save_png", full_disk)
+    main_window.menus.save_image_action.trigger()
+
+    def boxes() -> list[QMessageBox]:
+        return [w for w in QApplication.topLevelWidgets()
+                if isinstance(w, QMessageBox) and w.objectName() == "errorDialog" and w.isVisible()]
+
+    qtbot.waitUntil(lambda: bool(boxes()), timeout=20_000)
+    (box,) = boxes()
+    assert box.windowTitle() == "Save image"
+    assert box.text().startswith(f"The disk is full: {target} could not be written")
+    box.close()
+    assert not target.exists()
+
+
 def test_view_menu_switches_tabs_hides_panels_and_zooms(qtbot, main_window, explorer) -> None:  # noqa: ANN001
     from ganstudio.gui.common import settings
 

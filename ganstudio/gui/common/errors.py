@@ -31,10 +31,12 @@ def traceback_text(exc: BaseException) -> str:
     return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
 
 
-def describe(exc: BaseException, details: str = "") -> tuple[str, str]:
+def describe(exc: BaseException, details: str = "", *, path: object = None) -> tuple[str, str]:
     """``(one_line, details)`` for ``exc``; ``details`` is its traceback text when known.
 
     A ``UserError`` needs no traceback: it is a fact to act on, not a bug to report.
+    ``path``: the file the work was writing, named instead of the one in an OSError (atomic
+    writes fail on a temporary file beside it, and some writers name no file at all).
     """
     if is_cancellation(exc):
         return "Cancelled.", ""
@@ -44,7 +46,7 @@ def describe(exc: BaseException, details: str = "") -> tuple[str, str]:
     if _is_out_of_memory(exc):
         return MEMORY_ADVICE, f"{exc}\n\n{details}".strip()
     if isinstance(exc, OSError) and exc.errno is not None:
-        return _describe_os_error(exc), details
+        return _describe_os_error(exc, path), details
     if isinstance(exc, OSError) and str(exc):  # raised with a sentence and no errno
         return str(exc), details
     text = str(exc) or "no message"
@@ -66,8 +68,9 @@ _DISK_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
 _NOT_ALLOWED = {errno.EACCES, errno.EPERM}
 
 
-def _describe_os_error(exc: OSError) -> str:
-    path = exc.filename if exc.filename is not None else exc.filename2
+def _describe_os_error(exc: OSError, path: object = None) -> str:
+    if path is None:
+        path = exc.filename if exc.filename is not None else exc.filename2
     reason = exc.strerror or str(exc)
     if path is None:
         return f"A file operation failed: {reason}."
@@ -83,12 +86,12 @@ def _describe_os_error(exc: OSError) -> str:
     return f"{path}: {reason}."
 
 
-def show_failure(parent: QWidget | None, title: str, exc: BaseException,
-                 details: str = "") -> QMessageBox | None:
-    """The error dialog for ``exc`` (nothing for a cancellation)."""
+def show_failure(parent: QWidget | None, title: str, exc: BaseException, details: str = "", *,
+                 path: object = None) -> QMessageBox | None:
+    """The error dialog for ``exc`` (nothing for a cancellation); ``path`` as in describe."""
     if is_cancellation(exc):
         return None
     from ganstudio.gui.common import dialogs
 
-    line, more = describe(exc, details)
+    line, more = describe(exc, details, path=path)
     return dialogs.show_error(parent, title, line, more)

@@ -2,50 +2,32 @@
 
 from __future__ import annotations
 
-import traceback
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QProgressBar, QPushButton, QWidget
 
-from ganstudio.gui.common import dialogs
+from ganstudio.gui.common import dialogs, jobs
 from ganstudio.gui.common.labels import WrapLabel
 from ganstudio.gui.training.form import ConfigForm
-from ganstudio.gui.training.threads import FunctionWorker, start_in_thread
-from ganstudio.gui.training.worker import friendly_message
 
 
-class DownloadWorker(QObject):
-    """Downloads a torchvision dataset; reports (bytes so far, expected bytes) as progress."""
+def download_job(name: str, root: str | None = None) -> jobs.Work:
+    """Download a torchvision dataset; progress is (bytes so far, expected bytes)."""
 
-    progressed = Signal(int, int)
-    failed = Signal(str, str)
-    finished = Signal(bool)
-
-    def __init__(self, name: str, root: str | None = None) -> None:
-        super().__init__()
-        self.name = name
-        self.root = root
-
-    def run(self) -> None:
+    def work(state: jobs.JobState) -> None:
         from ganstudio.core import data
 
-        ok = False
-        try:
-            data.download(self.name, self.root, progress=self.progressed.emit)
-            ok = True
-        except Exception as exc:
-            self.failed.emit(friendly_message(exc) if type(exc).__name__ == "DataError"
-                             else f"The download failed: {exc}", traceback.format_exc())
-        finally:
-            self.finished.emit(ok)
+        data.download(name, root, progress=state.progress)
+
+    return work
 
 
 class DatasetStatus(QObject):
     """Previews the form's dataset, offers a missing one for download and downloads it.
 
-    Owns the download label, bar and button (the tab lays them out) and the helper
-    threads; ``changed`` tells the tab to update its buttons.
+    Owns the download label, bar and button (the tab lays them out) and the jobs behind
+    them; ``changed`` tells the tab to update its buttons.
     """
 
     changed = Signal()  # ``ready`` or ``downloading`` may differ now
@@ -56,8 +38,7 @@ class DatasetStatus(QObject):
         super().__init__(view)
         self._form = form
         self._view = view  # the parent of the dialogs
-        self._helpers: dict[QThread, QObject] = {}
-        self._preview_request = 0
+        self.jobs = jobs.JobRunner(self)
         self._offer_for: str | None = None  # the dataset a person just picked
         self.ready = True
         self.downloading = False
@@ -76,15 +57,13 @@ class DatasetStatus(QObject):
         form.dataset_changed.connect(self.on_dataset_changed)
         form.dataset_chosen.connect(self._on_dataset_chosen)
 
-    def threads(self) -> list[QThread]:
-        return list(self._helpers)
+    def shutdown(self, timeout_s: float = jobs.SHUTDOWN_TIMEOUT_S) -> None:
+        self.jobs.shutdown(timeout_s)
 
     # ----------------------------------------------------------------- preview
     def on_dataset_changed(self, name: str) -> None:
         from ganstudio.core import data
 
-        self._preview_request += 1
-        request = self._preview_request
         info = data.DATASETS.get(name)
         self._form.data_preview.show_message("Loading a preview…")
         if not self.downloading:
@@ -95,20 +74,21 @@ class DatasetStatus(QObject):
         try:
             cfg = self._form.raw_config()
         except ValueError:
+            self.jobs.cancel("preview")  # an older preview would show another dataset
             return
 
-        def job() -> Any:
+        def work(_state: jobs.JobState) -> Any:
             if info is not None and info.needs_download and not data.is_available(name, cfg.data.root):
                 return "missing"
-            return data.preview(cfg.data, cfg.model, n=400 if name.startswith("toy-") else 8)
+            return data.preview(cfg.data, cfg.model, n=400 if cfg.is_toy else 8)
 
-        self._run_helper(FunctionWorker((request, name), job), self._on_preview_done,
-                         self._on_preview_failed)
+        self.jobs.start("preview", work, done=lambda result: self._on_preview_done(name, result),
+                        failed=self._on_preview_failed, newest_wins=True)
 
-    def _on_preview_done(self, tag: tuple[int, str], result: Any) -> None:
-        request, name = tag
-        if request != self._preview_request:
-            return
+    def _on_preview_done(self, name: str, result: Any) -> None:
+        from ganstudio.core import data
+
+        info = data.DATASETS.get(name)
         if isinstance(result, str) and result == "missing":
             self.ready = False
             self._form.data_preview.show_message("Not downloaded yet.")
@@ -123,18 +103,17 @@ class DatasetStatus(QObject):
         self.label.hide()
         self.button.hide()
         self.ready = True
-        if name.startswith("toy-"):
+        if info is not None and info.kind == "toy":
             self._form.data_preview.show_points(result)
             self.points_ready.emit(name, result)
         else:
             self._form.data_preview.show_images(result)
         self.changed.emit()
 
-    def _on_preview_failed(self, tag: tuple[int, str], message: str, _details: str) -> None:
-        if tag[0] == self._preview_request:
-            self._form.data_preview.show_message(message)
-            self.ready = True  # the trainer reports the reason again, at the field it concerns
-            self.changed.emit()
+    def _on_preview_failed(self, exc: BaseException, details: str) -> None:
+        self._form.data_preview.show_message(jobs.describe(exc, details)[0])
+        self.ready = True  # the trainer reports the reason again, at the field it concerns
+        self.changed.emit()
 
     def _on_dataset_chosen(self, name: str) -> None:
         self._offer_for = name
@@ -158,10 +137,10 @@ class DatasetStatus(QObject):
         self.button.hide()
         self.bar.show()
         self.changed.emit()
-        worker = DownloadWorker(name, root)
-        worker.progressed.connect(self._on_download_progressed)
-        worker.failed.connect(self._on_download_failed)
-        self._run_helper(worker, self._on_download_finished, None, done_signal="finished")
+        self.jobs.start("download", download_job(name, root), progress=self._on_download_progressed,
+                        done=lambda _result: self._on_download_finished(True),
+                        failed=self._on_download_failed,
+                        cancelled=lambda: self._on_download_finished(False))
 
     def _on_download_progressed(self, done: int, total: int) -> None:
         self.bar.setRange(0, 1000)
@@ -170,8 +149,9 @@ class DatasetStatus(QObject):
         self.label.setText(self.label.text().split(" (")[0]
                            + f" ({done / 1e6:.1f} of {total / 1e6:.1f} MB)")
 
-    def _on_download_failed(self, message: str, details: str) -> None:
-        dialogs.show_error(self._view, "Download failed", message, details)
+    def _on_download_failed(self, exc: BaseException, details: str) -> None:
+        jobs.show_failure(self._view, "Download failed", exc, details)
+        self._on_download_finished(False)
 
     def _on_download_finished(self, ok: bool) -> None:
         self.downloading = False
@@ -185,21 +165,3 @@ class DatasetStatus(QObject):
             self.status_message.emit("Download complete.", 5000)
             self.on_dataset_changed(self._form.dataset_combo.currentData())
         self.changed.emit()
-
-    # ----------------------------------------------------------------- helper threads
-    def _run_helper(self, worker: Any, on_done: Any, on_failed: Any, done_signal: str = "done") -> None:
-        getattr(worker, done_signal).connect(on_done)
-        if on_failed is not None:
-            worker.failed.connect(on_failed)
-        thread = start_in_thread(worker, self._view)
-        self._helpers[thread] = worker
-        thread.finished.connect(self._on_helper_finished)
-
-    def _on_helper_finished(self) -> None:
-        thread = self.sender()
-        if not isinstance(thread, QThread):
-            return
-        worker = self._helpers.pop(thread, None)
-        if worker is not None:
-            worker.deleteLater()
-        thread.deleteLater()

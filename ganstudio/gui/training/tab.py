@@ -15,14 +15,13 @@ import numpy as np
 from PySide6.QtCore import QThread, Signal
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from ganstudio.gui.common import dialogs, settings
+from ganstudio.gui.common import dialogs, jobs, settings
 from ganstudio.gui.common.file_drops import FileDropTarget
 from ganstudio.gui.training import controller
 from ganstudio.gui.training.controller import TrainingRun
 from ganstudio.gui.training.layout import TrainingLayout
 from ganstudio.gui.training.probe import is_metrics_row
 from ganstudio.gui.training.run_follower import RunFollower, history
-from ganstudio.gui.training.threads import start_in_thread
 from ganstudio.gui.training.worker import TrainingJob, TrainingWorker
 
 
@@ -215,10 +214,9 @@ class TrainingTab(FileDropTarget, TrainingLayout):
         self.follower.close()
         if self.worker is not None:
             self.worker.stop()
-        threads = self.dataset.threads() + ([self.thread] if self.thread is not None else [])
-        for thread in threads:
-            thread.quit()
-            thread.wait(timeout_ms)
+        self.dataset.shutdown(timeout_ms / 1000)
+        if self.thread is not None:
+            self.thread.wait(timeout_ms)
 
     def save_settings(self) -> None:
         settings.set_value("training/splitter", self.splitter.saveState())
@@ -302,7 +300,7 @@ class TrainingTab(FileDropTarget, TrainingLayout):
         worker.failed.connect(self._on_failed)
         worker.finished.connect(self._on_finished)
         self.worker = worker
-        self.thread = start_in_thread(worker, self)
+        self.thread = jobs.start_thread(worker.run, stop=worker.stop, name="training")
         self.run.launched(job.run_dir)
         if job.run_dir is not None:
             self._set_run_label(job.run_dir, "Writing")
@@ -441,8 +439,7 @@ class TrainingTab(FileDropTarget, TrainingLayout):
         self.worker = None
         self.thread = None
         if thread is not None:
-            thread.wait(2000)
-            thread.deleteLater()
+            thread.wait(2000)  # it ends right after this signal; jobs deletes it then
         if self.run.run_dir is not None:
             self._set_run_label(self.run.run_dir, "Saved")
         done = {"completed": "Training finished.", "stopped": "Training stopped; checkpoint saved.",

@@ -20,6 +20,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from ganstudio.gui.common.jobs import describe
+
 EMIT_INTERVAL_S = 0.1
 TOY_VIEW_INTERVAL_S = 0.25  # the 2-D view also refreshes on time, so it moves as it trains
 PAUSE_POLL_S = 0.05
@@ -51,18 +53,6 @@ def default_torch_threads() -> int:
     worker threads do not spin-wait against each other when the cores are shared.
     """
     return max(1, (os.cpu_count() or 1) - 1)
-
-
-def friendly_message(exc: BaseException) -> str:
-    """The sentence a person reads in the error dialog."""
-    names = {c.__name__ for c in type(exc).__mro__}  # by name: the core loads in this thread
-    if names & {"ConfigError", "DataError", "CheckpointError", "TrainingDiverged", "RunLocked"}:
-        return str(exc)
-    if isinstance(exc, MemoryError) or "out of memory" in str(exc).lower():
-        return ("Training ran out of memory. Lower the batch size or the resolution, "
-                f"or choose another device. ({exc})")
-    text = str(exc) or type(exc).__name__
-    return f"Training stopped because of an error: {text}"
 
 
 class TrainingWorker(QObject):
@@ -136,12 +126,10 @@ class TrainingWorker(QObject):
         try:
             reason = self._train()
         except Exception as exc:  # every failure becomes a dialog, never a dead thread
-            from ganstudio.core.io.runlock import RunLocked
-
             self._flush(force=True)
-            # Another process writing the folder is a fact to read, not a bug to report.
-            details = "" if isinstance(exc, RunLocked) else traceback.format_exc()
-            self.failed.emit(friendly_message(exc), details)
+            # A UserError (a folder another process writes, a bad setting) is one line with
+            # no traceback; anything else is a bug and keeps its traceback.
+            self.failed.emit(*describe(exc, traceback.format_exc()))
         finally:
             if self._trainer is not None:
                 try:
