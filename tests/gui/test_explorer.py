@@ -239,7 +239,8 @@ def test_pasting_text_that_is_not_a_latent_changes_nothing(qtbot, tab, errors):
 def test_a_hidden_grid_waits_until_its_page_is_shown(qtbot, tab, monkeypatch):
     asked: list[np.ndarray] = []
     request_grid = tab.renderer.request_grid
-    monkeypatch.setattr(tab.renderer, "request_grid", lambda z: asked.append(z) or request_grid(z))
+    monkeypatch.setattr(tab.renderer, "request_grid",
+                        lambda z, labels=None: asked.append(z) or request_grid(z, labels))
     tab.findChild(QSlider, "truncationSlider").setValue(50)  # the grid shows this truncation
     wait_frame(qtbot, tab)
     assert asked == []  # the Latent page is in front: no grid holds up the frames

@@ -40,7 +40,8 @@ class GridController(QObject):
         self.panel = panel = tab.grid_panel
         self.seeds: list[int] = []
         self.latents = np.zeros((0, 0), np.float32)  # each cell's latent, as a keyframe holds it
-        self._request: tuple[int, list[int], int] = (0, [], 0)
+        self.classes: list[int] | None = None  # each cell's class in one row per class
+        self._request: tuple[int, list[int], int, list[int] | None] = (0, [], 0, None)
         self._moved_by: tuple[float, ...] = ()  # the offsets the grid shown was moved by
         self._wanted: tuple[int, int] | None = None  # asked for while the page was hidden
         panel.installEventFilter(self)
@@ -69,17 +70,22 @@ class GridController(QObject):
             return
         if not self.panel.apply_offsets() or self.tab.directions is None:
             state = state.with_(offsets=())
-        seeds = [seed + i for i in range(n * n)]
-        request_id = self.tab.mode.request_grid(seeds, state, self.tab.directions)
-        self._request = (request_id, seeds, n)
+        rows = self.tab.classes.grid_classes()
+        if rows is None:
+            seeds, classes = [seed + i for i in range(n * n)], None
+        else:  # one row per class: each column keeps its seed down the rows
+            seeds = [seed + i for _k in rows for i in range(n)]
+            classes = [k for k in rows for _i in range(n)]
+        request_id = self.tab.mode.request_grid(seeds, state, self.tab.directions, classes)
+        self._request = (request_id, seeds, n, classes)
         self._moved_by = tuple(state.offsets)
 
     def _on_ready(self, request_id: int, tiles: np.ndarray, latents: np.ndarray) -> None:
-        wanted, seeds, n = self._request
+        wanted, seeds, n, classes = self._request
         if request_id != wanted:
             return
         # What the cells mean changes only when their pictures do.
-        self.seeds, self.latents = seeds, latents
+        self.seeds, self.latents, self.classes = seeds, latents, classes
         self.panel.set_tiles(tiles, n)
 
     def pick(self, index: int, shift: bool) -> None:
@@ -93,7 +99,10 @@ class GridController(QObject):
             tab.status_label.setText(f"Keyframe {count} added from the grid")
             return
         offsets = self._moved_by if self.panel.apply_offsets() else ()
-        tab.replace_state(tab.mode.grid_pick(tab.state, int(self.seeds[index]), offsets), "grid")
+        state = tab.mode.grid_pick(tab.state, int(self.seeds[index]), offsets)
+        if self.classes is not None:
+            state = state.with_(class_index=self.classes[index])
+        tab.replace_state(state, "grid")
 
     def state_shown(self) -> None:
         # After the frame is painted: the grid never delays the image being dragged.

@@ -1,4 +1,5 @@
-"""An N x N grid of samples from one seed; click a cell to explore it."""
+"""An N x N grid of samples from one seed (N columns and one row per class for a
+conditional model, when asked); click a cell to explore it."""
 
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ class SampleGridView(QWidget):
         self.setObjectName("sampleGrid")
         self._cells: list = []
         self._tiles: np.ndarray | None = None
-        self._n = 0
+        self._n = 0  # columns
+        self._rows = 0
         self._hover = -1
         self.setMouseTracking(True)
         self.setMinimumSize(160, 160)
@@ -42,14 +44,15 @@ class SampleGridView(QWidget):
         self.setToolTip("Click: explore this sample.  Shift-click: add it as a keyframe.")
 
     def set_tiles(self, tiles: np.ndarray, n: int) -> None:
-        """uint8 (n*n, H, W, C) tiles, row by row."""
+        """uint8 tiles (rows * n, H, W, C), row by row, n to a row (n rows unless more)."""
         self._tiles = tiles
         self._n = n
+        self._rows = -(-len(tiles) // max(1, n))
         self._cells = [to_display_image(t) for t in tiles]
         self.update()
 
     def clear(self) -> None:
-        self._tiles, self._cells, self._n = None, [], 0
+        self._tiles, self._cells, self._n, self._rows = None, [], 0, 0
         self.update()
 
     def tiles(self) -> np.ndarray | None:
@@ -65,12 +68,13 @@ class SampleGridView(QWidget):
             return QRect()
         dpr = self.devicePixelRatioF()
         gap = round(GAP * dpr)
-        room = (min(self.width(), self.height()) * dpr - gap * (self._n - 1)) / self._n
+        rows = max(1, self._rows)
+        room = min((self.width() * dpr - gap * (self._n - 1)) / self._n,
+                   (self.height() * dpr - gap * (rows - 1)) / rows)
         tile = self._cells[0].width() if self._cells else 0
         cell = int(room // tile) * tile if tile and room >= tile else max(1, int(room))
-        total = cell * self._n + gap * (self._n - 1)
-        x0 = round((self.width() * dpr - total) / 2)
-        y0 = round((self.height() * dpr - total) / 2)
+        x0 = round((self.width() * dpr - (cell * self._n + gap * (self._n - 1))) / 2)
+        y0 = round((self.height() * dpr - (cell * rows + gap * (rows - 1))) / 2)
         r, c = divmod(index, self._n)
         return QRect(x0 + c * (cell + gap), y0 + r * (cell + gap), cell, cell)
 

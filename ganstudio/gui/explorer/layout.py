@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from ganstudio.gui.common.labels import ElidedLabel
+from ganstudio.gui.explorer.class_panel import ClassPanel
 from ganstudio.gui.explorer.controls import LatentControls
 from ganstudio.gui.explorer.direction_panel import DirectionSliderPanel
 from ganstudio.gui.explorer.grid import SampleGridPanel
@@ -213,6 +214,9 @@ class ExplorerView(QWidget):
     def _build_explorer_page(self) -> QWidget:
         page = QWidget()
         self.controls = LatentControls()
+        self.class_panel = ClassPanel()  # a conditional generator's class, below truncation
+        self.class_panel.setVisible(False)
+        self.controls.layout().insertWidget(1, self.class_panel)
         self.wspace_panel = WSpacePanel()  # a StyleGAN2's W controls, below seed and truncation
         self.wspace_panel.setVisible(False)
         self.controls.layout().addWidget(self.wspace_panel, 1)

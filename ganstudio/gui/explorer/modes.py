@@ -64,7 +64,8 @@ class Mode(Protocol):
     def state_of_vector(self, vector: np.ndarray, state: Any) -> Any: ...
     def request_path_frame(self, vector: np.ndarray) -> int: ...
     def path_caption(self, vector: np.ndarray, frame: int, count: int) -> str: ...
-    def request_grid(self, seeds: list[int], state: Any, directions: Any) -> int: ...
+    def request_grid(self, seeds: list[int], state: Any, directions: Any,
+                     classes: list[int] | None = None) -> int: ...
     def grid_pick(self, state: Any, seed: int, offsets: tuple[float, ...]) -> Any: ...
     def export_job(self, frames: np.ndarray, target: Path, fps: float, scale: int,
                    state: Any) -> Job: ...
@@ -180,21 +181,29 @@ class ZMode:
     def state_of_vector(self, vector: np.ndarray, state: Any) -> Any:
         from ganstudio.core.latent import LatentState
 
-        return LatentState(np.array(vector, np.float32), seed=None, psi=1.0)
+        return LatentState(np.array(vector, np.float32), seed=None, psi=1.0,
+                           class_index=state.class_index)
 
     def request_path_frame(self, vector: np.ndarray) -> int:
-        return self.tab.renderer.request_z(vector)
+        state = self.tab.state  # a path is drawn in the class shown
+        return self.tab.renderer.request_z(vector, None if state is None else state.label)
 
     def path_caption(self, vector: np.ndarray, frame: int, count: int) -> str:
         return f"Interpolation frame {frame + 1} of {count}   ·   ‖z‖ {np.linalg.norm(vector):.2f}"
 
-    def request_grid(self, seeds: list[int], state: Any, directions: Any) -> int:
+    def request_grid(self, seeds: list[int], state: Any, directions: Any,
+                     classes: list[int] | None = None) -> int:
+        """``classes``: each cell's class (None: every cell draws the state's class)."""
+        from ganstudio.core.generate import num_classes
         from ganstudio.core.latent.directions import seeds_latents
 
         vectors = None if directions is None else directions.vectors
         offsets = tuple(state.offsets) if vectors is not None else ()
         z = seeds_latents(seeds, state.dim, state.psi, offsets, vectors)
-        return self.tab.renderer.request_grid(z)
+        labels = None
+        if num_classes(self._generator):
+            labels = classes if classes is not None else [state.class_index] * len(seeds)
+        return self.tab.renderer.request_grid(z, labels)
 
     def grid_pick(self, state: Any, seed: int, offsets: tuple[float, ...]) -> Any:
         return state.with_(**self.seed_changes(seed))

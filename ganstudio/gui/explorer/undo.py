@@ -27,6 +27,7 @@ _NAMES = {
     "projection": "Use projection",
     "load": "Load latent",
     "paste": "Paste latent",
+    "class": "Change class",
 }
 
 
@@ -45,7 +46,7 @@ def same_state(a: LatentState, b: LatentState) -> bool:
     if not isinstance(a, LatentState):  # a W-space state (core.wspace.WState) compares itself
         return a.same_as(b)
     return (a.seed == b.seed and a.psi == b.psi and tuple(a.offsets) == tuple(b.offsets)
-            and np.array_equal(a.z, b.z))
+            and a.class_index == b.class_index and np.array_equal(a.z, b.z))
 
 
 class LatentEdit(QUndoCommand):

@@ -240,7 +240,8 @@ class WMode(QObject):
         the seed box's seed and the noise settings."""
         ws = np.asarray(vector, np.float32).reshape(int(self.G.num_ws), int(self.G.w_dim))
         return WState(seed=state.seed, w=ws, psi=1.0, noise_mode=state.noise_mode,
-                      noise_seed=state.noise_seed, dir_from=state.dir_from, dir_to=state.dir_to)
+                      noise_seed=state.noise_seed, dir_from=state.dir_from, dir_to=state.dir_to,
+                      class_index=state.class_index)
 
     def request_path_frame(self, vector: np.ndarray) -> int:
         # Playback and a fast scrub show previews; the frame stopped on settles in full.
@@ -249,9 +250,10 @@ class WMode(QObject):
     def path_caption(self, vector: np.ndarray, frame: int, count: int) -> str:
         return f"Interpolation frame {frame + 1} of {count} (lerp in W)"
 
-    def request_grid(self, seeds: list[int], state: WState, directions: Any) -> int:
+    def request_grid(self, seeds: list[int], state: WState, directions: Any,
+                     classes: list[int] | None = None) -> int:
         return self.tab.renderer.request_grid_w(
-            WGridRequest(seeds, state, as_w_directions(directions)))
+            WGridRequest(seeds, state, as_w_directions(directions), classes))
 
     def grid_pick(self, state: WState, seed: int, offsets: tuple[float, ...]) -> WState:
         return state.with_(seed=int(seed), w=None, offsets=offsets)

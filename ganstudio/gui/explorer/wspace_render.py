@@ -38,6 +38,7 @@ class WGridRequest(NamedTuple):
     seeds: list[int]
     state: Any
     directions: Any
+    classes: list[int] | None = None  # each cell's class (None: the state's)
 
 
 class WFrames:
@@ -102,8 +103,10 @@ class WFrames:
 
         G = self.generator
         res = min(int(G.img_resolution), max(GRID_MAX_RES, self._plan_res()))
-        ws = [self.renderer.ws(request.state.with_(seed=int(s), w=None), request.directions)
-              for s in request.seeds]
+        classes = request.classes or [request.state.class_index] * len(request.seeds)
+        ws = [self.renderer.ws(request.state.with_(seed=int(s), w=None, class_index=k),
+                               request.directions)
+              for s, k in zip(request.seeds, classes, strict=True)]
         tiles = []
         for start in range(0, len(ws), 4):
             if superseded():

@@ -1,0 +1,247 @@
+"""The class a conditional generator draws, in the explorer: :class:`ClassController`.
+
+It owns what is about classes: the names shown (the model config's ``class_names``, else
+the numbers), the picker on the Latent page, the morph between two classes at the same
+latent, and the sample grid's "one row per class". The class itself lives in the tab's one
+state (``class_index`` of a LatentState or WState), so undo steps, keyframes and latent
+files keep it like any other part of the latent.
+
+A morph frame blends the two classes' one-hot rows (a soft label): a z generator takes the
+row as its label, a style generator maps the seed's z with it (the mapping embeds c
+linearly, so the row blends the classes' embeddings). Morph frames are shown without
+changing the state: any edit shows the state's own class again.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import QCheckBox, QProgressDialog
+
+if TYPE_CHECKING:
+    from ganstudio.gui.explorer.tab import ExplorerTab
+
+MORPH_FRAMES = 32  # frames from the first class to the second (the export goes back too)
+MAX_CLASS_ROWS = 32  # a grid with more classes shows the first ones
+EXPORT_FILTERS = "GIF animation (*.gif);;MP4 video (*.mp4);;PNG strip (*.png)"
+MIN_EXPORT_SIDE = 256
+MIN_STRIP_SIDE = 64
+EDITED_W_NOTE = ("This w was edited or loaded: its class is part of it. Pick a seed to draw "
+                 "another class.")
+
+
+def class_names(loaded: Any) -> list[str]:
+    """What the picker lists: the config's class names, else the numbers 0..c-1; empty for
+    an unconditional generator."""
+    from ganstudio.core.generate import num_classes
+
+    count = num_classes(loaded.generator)
+    model = getattr(getattr(loaded, "config", None), "model", None)
+    names = [str(n) for n in (getattr(model, "class_names", None) or [])]
+    return names if len(names) == count else [str(i) for i in range(count)]
+
+
+class ClassController(QObject):
+    def __init__(self, tab: ExplorerTab) -> None:
+        super().__init__(tab)
+        self.tab = tab
+        self.panel = panel = tab.class_panel
+        self.names: list[str] = []
+        self._dialog: QProgressDialog | None = None
+        self.rows_check = QCheckBox("One row per class")
+        self.rows_check.setObjectName("gridClassRowsCheck")
+        self.rows_check.setToolTip("Each row draws one class; each column keeps its seed")
+        self.rows_check.setVisible(False)
+        grid = tab.grid_panel
+        grid.layout().insertWidget(2, self.rows_check)  # below "Apply direction offsets"
+        self.rows_check.toggled.connect(lambda _on: grid.request())
+        panel.setVisible(False)
+        panel.class_chosen.connect(self._on_class_chosen)
+        panel.morph_moved.connect(self._on_morph_moved)
+        panel.morph_export_requested.connect(self._on_export_requested)
+        tab.generator_changed.connect(self._on_generator_changed)
+        tab.state_changed.connect(self._on_state_shown)
+
+    # ------------------------------------------------------------ queries
+    @property
+    def count(self) -> int:
+        return len(self.names)
+
+    def name(self, index: int) -> str:
+        return self.names[index] if 0 <= index < self.count else str(index)
+
+    def grid_classes(self) -> list[int] | None:
+        """The classes of the grid's rows when it shows one row per class, else None."""
+        if not self.count or not self.rows_check.isChecked():
+            return None
+        return list(range(min(self.count, MAX_CLASS_ROWS)))
+
+    def caption(self, text: str, state: Any) -> str:
+        """The mode's caption with the class drawn, for a conditional generator."""
+        if not self.count or state is None or not isinstance(state.class_index, int):
+            return text
+        return f"{text}   ·   class {self.name(state.class_index)}"
+
+    # ------------------------------------------------------------ a generator, a state
+    def _on_generator_changed(self, _description: str) -> None:
+        tab = self.tab
+        self.names = class_names(tab.loaded) if tab.loaded is not None else []
+        self.panel.set_classes(self.names)
+        self.rows_check.setVisible(bool(self.names))
+        state = tab.state
+        if state is not None and isinstance(state.class_index, int) and (
+                state.class_index >= max(1, self.count)):
+            # a state kept from a generator with more classes: draw this one's first
+            tab.set_state(state.with_(class_index=0), record=None)
+        elif self.names and self.rows_check.isChecked():
+            tab.grid_panel.request()
+        self._on_state_shown()
+
+    def _on_state_shown(self) -> None:
+        state = self.tab.state
+        if not self.count or state is None:
+            return
+        if isinstance(state.class_index, int):
+            self.panel.show_class(state.class_index)
+        self.panel.reset_morph()
+        edited_w = getattr(state, "w", None) is not None
+        self.panel.set_note(EDITED_W_NOTE if edited_w else "")
+
+    # ------------------------------------------------------------ the picker
+    def _on_class_chosen(self, index: int) -> None:
+        tab = self.tab
+        if tab.state is None or not 0 <= index < self.count:
+            return
+        tab.edit("class", class_index=int(index))
+        tab.end_edit()  # each choice is its own undo step
+        tab.grid_panel.request()  # the grid draws the class shown
+
+    # ------------------------------------------------------------ the morph
+    def morph_row(self, t: float) -> tuple[float, ...]:
+        from ganstudio.core.latent import blend_classes
+
+        return blend_classes(self.panel.current_class(), self.panel.to_class(), t, self.count)
+
+    def _on_morph_moved(self, t: float) -> None:
+        tab = self.tab
+        state = tab.state
+        if state is None or tab.loaded is None or not self.count:
+            return
+        shown = state if t <= 0 else state.with_(class_index=self.morph_row(t))
+        tab.frame_requested(tab.mode.request_frame(shown, tab.directions))
+        a, b = self.panel.current_class(), self.panel.to_class()
+        tab.caption.setText(f"Class morph: {self.name(a)} → {self.name(b)}   ·   "
+                            f"{round(100 * t)} % {self.name(b)}")
+
+    def morph_rows(self, frames: int = MORPH_FRAMES) -> np.ndarray:
+        """The soft labels (2F - 2, c) of a morph there and back (a GIF loops smoothly)."""
+        ts = np.linspace(0.0, 1.0, max(2, int(frames)))
+        ts = np.concatenate([ts, ts[-2:0:-1]])
+        return np.asarray([self.morph_row(float(t)) for t in ts], np.float32)
+
+    def _on_export_requested(self) -> None:
+        if self.tab.state is None or not self.count:
+            return
+        path = self.tab.ask_save("Export class morph", "class-morph.gif", EXPORT_FILTERS)
+        if path:
+            self.export_morph(path)
+
+    def export_morph(self, path: str | Path) -> bool:
+        """Render the morph there and back in a worker and write it as .gif, .mp4 or .png
+        strip, with a progress dialog whose Cancel stops it; False when one is running."""
+        tab = self.tab
+        if tab.state is None or tab.loaded is None or not self.count or (
+                tab.tasks.running("export")):
+            return False
+        target = Path(path)
+        if target.suffix.lower() not in (".gif", ".mp4", ".png"):
+            target = target.with_suffix(".gif")
+        generator = tab.loaded.generator
+        side = min(generator.sample_shape[1:])
+        wanted = MIN_STRIP_SIDE if target.suffix.lower() == ".png" else MIN_EXPORT_SIDE
+        scale = max(1, math.ceil(wanted / side))
+        job = morph_export_job(generator, tab.mode.space, tab.state, tab.directions,
+                               self.morph_rows(), str(target), tab.interpolation.fps(), scale)
+        dialog = QProgressDialog(f"Exporting {target.name}…", "Cancel", 0, 100, tab)
+        dialog.setObjectName("classMorphExportProgress")
+        dialog.setWindowTitle("Export")
+        dialog.setWindowModality(Qt.WindowModality.NonModal)  # exploring goes on meanwhile
+        dialog.setMinimumDuration(300)
+        dialog.setAutoClose(False)
+        dialog.setAutoReset(False)
+        self._dialog = dialog
+        worker = tab.tasks.start("export", job, self._on_exported, progress=self._on_progress,
+                                 failed=self._on_export_failed, cancelled=self._on_cancelled)
+        dialog.canceled.connect(worker.cancel)
+        return True
+
+    def _on_progress(self, done: int, total: int) -> None:
+        if self._dialog is not None:
+            self._dialog.setMaximum(max(1, total))
+            self._dialog.setValue(done)
+
+    def _close_dialog(self) -> None:
+        if self._dialog is not None:
+            self._dialog.close()
+            self._dialog.deleteLater()
+            self._dialog = None
+
+    def _on_exported(self, path: Any) -> None:
+        self._close_dialog()
+        self.tab.status_label.setText(f"Exported {Path(path).name}")
+
+    def _on_export_failed(self, message: str) -> None:
+        self._close_dialog()
+        self.tab.show_error("Export class morph", message)
+
+    def _on_cancelled(self) -> None:
+        self._close_dialog()
+        self.tab.status_label.setText("Export cancelled; nothing was written.")
+
+
+def morph_export_job(generator: Any, space: str, state: Any, directions: Any, rows: np.ndarray,
+                     target: str, fps: float, scale: int) -> Any:
+    """A job (progress, should_stop) that renders ``state`` with each soft label of ``rows``
+    (F, c) and writes the animation; progress covers both halves."""
+    rows = np.asarray(rows, np.float32)
+
+    def job(progress: Any, stop: Any) -> Any:
+        from ganstudio.core import export
+        from ganstudio.core.latent import Cancelled
+
+        n = len(rows)
+        if space == "w":
+            from ganstudio.core.latent.wspace import WRenderer
+            from ganstudio.core.latent.wspace_directions import as_w_directions
+
+            renderer, dirs = WRenderer(generator), as_w_directions(directions)
+            frames = []
+            for i, row in enumerate(rows):
+                if stop():
+                    raise Cancelled("export cancelled")
+                frames.append(renderer.frame(state.with_(class_index=tuple(map(float, row))),
+                                             dirs))
+                progress(i + 1, 2 * n)
+            images = np.stack(frames)
+        else:
+            from ganstudio.core.generate import generate_uint8
+
+            z = state.effective_z(None if directions is None else directions.vectors)
+            chunks = []
+            for start in range(0, n, 16):
+                if stop():
+                    raise Cancelled("export cancelled")
+                part = rows[start : start + 16]
+                chunks.append(generate_uint8(generator, np.repeat(z[None], len(part), 0),
+                                             label=part))
+                progress(min(n, start + 16), 2 * n)
+            images = np.concatenate(chunks)
+        return export.save_animation(images, target, fps,
+                                     progress=lambda i, _t: progress(n + i, 2 * n),
+                                     should_stop=stop, scale=scale, loop=True)
+
+    return job
