@@ -343,9 +343,9 @@ class MainWindow(QMainWindow):
         self.training_tab.save_settings()
 
     def _on_about_to_quit(self) -> None:
-        # The event loop is ending without a close (e.g. QApplication.quit). Training and every
-        # job are stopped and joined by jobs.shutdown_all (jobs.install); the explorer joins
-        # its own threads until they are registered there too.
+        # The event loop is ending without a close (e.g. QApplication.quit). Every thread
+        # (training, jobs, the explorer's renderer) is stopped and joined by jobs.shutdown_all
+        # (jobs.install); what is left here is the tabs' own tidying.
         self.training_tab.follower.close()
         shutdown = getattr(self.explorer_tab, "shutdown", None)
         if callable(shutdown):
