@@ -174,6 +174,22 @@ def test_shutdown_all_stops_and_joins_every_running_thread(qtbot, runner) -> Non
     qtbot.waitUntil(lambda: not runner.busy(), timeout=TIMEOUT_MS)
 
 
+def test_the_quit_rule_stops_a_training_run_which_saves_its_checkpoint(
+        qtbot, training_tab, tiny_run, runs_root) -> None:  # noqa: ANN001
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QPushButton
+
+    tab = training_tab
+    tiny_run(tab, "toy-ring", steps=1_000_000)  # ends only when stopped
+    with qtbot.waitSignal(tab.training_finished, timeout=120_000) as finished:
+        qtbot.mouseClick(tab.findChild(QPushButton, "startButton"), Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: tab.run.step > 0, timeout=120_000)
+        assert jobs.shutdown_all(timeout_s=60) == []  # what quitting the app runs
+    assert finished.args == ["stopped"]
+    (run_dir,) = runs_root.iterdir()
+    assert (run_dir / "checkpoints" / "latest.safetensors").is_file()
+
+
 def test_quitting_the_app_joins_running_jobs(tmp_path: Path) -> None:
     """The user's path: quit while a job runs. The app ends cleanly, the job having been asked
     to stop, instead of aborting in "QThread: Destroyed while thread is still running"."""

@@ -1,1 +1,2 @@
-"""What both tabs and the main window share: dialogs, image views, the plot theme, settings."""
+"""What both tabs and the main window share: background jobs and their errors, dialogs, image views,
+the plot theme, settings."""
