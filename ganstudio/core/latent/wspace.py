@@ -35,7 +35,7 @@ from ganstudio.core.latent import Cancelled, interpolate_path, sample_z
 ProgressFn = Callable[[int, int], None]
 StopFn = Callable[[], bool]
 
-NOISE_MODES = ("const", "random")
+NOISE_MODES = ("const", "random", "none")
 # A preview may compute in bfloat16 (torch.autocast) where the CPU does that faster; full
 # frames are always float32, as NVlabs' code computes them.
 PRECISIONS = ("float32", "bfloat16")
@@ -65,6 +65,12 @@ class WState:
     # mapping embeds c linearly, so a soft row blends the classes' embeddings)
     class_index: int | tuple[float, ...] = 0
     max_res: int | None = None  # None: the full image
+    # layers from this index on keep their w untruncated, as NVlabs' truncation_cutoff (None: all)
+    trunc_cutoff: int | None = None
+    # the layers taken from mix_seed when set (any set); None: mix_from..mix_to
+    mix_layers: tuple[int, ...] | None = None
+    # StyleGAN3's input transform: (tx, ty) in image widths and a rotation in degrees
+    transform: tuple[float, float, float] = (0.0, 0.0, 0.0)
 
     @classmethod
     def from_seed(cls, seed: int, psi: float = 1.0, **kw: Any) -> WState:
@@ -93,6 +99,19 @@ class WState:
     def dir_range(self, num_ws: int) -> tuple[int, int]:
         return _layer_range(self.dir_from, self.dir_to, num_ws)
 
+    def mixed_layers(self, num_ws: int) -> list[int]:
+        """The style layers taken from ``mix_seed`` (none without mixing)."""
+        if self.mix_seed is None:
+            return []
+        if self.mix_layers is not None:
+            return sorted({int(i) for i in self.mix_layers if 0 <= int(i) < num_ws})
+        lo, hi = self.mix_range(num_ws)
+        return list(range(lo, hi + 1))
+
+    def truncated_layers(self, num_ws: int) -> int:
+        """How many style layers (from the first) truncation moves."""
+        return num_ws if self.trunc_cutoff is None else max(0, min(int(self.trunc_cutoff), num_ws))
+
     def describe(self) -> dict[str, Any]:
         """The settings as plain values (for files and captions; ``w`` left out)."""
         return {
@@ -107,6 +126,9 @@ class WState:
             "noise_mode": self.noise_mode,
             "noise_seed": int(self.noise_seed),
             "class_index": _plain_class(self.class_index),
+            "trunc_cutoff": None if self.trunc_cutoff is None else int(self.trunc_cutoff),
+            "mix_layers": None if self.mix_layers is None else [int(i) for i in self.mix_layers],
+            "transform": [float(v) for v in self.transform],
         }
 
 
@@ -183,15 +205,15 @@ def ws_of(
     base = lookup(state.seed, state.class_index) if state.w is None else np.asarray(state.w)
     ws = _broadcast(base, num_ws, w_dim)
     avg = w_avg(G)
+    cut = state.truncated_layers(num_ws)
     if state.psi != 1:
-        ws = avg + np.float32(state.psi) * (ws - avg)
-    if state.mix_seed is not None:
-        lo, hi = state.mix_range(num_ws)
-        if lo <= hi:
-            other = lookup(state.mix_seed, state.class_index)
-            if state.psi != 1:
-                other = avg + np.float32(state.psi) * (other - avg)
-            ws[lo : hi + 1] = other
+        ws[:cut] = avg + np.float32(state.psi) * (ws[:cut] - avg)
+    layers = state.mixed_layers(num_ws)
+    if layers:
+        other = _broadcast(lookup(state.mix_seed, state.class_index), num_ws, w_dim)
+        if state.psi != 1:
+            other[:cut] = avg + np.float32(state.psi) * (other[:cut] - avg)
+        ws[layers] = other[layers]
     if directions is not None and state.offsets:
         lo, hi = state.dir_range(num_ws)
         k = min(len(state.offsets), len(directions.vectors))
@@ -233,6 +255,23 @@ def noise_variant(synthesis: nn.Module, noise_seed: int) -> nn.Module:
     return variant.eval()
 
 
+def has_input_transform(G: nn.Module) -> bool:
+    """True for a generator whose image can be rotated and translated (StyleGAN3's input)."""
+    layer = getattr(getattr(G, "synthesis", None), "input", None)
+    buffer = getattr(layer, "transform", None)
+    return isinstance(buffer, torch.Tensor) and tuple(buffer.shape) == (3, 3)
+
+
+def place(G: nn.Module, transform: Sequence[float]) -> None:
+    """Rotate and translate what ``G`` draws from now on, (tx, ty, degrees); a generator
+    without an input transform draws as it always does."""
+    if has_input_transform(G):
+        from ganstudio.core.models.stylegan3.transform import set_input_transform
+
+        tx, ty, angle = (float(v) for v in transform)
+        set_input_transform(G, tx, ty, angle)
+
+
 class Interrupted(errors.Cancelled, RuntimeError):
     """A frame was abandoned between two blocks because a newer one is wanted."""
 
@@ -259,7 +298,9 @@ def synthesize(
     if noise_mode not in NOISE_MODES:
         raise ValueError(f"noise mode must be one of {', '.join(NOISE_MODES)}, not {noise_mode!r}")
     if synthesis is None:
-        synthesis = G.synthesis if noise_mode == "const" else noise_variant(G.synthesis, noise_seed)
+        synthesis = G.synthesis if noise_mode != "random" else noise_variant(G.synthesis, noise_seed)
+    # "random" is the seeded copy's constant noise; "none" leaves the noise inputs out
+    mode = "none" if noise_mode == "none" else "const"
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
     if max_res is not None and max_res >= int(G.img_resolution):
@@ -269,16 +310,17 @@ def synthesize(
         # StyleGAN3's synthesis is one "block" (no b<res> modules): nothing to stop between.
         blocks = getattr(synthesis, "block_resolutions", None)
         if should_stop is None or not blocks or not hasattr(synthesis, f"b{blocks[0]}"):
-            img = synthesis(ws, noise_mode="const", max_res=max_res)
+            img = synthesis(ws, noise_mode=mode, max_res=max_res)
         else:
-            img = _blockwise(synthesis, ws, max_res, should_stop)
+            img = _blockwise(synthesis, ws, max_res, should_stop, mode)
         return img.float() if low else img
 
 
 def _blockwise(
-    synthesis: nn.Module, ws: torch.Tensor, max_res: int | None, should_stop: StopFn
+    synthesis: nn.Module, ws: torch.Tensor, max_res: int | None, should_stop: StopFn,
+    noise_mode: str = "const",
 ) -> torch.Tensor:
-    """SynthesisNetwork.forward's loop (eval mode, const noise), asking between blocks."""
+    """SynthesisNetwork.forward's loop (eval mode), asking between blocks."""
     if ws.ndim != 3 or ws.shape[1] != synthesis.num_ws or ws.shape[2] != synthesis.w_dim:
         raise ValueError(f"ws must be (N, {synthesis.num_ws}, {synthesis.w_dim}), "
                          f"not {tuple(ws.shape)}")
@@ -294,7 +336,7 @@ def _blockwise(
         block = getattr(synthesis, f"b{res}")
         cur = ws.narrow(1, w_idx, block.num_conv + block.num_torgb)
         w_idx += block.num_conv
-        x, img = block(x, img, cur, noise_mode="const", fused_modconv=None)
+        x, img = block(x, img, cur, noise_mode=noise_mode, fused_modconv=None)
         if res == last:
             break
     return img
@@ -311,6 +353,7 @@ def render(
     smaller block's image (a preview)."""
     res = max_res if max_res is not None else state.max_res
     ws = ws_of(G, state, directions)
+    place(G, state.transform)
     return to_uint8(synthesize(G, ws, state.noise_mode, state.noise_seed, res,
                                precision=precision))[0]
 
@@ -340,7 +383,7 @@ class WRenderer:
         return ws_of(self.G, state, directions, w_lookup=self.seed_w)
 
     def synthesis_for(self, noise_mode: str, noise_seed: int) -> nn.Module:
-        if noise_mode == "const":
+        if noise_mode != "random":
             return self.G.synthesis
         if noise_seed not in self._noise:
             self._noise[noise_seed] = noise_variant(self.G.synthesis, noise_seed)
@@ -372,6 +415,7 @@ class WRenderer:
         ``should_stop`` may abandon it between blocks (:class:`Interrupted`)."""
         res = max_res if max_res is not None else state.max_res
         ws = self.ws(state, directions)
+        place(self.G, state.transform)
         images = self.images(ws, state.noise_mode, state.noise_seed, res, should_stop, precision)
         if size is not None:
             images = enlarge(images, size)

@@ -159,8 +159,9 @@ class ZMode:
     def caption(self, state: Any, directions: Any) -> str:
         z = self.vector(state, directions)
         seed = f"Seed {state.seed}" if state.seed is not None else "Edited latent"
-        return (f"{seed}   ·   ‖z‖ {np.linalg.norm(z):.2f}   ·   ψ {state.psi:.2f}   ·   "
-                f"{z.shape[0]} dimensions")
+        # the z the generator takes: truncated and moved along the directions
+        return (f"{seed}   ·   ‖z‖ {np.linalg.norm(z):.2f} after truncation   ·   "
+                f"ψ {state.psi:.2f}   ·   {z.shape[0]} dimensions")
 
     def request_frame(self, state: Any, directions: Any) -> int:
         return self.tab.renderer.request(state)

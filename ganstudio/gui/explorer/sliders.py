@@ -244,7 +244,7 @@ class LatentSliderPanel(QWidget):
         self.reset_button.clicked.connect(self.reset_requested)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(_header("Latent dimensions", self.reset_button))
+        layout.addLayout(_header("Latent dimensions (before truncation)", self.reset_button))
         layout.addWidget(self.rows, 1)
         self.rows.value_changed.connect(self.value_changed)
         self.rows.edit_started.connect(self.edit_started)

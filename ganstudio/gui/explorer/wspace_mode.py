@@ -52,6 +52,13 @@ W_PROJECTION_INTRO = (
 )
 
 
+def _layers_text(layers: list[int]) -> str:
+    """"2–5" for a range, "1, 4, 7" for any other set."""
+    if layers == list(range(layers[0], layers[-1] + 1)):
+        return f"{layers[0]}–{layers[-1]}"
+    return ", ".join(str(i) for i in layers)
+
+
 class WMode(QObject):
     """The explorer's W space. Built once by the tab; :meth:`enter` makes it the shown one."""
 
@@ -146,17 +153,27 @@ class WMode(QObject):
 
     def caption(self, state: WState, directions: Any) -> str:
         ws = self.ws(state, directions)
-        parts = [f"Seed {state.seed}" if state.w is None else "Edited w", f"ψ {state.psi:.2f}"]
+        num_ws = ws.shape[0]
+        psi = f"ψ {state.psi:.2f}"
+        if state.trunc_cutoff is not None and state.trunc_cutoff < num_ws:
+            psi += f" on layers 0–{state.trunc_cutoff - 1}"
+        parts = [f"Seed {state.seed}" if state.w is None else "Edited w", psi]
         if state.mix_seed is not None:
-            lo, hi = state.mix_range(ws.shape[0])
-            parts.append(f"layers {lo}–{hi} from seed {state.mix_seed}" if lo <= hi else
-                         "no mixing")
+            layers = state.mixed_layers(num_ws)
+            parts.append(f"layers {_layers_text(layers)} from seed {state.mix_seed}" if layers
+                         else "no mixing")
         if any(state.offsets):
-            lo, hi = state.dir_range(ws.shape[0])
+            lo, hi = state.dir_range(num_ws)
             parts.append(f"directions on layers {lo}–{hi}")
         if state.noise_mode == "random":
             parts.append(f"noise seed {state.noise_seed}")
-        parts.append(f"‖w‖ {np.linalg.norm(ws[0]):.1f}")
+        elif state.noise_mode == "none":
+            parts.append("no noise")
+        if any(state.transform):
+            tx, ty, angle = state.transform
+            parts.append(f"moved {tx:+.2f}, {ty:+.2f}, turned {angle:+.0f}°")
+        # the w of layer 0 as synthesis takes it: truncated, mixed and moved
+        parts.append(f"‖w‖ {np.linalg.norm(ws[0]):.1f} after truncation")
         return "   ·   ".join(parts)
 
     def request_frame(self, state: WState, directions: Any) -> int:

@@ -1,8 +1,11 @@
-"""The W-space panel shown under seed and truncation when a StyleGAN2 is explored.
+"""The W-space panel shown under seed and truncation when a style generator is explored.
 
-Style mixing from a second seed over a layer range (as the StyleGAN3 visualizer's mixing
-widget), the layers the Directions page's GANSpace sliders move, the noise inputs, a line
-about the drag preview, and, folded away, one slider per dimension of w.
+The layers truncation moves (the rest keep their w, as NVlabs' truncation cutoff), style
+mixing from a second seed over any set of layers (as the StyleGAN3 visualizer's mixing
+widget; a range, a preset group of resolutions, or layer by layer), the layers the
+Directions page's GANSpace sliders move, the noise inputs (none, the model's constant noise,
+or random noise from a seed), a line about the drag preview, and, folded away, one slider
+per dimension of w. The panel writes only its own fields of the WState.
 """
 
 from __future__ import annotations
@@ -30,9 +33,7 @@ from ganstudio.gui.explorer.sliders import _SliderRows
 MAX_SEED = 2**31 - 1
 W_LIMIT = 4.0  # raw w slider range, +-: w's dimensions rarely leave it
 
-# Coarse, middle and fine styles as the StyleGAN paper groups them (Karras et al. 2019,
-# section 3.1): 4-8 px, 16-32 px, 64 px and up.
-PRESETS = (("Coarse", 4, 8), ("Middle", 16, 32), ("Fine", 64, 1 << 30), ("All", 4, 1 << 30))
+LAYER_COLUMNS = 9  # layer buttons per row: a 1024 px model's 18 styles take two rows
 
 
 def layer_resolution(index: int, num_ws: int, img_resolution: int) -> int:
@@ -43,11 +44,33 @@ def layer_resolution(index: int, num_ws: int, img_resolution: int) -> int:
     return min(img_resolution, 4 * 2 ** ((index + 1) // 2))
 
 
-def layers_between(lo_res: int, hi_res: int, num_ws: int, img_resolution: int) -> tuple[int, int]:
-    """The first and last style index whose block lies in lo_res..hi_res."""
-    inside = [i for i in range(num_ws)
-              if lo_res <= layer_resolution(i, num_ws, img_resolution) <= hi_res]
-    return (inside[0], inside[-1]) if inside else (0, num_ws - 1)
+def res_text(resolutions: list[int]) -> str:
+    lo, hi = min(resolutions), max(resolutions)
+    return f"{lo} px" if lo == hi else f"{lo}–{hi} px"
+
+
+def layer_presets(num_ws: int, img_resolution: int) -> list[tuple[str, int, int]]:
+    """(label, first layer, last layer) of the coarse, middle and fine styles and all of them.
+
+    From 64 px up, the StyleGAN paper's groups (Karras et al. 2019, section 3.1): 4-8 px,
+    16-32 px, 64 px and up. A smaller model's own resolutions are split in three instead, so
+    that every group names layers the model has.
+    """
+    res = [layer_resolution(i, num_ws, img_resolution) for i in range(num_ws)]
+    blocks = sorted(set(res))
+    if img_resolution >= 64:
+        groups = [[r for r in blocks if r <= 8], [r for r in blocks if 16 <= r <= 32],
+                  [r for r in blocks if r >= 64]]
+    else:
+        groups = [list(g) for g in np.array_split(np.array(blocks), 3) if len(g)]
+        groups = [[int(r) for r in g] for g in groups]
+    names = ("Coarse", "Middle", "Fine") if len(groups) == 3 else ("Coarse", "Fine")
+    out = []
+    for name, group in zip(names, [g for g in groups if g], strict=False):
+        inside = [i for i in range(num_ws) if res[i] in group]
+        out.append((f"{name} ({res_text(group)})", inside[0], inside[-1]))
+    out.append((f"All ({res_text(blocks)})", 0, num_ws - 1))
+    return out
 
 
 def _spin(name: str, maximum: int, tip: str) -> QSpinBox:
@@ -92,11 +115,21 @@ class WSpacePanel(QWidget):
         self.mix_range_label = QLabel("")
         self.mix_preset_combo = QComboBox()
         self.mix_preset_combo.setObjectName("mixPresetCombo")
-        self.mix_preset_combo.addItem("Layers…")
-        for name, lo, hi in PRESETS:
-            hi_text = "" if hi > 1 << 20 else f"–{hi}"
-            self.mix_preset_combo.addItem(f"{name} ({lo}{hi_text} px)", (lo, hi))
         self.mix_preset_combo.setToolTip("Set the mixing layers to a group of resolutions")
+        self.mix_layer_buttons: list[QToolButton] = []
+        self.mix_layer_grid = QGridLayout()
+        self.mix_layer_grid.setSpacing(2)
+
+        self.cutoff_spin = QSpinBox()
+        self.cutoff_spin.setObjectName("truncCutoffSpin")
+        self.cutoff_spin.setRange(1, 1)
+        self.cutoff_spin.setKeyboardTracking(False)
+        self.cutoff_spin.setToolTip(
+            "How many layers, from the coarsest, truncation moves towards the average w; the "
+            "later layers keep their own w (NVlabs' truncation cutoff)"
+        )
+        self.cutoff_label = QLabel("")
+        self.cutoff_label.setObjectName("truncCutoffLabel")
 
         self.dir_from_spin = _spin("dirFromSpin", 0, "First layer the direction sliders move")
         self.dir_to_spin = _spin("dirToSpin", 0, "Last layer the direction sliders move")
@@ -106,9 +139,10 @@ class WSpacePanel(QWidget):
         self.noise_combo.setObjectName("noiseCombo")
         self.noise_combo.addItem("Constant", "const")
         self.noise_combo.addItem("Random", "random")
+        self.noise_combo.addItem("None", "none")
         self.noise_combo.setToolTip(
-            "The per-pixel noise inputs: the model's stored constant noise, or noise drawn "
-            "from the noise seed (the same seed gives the same frame)"
+            "The per-pixel noise inputs: the model's stored constant noise, noise drawn "
+            "from the noise seed (the same seed gives the same frame), or none at all"
         )
         self.noise_seed_spin = _spin("noiseSeedSpin", MAX_SEED, "Seed of the random noise")
         self.noise_seed_spin.setEnabled(False)
@@ -121,7 +155,7 @@ class WSpacePanel(QWidget):
 
         self.raw_toggle = QToolButton()
         self.raw_toggle.setObjectName("wRawToggle")
-        self.raw_toggle.setText("w dimensions")
+        self.raw_toggle.setText("w dimensions (before truncation)")
         self.raw_toggle.setCheckable(True)
         self.raw_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.raw_toggle.setArrowType(Qt.ArrowType.RightArrow)
@@ -147,19 +181,23 @@ class WSpacePanel(QWidget):
         grid.addWidget(QLabel("to"), 1, 3)
         grid.addWidget(self.mix_to_spin, 1, 4)
         grid.addWidget(self.mix_range_label, 1, 5)
-        grid.addWidget(QLabel("Direction layers"), 2, 0)
-        grid.addWidget(self.dir_from_spin, 2, 2)
-        grid.addWidget(QLabel("to"), 2, 3)
-        grid.addWidget(self.dir_to_spin, 2, 4)
-        grid.addWidget(self.dir_range_label, 2, 5)
-        grid.addWidget(QLabel("Noise"), 3, 0)
+        grid.addLayout(self.mix_layer_grid, 2, 1, 1, 5)
+        grid.addWidget(QLabel("Direction layers"), 3, 0)
+        grid.addWidget(self.dir_from_spin, 3, 2)
+        grid.addWidget(QLabel("to"), 3, 3)
+        grid.addWidget(self.dir_to_spin, 3, 4)
+        grid.addWidget(self.dir_range_label, 3, 5)
+        grid.addWidget(QLabel("Truncate layers"), 4, 0)
+        grid.addWidget(self.cutoff_spin, 4, 2, 1, 3)
+        grid.addWidget(self.cutoff_label, 4, 5)
+        grid.addWidget(QLabel("Noise"), 5, 0)
         noise_row = QHBoxLayout()
         noise_row.addWidget(self.noise_combo)
         noise_row.addWidget(QLabel("seed"))
         noise_row.addWidget(self.noise_seed_spin)
         noise_row.addStretch(1)
-        grid.addLayout(noise_row, 3, 2, 1, 4)
-        for label in (self.mix_range_label, self.dir_range_label):
+        grid.addLayout(noise_row, 5, 2, 1, 4)
+        for label in (self.mix_range_label, self.dir_range_label, self.cutoff_label):
             label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
         raw_row = QHBoxLayout()
@@ -183,6 +221,7 @@ class WSpacePanel(QWidget):
         self.mix_preset_combo.activated.connect(self._on_preset_activated)
         self.dir_from_spin.valueChanged.connect(lambda v: self._on_range("dir_from", v))
         self.dir_to_spin.valueChanged.connect(lambda v: self._on_range("dir_to", v))
+        self.cutoff_spin.valueChanged.connect(self._on_cutoff_changed)
         self.noise_combo.currentIndexChanged.connect(self._on_noise_changed)
         self.noise_seed_spin.valueChanged.connect(
             lambda v: self.changed.emit("noise-seed", {"noise_seed": int(v)})
@@ -204,9 +243,33 @@ class WSpacePanel(QWidget):
             spin.blockSignals(True)
             spin.setMaximum(num_ws - 1)
             spin.blockSignals(False)
+        self.cutoff_spin.blockSignals(True)
+        self.cutoff_spin.setRange(1, num_ws)
+        self.cutoff_spin.blockSignals(False)
+        self.mix_preset_combo.clear()
+        self.mix_preset_combo.addItem("Layers…")
+        for label, lo, hi in layer_presets(self._num_ws, self._res):
+            self.mix_preset_combo.addItem(label, (lo, hi))
+        self._build_layer_buttons()
         if self.raw_rows.count() and self.raw_rows.count() != w_dim:
             self.raw_rows.rebuild([])
         self._update_range_labels()
+
+    def _build_layer_buttons(self) -> None:
+        for button in self.mix_layer_buttons:
+            self.mix_layer_grid.removeWidget(button)
+            button.deleteLater()
+        self.mix_layer_buttons = []
+        for i in range(self._num_ws):
+            button = QToolButton()
+            button.setObjectName(f"mixLayer_{i}")
+            button.setText(str(i))
+            button.setCheckable(True)
+            button.setToolTip(f"Take layer {i} ({layer_resolution(i, self._num_ws, self._res)} "
+                              "px) from the mixing seed")
+            button.toggled.connect(self._on_layer_toggled)
+            self.mix_layer_grid.addWidget(button, i // LAYER_COLUMNS, i % LAYER_COLUMNS)
+            self.mix_layer_buttons.append(button)
 
     def set_preview_text(self, text: str) -> None:
         self.preview_label.setText(text)
@@ -222,6 +285,7 @@ class WSpacePanel(QWidget):
             (self.dir_from_spin, state.dir_from),
             (self.dir_to_spin, last if state.dir_to is None else state.dir_to),
             (self.noise_seed_spin, state.noise_seed),
+            (self.cutoff_spin, self._num_ws if state.trunc_cutoff is None else state.trunc_cutoff),
         )
         for widget, value in values:
             widget.blockSignals(True)
@@ -238,6 +302,12 @@ class WSpacePanel(QWidget):
         self.noise_combo.setCurrentIndex(max(0, self.noise_combo.findData(state.noise_mode)))
         self.noise_combo.blockSignals(False)
         self.noise_seed_spin.setEnabled(state.noise_mode == "random")
+        # the layers mixing takes (or would take, while it is off)
+        layers = set(state.with_(mix_seed=state.mix_seed or 0).mixed_layers(self._num_ws))
+        for i, button in enumerate(self.mix_layer_buttons):
+            button.blockSignals(True)
+            button.setChecked(i in layers)
+            button.blockSignals(False)
         self._update_range_labels()
         if base_w is not None:
             self.show_w(base_w)
@@ -264,29 +334,55 @@ class WSpacePanel(QWidget):
         self.changed.emit("mixing-seed", {"mix_seed": int(seed)})
 
     def _on_range(self, field: str, value: int) -> None:
-        self._update_range_labels()
-        if field.startswith("mix"):
-            self.mix_preset_combo.setCurrentIndex(0)
-        key = "mixing-layers" if field.startswith("mix") else "direction-layers"
-        self.changed.emit(key, {field: int(value)})
-
-    def _on_preset_activated(self, index: int) -> None:
-        data = self.mix_preset_combo.itemData(index)
-        if not data:
+        if not field.startswith("mix"):
+            self._update_range_labels()
+            self.changed.emit("direction-layers", {field: int(value)})
             return
-        lo, hi = layers_between(data[0], data[1], self._num_ws, self._res)
-        for spin, value in ((self.mix_from_spin, lo), (self.mix_to_spin, hi)):
-            spin.blockSignals(True)
-            spin.setValue(value)
-            spin.blockSignals(False)
+        self.mix_preset_combo.setCurrentIndex(0)
+        lo, hi = self.mix_from_spin.value(), self.mix_to_spin.value()
+        self._set_layer_buttons(set(range(lo, hi + 1)))
         self._update_range_labels()
-        changes: dict[str, Any] = {"mix_from": lo, "mix_to": hi}
+        self.changed.emit("mixing-layers", {field: int(value), "mix_layers": None})
+
+    def _mixing_on(self, changes: dict[str, Any]) -> dict[str, Any]:
+        """Choosing layers to mix means mixing: turn it on with the seed box's seed."""
         if not self.mix_check.isChecked():
             self.mix_check.blockSignals(True)
             self.mix_check.setChecked(True)
             self.mix_check.blockSignals(False)
             changes["mix_seed"] = self.mix_seed()
-        self.changed.emit("mixing-layers", changes)
+        return changes
+
+    def _on_layer_toggled(self, _on: bool) -> None:
+        self.mix_preset_combo.setCurrentIndex(0)
+        layers = tuple(i for i, b in enumerate(self.mix_layer_buttons) if b.isChecked())
+        self._update_range_labels()
+        self.changed.emit("mixing-layers", self._mixing_on({"mix_layers": layers}))
+
+    def _on_cutoff_changed(self, value: int) -> None:
+        self._update_range_labels()
+        cutoff = None if value >= self._num_ws else int(value)
+        self.changed.emit("truncation-cutoff", {"trunc_cutoff": cutoff})
+
+    def _on_preset_activated(self, index: int) -> None:
+        data = self.mix_preset_combo.itemData(index)
+        if not data:
+            return
+        lo, hi = data
+        for spin, value in ((self.mix_from_spin, lo), (self.mix_to_spin, hi)):
+            spin.blockSignals(True)
+            spin.setValue(value)
+            spin.blockSignals(False)
+        self._set_layer_buttons(set(range(lo, hi + 1)))
+        self._update_range_labels()
+        changes: dict[str, Any] = {"mix_from": lo, "mix_to": hi, "mix_layers": None}
+        self.changed.emit("mixing-layers", self._mixing_on(changes))
+
+    def _set_layer_buttons(self, layers: set[int]) -> None:
+        for i, button in enumerate(self.mix_layer_buttons):
+            button.blockSignals(True)
+            button.setChecked(i in layers)
+            button.blockSignals(False)
 
     def _on_noise_changed(self, _index: int) -> None:
         mode = self.noise_combo.currentData()
@@ -304,15 +400,20 @@ class WSpacePanel(QWidget):
         if on and self._base_w is not None:
             self.raw_rows.set_values(self._base_w)
 
+    def _layers_text(self, layers: list[int]) -> str:
+        if not layers:
+            return "no layer"
+        text = res_text([layer_resolution(i, self._num_ws, self._res) for i in layers])
+        contiguous = layers == list(range(layers[0], layers[-1] + 1))
+        return text if contiguous else f"{len(layers)} layers, {text}"
+
     def _update_range_labels(self) -> None:
-        for lo_spin, hi_spin, label in (
-            (self.mix_from_spin, self.mix_to_spin, self.mix_range_label),
-            (self.dir_from_spin, self.dir_to_spin, self.dir_range_label),
-        ):
-            lo, hi = lo_spin.value(), hi_spin.value()
-            if lo > hi:
-                label.setText("no layer")
-                continue
-            a = layer_resolution(lo, self._num_ws, self._res)
-            b = layer_resolution(hi, self._num_ws, self._res)
-            label.setText(f"{a} px" if a == b else f"{a}–{b} px")
+        mixed = [i for i, b in enumerate(self.mix_layer_buttons) if b.isChecked()]
+        self.mix_range_label.setText(self._layers_text(mixed))
+        lo, hi = self.dir_from_spin.value(), self.dir_to_spin.value()
+        self.dir_range_label.setText(self._layers_text(list(range(lo, hi + 1))))
+        k = self.cutoff_spin.value()
+        self.cutoff_label.setText(
+            f"ψ moves every layer ({res_text([4, self._res])})" if k >= self._num_ws else
+            f"ψ moves layers 0–{k - 1} ({self._layers_text(list(range(k)))}); the rest keep "
+            "their w")
