@@ -25,12 +25,24 @@ class _Server(http.server.ThreadingHTTPServer):
 class ModelServer:
     def __init__(self, folder: Path) -> None:
         self.requests: list[str] = []
+        self.held: set[str] = set()  # paths whose second half waits for `release`
+        self.release = threading.Event()
         server = self
 
         class Handler(_Handler):
             def do_GET(self) -> None:  # noqa: N802 (http.server's name)
                 server.requests.append(self.path)
-                super().do_GET()
+                if self.path not in server.held:
+                    super().do_GET()
+                    return
+                data = (folder / self.path.lstrip("/")).read_bytes()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data[: len(data) // 2])
+                self.wfile.flush()
+                server.release.wait(60)
+                self.wfile.write(data[len(data) // 2 :])
 
         self.httpd = _Server(
             ("127.0.0.1", 0), functools.partial(Handler, directory=str(folder)))
@@ -49,6 +61,7 @@ def serving(folder: Path) -> Iterator[ModelServer]:
     try:
         yield server
     finally:
+        server.release.set()
         server.httpd.shutdown()
         server.httpd.server_close()
         server.thread.join()

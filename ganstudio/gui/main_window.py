@@ -37,6 +37,7 @@ class MainWindow(QMainWindow):
         self._core_loading = False
         self._closed = False
         self._pending_path: str | None = None
+        self._url_opener: Any = None  # gui.open_url.UrlOpener, made on the first URL
         self._closing = False
 
         self.tabs = QTabWidget(self)
@@ -90,6 +91,9 @@ class MainWindow(QMainWindow):
             "&Open checkpoint…", self._on_open_checkpoint_triggered, "Ctrl+O")
         self.open_run_action = self._action(
             "Open &run folder…", self._on_open_run_triggered, "Ctrl+Shift+O")
+        self.open_url_action = self._action("Open &URL…", self._on_open_url_triggered)
+        self.open_url_action.setObjectName("openUrlAction")
+        self.open_url_action.setStatusTip("Download a model file from an http(s) address and explore it")
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._on_recent_menu_about_to_show)
         self.save_action = self._action("&Save checkpoint", self._on_save_checkpoint_triggered, "Ctrl+S")
@@ -99,6 +103,7 @@ class MainWindow(QMainWindow):
         file_menu.insertAction(self.recent_menu.menuAction(), self.new_run_action)
         file_menu.insertAction(self.recent_menu.menuAction(), self.open_checkpoint_action)
         file_menu.insertAction(self.recent_menu.menuAction(), self.open_run_action)
+        file_menu.insertAction(self.recent_menu.menuAction(), self.open_url_action)
         file_menu.addSeparator()
         file_menu.addAction(self.save_action)
         file_menu.addAction(self.menus.build_save_image())
@@ -186,7 +191,12 @@ class MainWindow(QMainWindow):
 
     # ----------------------------------------------------------------- opening files
     def open_path(self, path: str | Path) -> bool:
-        """Open a run folder in the training tab, anything else (a checkpoint) in the explorer."""
+        """Open a run folder in the training tab, anything else (a checkpoint) in the explorer;
+        an http(s) URL is downloaded first (File > Open URL…)."""
+        from ganstudio.core.io.url import is_url
+
+        if isinstance(path, str) and is_url(path):
+            return self.open_url(path)
         path = Path(path)
         if not path.exists():
             dialogs.show_error(self, "Open", f"{path} does not exist.")
@@ -234,6 +244,32 @@ class MainWindow(QMainWindow):
         if path:
             self.open_path(path)
 
+    def _on_open_url_triggered(self) -> None:
+        from ganstudio.gui.open_url import ask_url
+
+        url = ask_url(self)
+        if url:
+            self.open_path(url)
+
+    def open_url(self, url: str) -> bool:
+        """Download (once) and open the model at ``url`` in the background; True when started."""
+        if self._url_opener is None:
+            from ganstudio.gui.open_url import UrlOpener
+
+            self._url_opener = UrlOpener(self)
+            self._url_opener.opened.connect(self._on_url_opened)
+        self._url_opener.open(url)
+        return True
+
+    def _on_url_opened(self, loaded: object, url: str) -> None:
+        set_generator = getattr(self.explorer_tab, "set_generator", None)
+        if set_generator is None:
+            dialogs.show_error(self, "Open URL", "The explorer is not available in this build.")
+            return
+        set_generator(loaded)
+        self.tabs.setCurrentWidget(self.explorer_tab)
+        settings.add_recent(url)
+
     def _on_open_run_triggered(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Open run folder", str(settings.runs_root()))
         if not path:
@@ -246,11 +282,13 @@ class MainWindow(QMainWindow):
         self.open_path(path)
 
     def _on_recent_menu_about_to_show(self) -> None:
+        from ganstudio.core.io.url import is_url
+
         self.recent_menu.clear()
         recent = settings.get("recent/paths")
         for path in recent:
             action = self.recent_menu.addAction(path)
-            action.setEnabled(Path(path).exists())
+            action.setEnabled(is_url(path) or Path(path).exists())
             action.triggered.connect(lambda _checked=False, p=path: self.open_path(p))
         if not recent:
             self.recent_menu.addAction("No recent files").setEnabled(False)
@@ -368,6 +406,8 @@ class MainWindow(QMainWindow):
         self._save_settings()
         self.training_tab.shutdown()
         self.menus.shutdown()
+        if self._url_opener is not None:
+            self._url_opener.shutdown()
         shutdown = getattr(self.explorer_tab, "shutdown", None)
         if callable(shutdown):
             shutdown()

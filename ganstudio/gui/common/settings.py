@@ -102,8 +102,10 @@ def _copy(value: Any) -> Any:
 
 
 def add_recent(path: str | Path) -> list[str]:
-    """Put ``path`` first in the recent list and return the new list."""
-    path = str(Path(path).resolve())
+    """Put ``path`` first in the recent list and return the new list (a URL stays as given)."""
+    from ganstudio.core.io.url import is_url
+
+    path = path.strip() if isinstance(path, str) and is_url(path) else str(Path(path).resolve())
     recent = [p for p in get("recent/paths") if p != path]
     recent.insert(0, path)
     del recent[MAX_RECENT:]
