@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ganstudio.gui import window_size
+from ganstudio.gui import given_path, shipped_model, window_size
 from ganstudio.gui.common import dialogs, jobs, settings
 from ganstudio.gui.menus import WindowMenus
 from ganstudio.gui.training.tab import TrainingTab
@@ -103,6 +103,7 @@ class MainWindow(QMainWindow):
         file_menu.insertAction(self.recent_menu.menuAction(), self.new_run_action)
         file_menu.insertAction(self.recent_menu.menuAction(), self.open_checkpoint_action)
         file_menu.insertAction(self.recent_menu.menuAction(), self.open_run_action)
+        file_menu.insertAction(self.open_run_action, shipped_model.build_action(self))
         file_menu.insertAction(self.recent_menu.menuAction(), self.open_url_action)
         file_menu.addSeparator()
         file_menu.addAction(self.save_action)
@@ -161,7 +162,7 @@ class MainWindow(QMainWindow):
         self.core_loaded.emit()
         if self._pending_path:
             path, self._pending_path = self._pending_path, None
-            self.open_path(path)
+            given_path.open_given_path(self, path)
 
     def _install_explorer(self) -> None:
         try:

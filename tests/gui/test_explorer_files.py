@@ -156,7 +156,7 @@ def test_a_bad_latent_file_shows_a_message_and_changes_nothing(qtbot, tab, tmp_p
     assert tab.state is state
 
 
-def test_a_bad_image_shows_a_message_and_keeps_the_target(qtbot, tab, tmp_path, errors):
+def test_a_bad_image_shows_a_message_and_keeps_the_target(qtbot, tab, tmp_path, errors, no_questions):
     bad = tmp_path / "photo.png"
     bad.write_bytes(b"\x89PNG broken")
     assert tab.open_path(bad)
@@ -215,7 +215,7 @@ def test_saved_latents_load_back_equal(qtbot, tab, tmp_path, suffix):
 
 
 def test_projection_of_a_generated_image_finds_a_latent_that_reproduces_it(
-    qtbot, tab, tmp_path, errors
+    qtbot, tab, tmp_path, errors, no_questions  # opening a picture asks; the answer is yes
 ):
     tab.findChild(QSpinBox, "seedSpin").setValue(77)
     target_pixels = wait_frame(qtbot, tab)

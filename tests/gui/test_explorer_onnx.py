@@ -43,7 +43,7 @@ def onnx_generator(path) -> np.ndarray:
 
 
 def test_a_dropped_onnx_generator_renders_its_own_pixels_and_refuses_projection(
-    qtbot, tmp_path, errors
+    qtbot, tmp_path, errors, no_questions  # opening a picture asks; the answer is yes
 ):
     assert ".onnx" in GENERATOR_SUFFIXES  # the open dialog lists it
     path = tmp_path / "theirs.onnx"
