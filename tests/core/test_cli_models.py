@@ -142,3 +142,16 @@ def test_eval_with_a_class_draws_that_class_only(tmp_path, capsys):
 
     assert main(["eval", PKL, "--class", "2", "-n", "8", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["class"] == 2
+
+
+@pytest.mark.slow
+def test_export_with_a_class_writes_a_program_that_draws_that_class(tmp_path):
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnxscript")
+    assert main(["export", PKL, "--class", "3", "-o", str(tmp_path / "c3.onnx")]) == 0
+    program = load_generator(tmp_path / "c3.onnx").generator
+    G = load_generator(PKL).generator
+    z = sample_z(5, 2, G.z_dim)
+    got = generate_uint8(program, z).astype(int)
+    assert np.abs(got - generate_uint8(G, z, label=3)).max() <= 1
+    assert np.abs(got - generate_uint8(G, z, label=0)).max() > 10
