@@ -58,6 +58,11 @@ class LatentImageView(QWidget):
 
     frame_painted = Signal(int)
     zoom_changed = Signal(float)
+    # With set_content_draggable(True), a drag on the fitted image moves what it shows:
+    # (dx, dy) in image widths, between content_drag_started and content_drag_finished.
+    content_dragged = Signal(float, float)
+    content_drag_started = Signal()
+    content_drag_finished = Signal()
 
     def __init__(self, parent: QWidget | None = None, placeholder: str = "") -> None:
         super().__init__(parent)
@@ -69,6 +74,8 @@ class LatentImageView(QWidget):
         self._zoom: float | None = None  # None: fit to the widget
         self._pan = QPointF(0, 0)
         self._drag_from: QPointF | None = None
+        self._content_draggable = False
+        self._moving_from: QPointF | None = None
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(160, 160)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
@@ -189,13 +196,29 @@ class LatentImageView(QWidget):
             self.set_zoom(zoom)
         event.accept()
 
+    def set_content_draggable(self, on: bool) -> None:
+        """A drag on the fitted image moves its content (a StyleGAN3's input transform)."""
+        self._content_draggable = bool(on)
+        self.setToolTip("Drag to move the image, wheel or +/- to zoom, double-click to fit" if on
+                        else "Wheel or +/- to zoom, drag to pan, double-click to fit")
+
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
-        if event.button() == Qt.MouseButton.LeftButton and self._zoom is not None:
+        left = event.button() == Qt.MouseButton.LeftButton
+        if left and self._zoom is None and self._content_draggable and not self._image.isNull():
+            self._moving_from = event.position()
+            self.setCursor(Qt.CursorShape.SizeAllCursor)
+            self.content_drag_started.emit()
+        elif left and self._zoom is not None:
             self._drag_from = event.position()
             self.setCursor(Qt.CursorShape.ClosedHandCursor)
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
+        if self._moving_from is not None:
+            delta = event.position() - self._moving_from
+            self._moving_from = event.position()
+            width = max(1.0, self.target_rect().width())
+            self.content_dragged.emit(delta.x() / width, delta.y() / width)
         if self._drag_from is not None:
             self._pan += event.position() - self._drag_from
             self._drag_from = event.position()
@@ -203,6 +226,9 @@ class LatentImageView(QWidget):
         super().mouseMoveEvent(event)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
+        if self._moving_from is not None:
+            self._moving_from = None
+            self.content_drag_finished.emit()
         self._drag_from = None
         self.unsetCursor()
         super().mouseReleaseEvent(event)

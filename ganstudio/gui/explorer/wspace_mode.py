@@ -23,7 +23,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QSpinBox
 
-from ganstudio.core.latent.wspace import WRenderer, WState
+from ganstudio.core.latent.wspace import WRenderer, WState, has_input_transform
 from ganstudio.core.latent.wspace_directions import W_LAYER, WDirections, as_w_directions
 from ganstudio.gui.explorer.modes import describe
 from ganstudio.gui.explorer.wspace_render import (
@@ -74,6 +74,11 @@ class WMode(QObject):
         self._plan_shown: Any = None
         self.settle_timer = QTimer(self, singleShot=True, interval=SETTLE_MS)
         self.settle_timer.timeout.connect(self._settle)
+        # a StyleGAN3's image moves under the mouse (enter() enables it for those only)
+        tab.image.content_dragged.connect(self._on_image_dragged)
+        tab.image.content_drag_started.connect(self.drag_started)
+        tab.image.content_drag_finished.connect(self.drag_finished)
+        tab.image.content_drag_finished.connect(tab.end_edit)
         panel = tab.wspace_panel
         panel.changed.connect(self._on_panel_changed)
         panel.w_changed.connect(self._on_w_slider_changed)
@@ -109,7 +114,10 @@ class WMode(QObject):
             int(self.G.num_ws), int(self.G.w_dim))
         self.renderer = WRenderer(generator)
         self._show_panels(True)
-        self.tab.wspace_panel.set_generator(shape[0], shape[1], int(generator.img_resolution))
+        movable = has_input_transform(generator)
+        self.tab.wspace_panel.set_generator(shape[0], shape[1], int(generator.img_resolution),
+                                            movable)
+        self.tab.image.set_content_draggable(movable)
         if same:
             return previous.with_(offsets=()), True
         controls = self.tab.controls
@@ -118,6 +126,7 @@ class WMode(QObject):
     def leave(self) -> None:
         self.renderer = None
         self._show_panels(False)
+        self.tab.image.set_content_draggable(False)
 
     def _show_panels(self, on: bool) -> None:
         tab = self.tab
@@ -243,6 +252,12 @@ class WMode(QObject):
         else:
             w[index] = value
         self.tab.set_state(s.with_(w=w), f"w{index}", refresh_widgets=False)
+
+    def _on_image_dragged(self, dx: float, dy: float) -> None:
+        state = self.tab.state
+        if state is not None:
+            tx, ty, angle = state.transform
+            self.tab.edit("transform", transform=(tx + dx, ty + dy, angle))
 
     def _on_w_reset(self) -> None:
         if self.tab.state is not None and self.tab.state.w is not None:

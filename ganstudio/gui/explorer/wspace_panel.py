@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from ganstudio.gui.explorer.sliders import _SliderRows
+from ganstudio.gui.explorer.transform_panel import TransformPanel
 
 MAX_SEED = 2**31 - 1
 W_LIMIT = 4.0  # raw w slider range, +-: w's dimensions rarely leave it
@@ -130,6 +131,8 @@ class WSpacePanel(QWidget):
         )
         self.cutoff_label = QLabel("")
         self.cutoff_label.setObjectName("truncCutoffLabel")
+        self.transform_panel = TransformPanel()  # StyleGAN3 only
+        self.transform_panel.setVisible(False)
 
         self.dir_from_spin = _spin("dirFromSpin", 0, "First layer the direction sliders move")
         self.dir_to_spin = _spin("dirToSpin", 0, "Last layer the direction sliders move")
@@ -208,6 +211,7 @@ class WSpacePanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.title)
         layout.addLayout(grid)
+        layout.addWidget(self.transform_panel)
         layout.addWidget(self.preview_label)
         layout.addLayout(raw_row)
         layout.addWidget(self.raw_rows, 1)
@@ -222,6 +226,9 @@ class WSpacePanel(QWidget):
         self.dir_from_spin.valueChanged.connect(lambda v: self._on_range("dir_from", v))
         self.dir_to_spin.valueChanged.connect(lambda v: self._on_range("dir_to", v))
         self.cutoff_spin.valueChanged.connect(self._on_cutoff_changed)
+        self.transform_panel.changed.connect(self.changed)
+        self.transform_panel.drag_started.connect(self.drag_started)
+        self.transform_panel.drag_finished.connect(self.drag_finished)
         self.noise_combo.currentIndexChanged.connect(self._on_noise_changed)
         self.noise_seed_spin.valueChanged.connect(
             lambda v: self.changed.emit("noise-seed", {"noise_seed": int(v)})
@@ -233,8 +240,11 @@ class WSpacePanel(QWidget):
         self.raw_rows.edit_finished.connect(self.drag_finished)
 
     # ------------------------------------------------------------ the generator
-    def set_generator(self, num_ws: int, w_dim: int, img_resolution: int) -> None:
-        """Size the controls for a generator; ranges start at every layer."""
+    def set_generator(self, num_ws: int, w_dim: int, img_resolution: int,
+                      movable: bool = False) -> None:
+        """Size the controls for a generator; ranges start at every layer. ``movable``: it
+        has an input transform (StyleGAN3), shown with its sliders."""
+        self.transform_panel.setVisible(movable)
         self._num_ws, self._w_dim, self._res = int(num_ws), int(w_dim), int(img_resolution)
         self.title.setText(
             f"<b>W space</b> · {num_ws} style inputs of {w_dim} dimensions, 4–{img_resolution} px"
@@ -302,6 +312,7 @@ class WSpacePanel(QWidget):
         self.noise_combo.setCurrentIndex(max(0, self.noise_combo.findData(state.noise_mode)))
         self.noise_combo.blockSignals(False)
         self.noise_seed_spin.setEnabled(state.noise_mode == "random")
+        self.transform_panel.show_transform(state.transform)
         # the layers mixing takes (or would take, while it is off)
         layers = set(state.with_(mix_seed=state.mix_seed or 0).mixed_layers(self._num_ws))
         for i, button in enumerate(self.mix_layer_buttons):

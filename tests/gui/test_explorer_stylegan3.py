@@ -1,0 +1,82 @@
+"""A StyleGAN3 (NVIDIA's tiny config T snapshot) in the explorer: explored in W, moved and
+turned by the transform sliders or by dragging the image, as NVIDIA's own code draws it."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QSlider
+
+from ganstudio.core.generate import to_uint8
+from ganstudio.core.io.loader import load_generator
+from ganstudio.core.latent import wspace
+from ganstudio.core.latent.wspace import WState
+from ganstudio.gui.explorer.tab import ExplorerTab
+from ganstudio.gui.explorer.wspace_mode import SETTLE_MS
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "stylegan3"
+
+
+@pytest.fixture(scope="module")
+def loaded():
+    return load_generator(FIXTURE / "sg3t_tiny32.pkl")
+
+
+@pytest.fixture
+def tab(qtbot, tmp_path, errors, loaded):
+    widget = ExplorerTab(autoload=False, cache_dir=tmp_path / "cache")
+    qtbot.addWidget(widget)
+    widget.resize(1000, 700)
+    widget.show()
+    widget.set_generator(loaded)
+    settle(qtbot, widget)
+    yield widget
+    widget.shutdown()
+
+
+def settle(qtbot, tab: ExplorerTab) -> np.ndarray:
+    qtbot.wait(SETTLE_MS + 50)
+    qtbot.waitUntil(lambda: tab.image.painted_id >= tab.last_request_id > 0, timeout=20000)
+    return tab.image.array().copy()
+
+
+def test_the_translate_slider_moves_the_image_as_nvidias_code_does(qtbot, tab, loaded):
+    assert tab.w_mode and tab.findChild(object, "transformPanel").isVisible()
+    w = np.load(FIXTURE / "sg3t_tiny32.w.npy")[0]  # NVIDIA's mapping of their first z
+    tab.replace_state(WState(w=w, psi=1.0), "load")
+    still = settle(qtbot, tab)
+    nvidia_still = to_uint8(np.load(FIXTURE / "sg3t_tiny32.img.npy")[:1])[0]
+    assert np.abs(still.astype(int) - nvidia_still.astype(int)).max() <= 1
+    tab.findChild(QSlider, "translateXSlider").setValue(10)  # 0.1 image widths
+    moved = settle(qtbot, tab)
+    assert tab.state.transform == (0.1, 0.0, 0.0)
+    nvidia_moved = to_uint8(np.load(FIXTURE / "sg3t_tiny32.img_tx01.npy")[:1])[0]
+    assert np.abs(moved.astype(int) - nvidia_moved.astype(int)).max() <= 1
+    assert "moved +0.10, +0.00" in tab.caption.text()
+    tab.findChild(QSlider, "rotateSlider").setValue(30)
+    turned = settle(qtbot, tab)
+    state = WState(w=w, psi=1.0, transform=(0.1, 0.0, 30.0))
+    assert np.array_equal(turned, wspace.render(loaded.generator, state))
+    tab.findChild(object, "transformResetButton").click()
+    assert np.array_equal(settle(qtbot, tab), still)
+
+
+def test_dragging_the_image_moves_it(qtbot, tab):
+    image = tab.image
+    start = image.target_rect().center().toPoint()
+    step = round(image.target_rect().width() / 10)  # a tenth of the image to the right
+    qtbot.mousePress(image, Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(image, start + QPoint(step, 0))
+    qtbot.mouseRelease(image, Qt.MouseButton.LeftButton, pos=start + QPoint(step, 0))
+    tx, ty, angle = tab.state.transform
+    assert tx == pytest.approx(step / image.target_rect().width()) and ty == angle == 0
+    assert tab.undo_stack.undoText() == "Edit transform"
+    frame = settle(qtbot, tab)
+    assert not np.array_equal(frame, wspace.render(tab.loaded.generator, WState(seed=0)))
