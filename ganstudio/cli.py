@@ -309,11 +309,12 @@ def cmd_interpolate(a: argparse.Namespace) -> int:
 
 def cmd_import(a: argparse.Namespace) -> int:
     from ganstudio.core.io.loader import import_nvlabs_pickle, import_state_dict
+    from ganstudio.core.models.registry import family as family_row
 
     if a.state_dict.suffix.lower() == ".pkl":
         loaded = import_nvlabs_pickle(a.state_dict, a.out)
         m = loaded.config.model
-        family = "StyleGAN3" if m.arch == "stylegan3" else "StyleGAN2"
+        family = family_row(m.arch).title.split(" (")[0]  # "StyleGAN3 (alias-free)" -> StyleGAN3
         print(f"Imported a {family} generator (z {m.latent_dim}, w {m.w_dim}, {m.resolution}x{m.resolution}, "
               f"{m.channels} channel{'s' if m.channels > 1 else ''}"
               f"{f', {m.c_dim} classes' if m.c_dim else ''}) -> {a.out}")
