@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import time
 from pathlib import Path
@@ -50,7 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--preset", default=None, help="mnist-dcgan (default), mnist-mlp, mnist-stylegan2, toy-ring, toy-grid")
     t.add_argument("--config", type=Path, help="a config.json (as written into every run folder)")
     t.add_argument("--out", type=Path, help="run folder to write (default runs/<preset>-<time>)")
-    t.add_argument("--resume", type=Path, metavar="RUN", help="continue the run in this folder")
+    t.add_argument("--resume", type=Path, metavar="RUN",
+                   help="continue the run in this folder (or from a checkpoint; with --out, in a new run folder)")
     t.add_argument("--steps", type=int, help="steps to train (with --resume: further steps)")
     t.add_argument("--seed", type=int)
     t.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
@@ -58,7 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--lr-g", type=float, help="generator learning rate")
     t.add_argument("--lr-d", type=float, help="discriminator learning rate")
     t.add_argument("--data", help="dataset name (mnist-embedded, mnist, fashion-mnist, cifar10, folder, toy-*)")
-    t.add_argument("--data-path", help="image folder for --data folder")
+    t.add_argument("--data-path", help="image folder for --data folder, or the .csv/.npy file of "
+                   "points for --data points")
     t.add_argument("--precision", choices=("fp32", "bf16", "fp16"))
     t.add_argument("--compile", action="store_true", help="torch.compile the networks")
     t.add_argument("--sample-every", type=int)
@@ -201,12 +204,11 @@ def cmd_train(a: argparse.Namespace) -> int:
     from ganstudio.core.training import dist
     from ganstudio.core.training.trainer import Trainer, TrainHooks
 
-    stop = {"flag": False}
     if a.tensorboard:
         _require_tensorboard()  # before any training starts
     dist.init_from_env(a.device or "auto")
     if a.resume:
-        trainer = Trainer.resume(a.resume, steps=a.steps)
+        trainer = Trainer.resume(a.resume, steps=a.steps, out=a.out)
     else:
         config = _train_config(a)
         out = a.out or Path("runs") / f"{a.preset or 'mnist-dcgan'}-{time.strftime('%Y%m%d-%H%M%S')}"
@@ -220,35 +222,54 @@ def cmd_train(a: argparse.Namespace) -> int:
         from ganstudio.core.io.runlock import takeover_note
 
         print(f"note: {takeover_note(trainer.took_over_from)}", file=sys.stderr)
+    if main_rank and trainer.resume_note:
+        print(f"note: {trainer.resume_note}", file=sys.stderr)
     if main_rank:
         n = trainer.config.train.batch_size * trainer.world
         print(f"Training {trainer.config.model.arch} on {trainer.config.data.name}, {trainer.device}, "
               f"batch {n}{f' ({trainer.world} processes)' if trainer.world > 1 else ''}, "
               f"steps {trainer.step_count}->{total}, run folder {trainer.run_dir}", file=sys.stderr)
-    hooks = TrainHooks(progress=_progress_printer(total, trainer.step_count, a.quiet or not main_rank),
-                       should_stop=lambda: stop["flag"])
+    hooks = TrainHooks(progress=_progress_printer(total, trainer.step_count, a.quiet or not main_rank))
     events = _live_events(hooks, trainer) if a.tensorboard and main_rank else None
+    # Ctrl-C ends the run between two steps: the step in flight finishes, the run saves the
+    # state of that step (under torchrun every rank stops after the same one) and exits 130.
+    # A second Ctrl-C only repeats the request, so it cannot cut the checkpoint short.
+    import threading
+
+    in_main = threading.current_thread() is threading.main_thread()  # where signals may be set
+    previous = signal.signal(signal.SIGINT, _stop_on_interrupt(trainer, main_rank)) if in_main else None
     try:
         trainer.run(hooks)
-    except KeyboardInterrupt:
-        # Ctrl-C: the step in flight was cut short; the state from the last finished step is
-        # consistent, so save it and leave.
-        stop["flag"] = True
-        if trainer.writer and trainer.step_count:
-            path = trainer.save_checkpoint()
-            print(f"\nInterrupted at step {trainer.step_count}; checkpoint saved to {path}. "
-                  f"Continue with: ganstudio train --resume {trainer.run_dir}", file=sys.stderr)
-        trainer.close()
-        return 130
     finally:
+        if in_main:
+            signal.signal(signal.SIGINT, previous)
         trainer.close()
         if events:
             events.close()
+    if trainer.stopped_early:
+        if main_rank:
+            print(f"\nInterrupted at step {trainer.step_count}; checkpoint saved in "
+                  f"{trainer.run_dir}/checkpoints. Continue with: ganstudio train --resume "
+                  f"{trainer.run_dir}", file=sys.stderr)
+        dist.shutdown()
+        return 130
     if main_rank:
         print(f"\nDone: {trainer.step_count} steps. Samples: {trainer.run_dir}/samples, "
               f"checkpoint: {trainer.run_dir}/checkpoints/latest.safetensors", file=sys.stderr)
     dist.shutdown()
     return 0
+
+
+def _stop_on_interrupt(trainer, main_rank: bool):
+    asked = []
+
+    def handler(signum, frame) -> None:
+        trainer.request_stop()
+        if main_rank and not asked:
+            sys.stderr.write("\nStopping after this step and saving a checkpoint...\n")
+        asked.append(signum)
+
+    return handler
 
 
 def _require_tensorboard() -> None:

@@ -18,7 +18,7 @@ import numpy as np
 
 from ganstudio.core.config import ConfigError, RunConfig
 from ganstudio.core.fsutil import atomic_path, atomic_write_text
-from ganstudio.core.io.runlock import LockOwner, RunLock, lock_owner
+from ganstudio.core.io.runlock import LOCK_NAME, LockOwner, RunLock, lock_owner
 
 CONFIG = "config.json"
 METRICS = "metrics.jsonl"
@@ -57,6 +57,31 @@ def latest_checkpoint(run_dir: str | Path) -> Path | None:
     return stepped[-1][1] if stepped else None
 
 
+def _is_stale_temporary(path: Path) -> bool:
+    # fsutil.atomic_path writes ".<random><suffix>" (".part" unless a suffix is given: a sample
+    # grid's is ".png"); exports and the lock's owner file use ".tmp". Nothing else in a run
+    # folder is hidden except the lock itself.
+    name = path.name
+    if not name.startswith(".") or name == LOCK_NAME:
+        return False
+    return name.endswith((".part", ".tmp")) or (path.parent.name == SAMPLES and name.endswith(".png"))
+
+
+def remove_stale_temporaries(run_dir: str | Path) -> list[Path]:
+    """Deletes the temporary files that writers killed mid-write (kill -9, a power cut) left in
+    a run folder; only its writer, holding the lock, calls this, so none is being written."""
+    removed = []
+    root = Path(run_dir)
+    for folder in (root, root / SAMPLES, root / CHECKPOINTS):
+        if not folder.is_dir():
+            continue
+        for p in folder.iterdir():
+            if _is_stale_temporary(p) and p.is_file() and not p.is_symlink():
+                p.unlink(missing_ok=True)
+                removed.append(p)
+    return removed
+
+
 def _clean(value: Any) -> Any:
     # JSON has no NaN/Inf; a diverged loss is written as null rather than breaking the file.
     if isinstance(value, float) and not math.isfinite(value):
@@ -72,6 +97,7 @@ class RunWriter:
         self.dir = Path(run_dir)
         self.lock = lock if lock is not None else RunLock(self.dir).acquire()
         try:
+            remove_stale_temporaries(self.dir)
             (self.dir / SAMPLES).mkdir(exist_ok=True)
             (self.dir / CHECKPOINTS).mkdir(exist_ok=True)
             atomic_write_text(self.dir / CONFIG, config.to_json() + "\n")
