@@ -37,13 +37,19 @@ def open_model(spec: str | Path, *, quiet: bool = False) -> LoadedGenerator:
         bar.close()
 
 
-def class_label(generator: nn.Module, index: int | None) -> int | None:
-    """``index`` checked against the generator's classes (None: no --class given)."""
+def class_label(generator: nn.Module, index: int | None, *, note: bool = False) -> int | None:
+    """``index`` checked against the generator's classes (None: no --class given). With
+    ``note``, a conditional model given no class says on stderr which class it draws."""
+    import sys
+
     from ganstudio.core.generate import num_classes
 
-    if index is None:
-        return None
     n = num_classes(generator)
+    if index is None:
+        if note and n:
+            print(f"note: this model draws {n} classes; showing class 0 (choose with --class 0-{n - 1})",
+                  file=sys.stderr)
+        return None
     if n == 0:
         raise ClassOptionError(f"--class {index}: this model has no classes (it is unconditional); "
                                "leave --class out")

@@ -69,7 +69,7 @@ def run(a: argparse.Namespace) -> int:
     G = loaded.generator
     stylegan = is_stylegan(G)
     _check(a, stylegan)
-    label = class_label(G, a.class_index)
+    label = class_label(G, a.class_index, note=True)
     channels, res = loaded.config.sample_shape[0], loaded.config.sample_shape[-1]
     target = image_to_tensor(rgb, channels, res)
     classes = None if label is None else [label]  # recorded, so the explorer opens it in that class

@@ -68,7 +68,7 @@ def run(a: argparse.Namespace) -> int:
     if loaded.config.is_toy:
         raise UserError("this generator makes 2-D points, not images; open it in the app to see them")
     G, dim = loaded.generator, int(loaded.config.model.latent_dim)
-    label = class_label(G, a.class_index)
+    label = class_label(G, a.class_index, note=True)
     if seeds is not None:
         z = torch.cat([sample_z(s, 1, dim) for s in seeds])
         names = [f"seed{s:04d}.png" for s in seeds]

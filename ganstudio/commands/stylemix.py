@@ -77,7 +77,7 @@ def run(a: argparse.Namespace) -> int:
     if beyond:
         raise UserError(f"--layers {a.layers}: layer {beyond[0]} does not exist; this model has "
                         f"{num_ws} style layers (0-{num_ws - 1})")
-    label = class_label(G, a.class_index)
+    label = class_label(G, a.class_index, note=True)
     grid = mix_grid(G, rows, cols, sorted(set(layers)), psi=a.truncation, noise_mode=a.noise_mode,
                     class_index=label or 0)
     path = save_png(grid, a.out)

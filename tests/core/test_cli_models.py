@@ -155,3 +155,11 @@ def test_export_with_a_class_writes_a_program_that_draws_that_class(tmp_path):
     got = generate_uint8(program, z).astype(int)
     assert np.abs(got - generate_uint8(G, z, label=3)).max() <= 1
     assert np.abs(got - generate_uint8(G, z, label=0)).max() > 10
+
+
+def test_a_conditional_model_without_class_says_which_class_it_draws(tmp_path, capsys):
+    assert main(["sample", PKL, "--seeds", "4", "--outdir", str(tmp_path)]) == 0
+    assert "class 0 (choose with --class 0-9)" in capsys.readouterr().err
+    G = load_generator(PKL).generator
+    expected = generate_uint8(G, sample_z(4, 1, G.z_dim), label=0)[0]
+    assert np.abs(_png(tmp_path / "seed0004.png").astype(int) - expected).max() <= 1
