@@ -82,6 +82,11 @@ def test_uniform_latents_lie_in_the_unit_box_and_normal_ones_stay_as_before(tiny
     torch.manual_seed(0)
     assert trainer.sample_noise(500).abs().max() <= 1
     assert np.isfinite(trainer.step()["loss_D"])
+    from ganstudio.core.latent import LatentState, sample_z
+
+    z = sample_z(5, 200, 3, "uniform")  # what the explorer and the CLI draw for such a model
+    assert z.abs().max() <= 1 and z.min() < -0.9 and not torch.equal(z, sample_z(5, 200, 3))
+    assert np.abs(LatentState.from_seed(5, 3, dist="uniform").z).max() <= 1
     cfg.model.latent_dist = "cauchy"
     with pytest.raises(ConfigError, match="model.latent_dist"):
         cfg.validate()

@@ -32,10 +32,13 @@ class Cancelled(errors.Cancelled, RuntimeError):
 # ---------------------------------------------------------------- sampling
 
 
-def sample_z(seed: int, n: int, dim: int) -> torch.Tensor:
-    """(n, dim) standard normal, CPU float32; the same seed gives the same z everywhere."""
+def sample_z(seed: int, n: int, dim: int, dist: str = "normal") -> torch.Tensor:
+    """(n, dim) CPU float32, the same for a seed everywhere: standard normal, or uniform in
+    [-1, 1] for ``dist`` "uniform" (a generator trained with model.latent_dist "uniform")."""
     gen = torch.Generator(device="cpu")
     gen.manual_seed(int(seed) & 0xFFFF_FFFF_FFFF_FFFF)
+    if dist == "uniform":
+        return torch.rand(int(n), int(dim), generator=gen, dtype=torch.float32) * 2 - 1
     return torch.randn(int(n), int(dim), generator=gen, dtype=torch.float32)
 
 
@@ -143,8 +146,8 @@ class LatentState:
         return class_label(self.class_index)
 
     @classmethod
-    def from_seed(cls, seed: int, dim: int, psi: float = 1.0) -> LatentState:
-        return cls(sample_z(seed, 1, dim)[0].numpy(), seed=seed, psi=psi)
+    def from_seed(cls, seed: int, dim: int, psi: float = 1.0, dist: str = "normal") -> LatentState:
+        return cls(sample_z(seed, 1, dim, dist)[0].numpy(), seed=seed, psi=psi)
 
     @property
     def dim(self) -> int:
