@@ -31,6 +31,7 @@ from ganstudio.gui.explorer.direction_panel import DirectionSliderPanel
 from ganstudio.gui.explorer.grid import SampleGridPanel
 from ganstudio.gui.explorer.image import CaptionBar, LatentImageView
 from ganstudio.gui.explorer.keyframes import InterpolationPanel
+from ganstudio.gui.explorer.layer_view import LayerView
 from ganstudio.gui.explorer.projection import ProjectionPanel
 from ganstudio.gui.explorer.wspace_panel import WSpacePanel
 
@@ -224,6 +225,7 @@ class ExplorerView(QWidget):
         self.grid_panel = SampleGridPanel()
         self.interpolation = InterpolationPanel()
         self.projection = ProjectionPanel()
+        self.layer_view = LayerView()
         self.right_tabs = QTabWidget()
         self.right_tabs.setObjectName("explorerPages")
         self.right_tabs.setDocumentMode(True)
@@ -233,6 +235,7 @@ class ExplorerView(QWidget):
             (self.grid_panel, "Grid"),
             (self.interpolation, "Interpolate"),
             (self.projection, "Project"),
+            (self.layer_view, "Layers"),
         ):
             holder = QWidget()
             inner = QVBoxLayout(holder)

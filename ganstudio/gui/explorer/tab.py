@@ -34,6 +34,7 @@ from ganstudio.gui.explorer.classes import ClassController
 from ganstudio.gui.explorer.directions import DirectionsController
 from ganstudio.gui.explorer.features import GridController, PathController, ProjectionController
 from ganstudio.gui.explorer.latent_files import LatentFiles
+from ganstudio.gui.explorer.layers_page import LayersController
 from ganstudio.gui.explorer.layout import ExplorerView
 from ganstudio.gui.explorer.modes import Mode, ZMode, mode_for
 from ganstudio.gui.explorer.render_worker import (
@@ -56,7 +57,8 @@ STATUS_FALLBACK_MS = 100  # the caption follows an edit by at most this when no 
 VIEW_NAMES = (
     "stack", "empty_page", "loading_page", "explorer_page", "controls", "wspace_panel",
     "class_panel",
-    "direction_panel", "grid_panel", "interpolation", "projection", "right_tabs", "splitter",
+    "direction_panel", "grid_panel", "interpolation", "projection", "layer_view", "right_tabs",
+    "splitter",
     "image", "caption", "source_label", "status_label", "open_button", "empty_open_button",
     "undo_button", "redo_button", "save_latent_action", "load_latent_action",
     "copy_latent_action", "paste_latent_action", "show_empty", "show_loading",
@@ -127,6 +129,7 @@ class ExplorerTab(FileDropTarget, QWidget):
         self.paths = PathController(self)
         self.projector = ProjectionController(self)
         self.files = LatentFiles(self)
+        self.layers = LayersController(self)
         self.classes = ClassController(self)
         self.z_mode = ZMode(self)
         self.w_space = WMode(self)
