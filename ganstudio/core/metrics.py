@@ -452,6 +452,9 @@ def evaluate(loaded_generator: Any, n: int | None = None, seed: int = 0,
             labels = torch.full((n,), int(label))
         if labels is not None:
             result.update(conditional_accuracy(samples, labels))
+        if label is not None:  # one class asked for: the others have no figure (JSON null, not NaN)
+            result["per_class_accuracy"] = [a if k == label else None
+                                            for k, a in enumerate(result["per_class_accuracy"])]
     else:
         reason = classifier_mismatch(cfg)
         result["not_applicable"] = {key: reason for key in CLASSIFIER_KEYS}
@@ -489,7 +492,7 @@ def format_report(result: dict[str, Any]) -> str:
             f"  classes            {result['classes_covered']} of 10: {result['class_histogram']}",
         ]
     if "conditional_accuracy" in result:
-        per = " ".join(f"{a:.2f}" for a in result["per_class_accuracy"])
+        per = " ".join("-" if a is None else f"{a:.2f}" for a in result["per_class_accuracy"])
         lines.append(f"  conditional acc.   {result['conditional_accuracy']:9.3f}   (samples read as the "
                      f"class asked for; per class: {per})")
     if "pixel_diversity" in result:

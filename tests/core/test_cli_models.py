@@ -163,3 +163,25 @@ def test_a_conditional_model_without_class_says_which_class_it_draws(tmp_path, c
     G = load_generator(PKL).generator
     expected = generate_uint8(G, sample_z(4, 1, G.z_dim), label=0)[0]
     assert np.abs(_png(tmp_path / "seed0004.png").astype(int) - expected).max() <= 1
+
+
+def test_eval_class_of_a_conditional_digit_model_is_valid_json(tmp_path, capsys):
+    import json
+
+    from ganstudio.core.config import preset
+    from ganstudio.core.training.trainer import Trainer
+
+    cfg = preset("mnist-cdcgan")
+    cfg.model.g_width = cfg.model.d_width = 8
+    cfg.train.steps, cfg.train.batch_size, cfg.train.r1_gamma = 1, 16, 0.0
+    trainer = Trainer(cfg, tmp_path / "run")
+    trainer.step()
+    trainer.save_checkpoint()
+    trainer.close()
+    assert main(["eval", str(tmp_path / "run"), "--class", "3", "-n", "40", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out, parse_constant=lambda c: pytest.fail(f"{c} in JSON"))
+    assert result["class"] == 3 and 0.0 <= result["conditional_accuracy"] <= 1.0
+    assert result["per_class_accuracy"][:3] == [None, None, None]
+    assert result["per_class_accuracy"][3] == result["conditional_accuracy"]
+    assert main(["eval", str(tmp_path / "run"), "--class", "3", "-n", "40"]) == 0
+    assert "per class: - - - " in capsys.readouterr().out
