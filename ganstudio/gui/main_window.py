@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ganstudio.gui import given_path, shipped_model, window_size
+from ganstudio.gui import given_path, locations, shipped_model, status_tips, window_size
 from ganstudio.gui.common import dialogs, jobs, settings
 from ganstudio.gui.menus import WindowMenus
 from ganstudio.gui.training.tab import TrainingTab
@@ -119,6 +119,7 @@ class MainWindow(QMainWindow):
         about = self._action("&About GAN Studio", self._on_about_triggered)
         about.setMenuRole(QAction.MenuRole.AboutRole)
         help_menu.addAction(about)
+        status_tips.apply(self.menuBar())
 
         self.pause_shortcut = QShortcut(QKeySequence(Qt.Key.Key_Space), self)
         self.pause_shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
@@ -290,12 +291,14 @@ class MainWindow(QMainWindow):
         for path in recent:
             action = self.recent_menu.addAction(path)
             action.setEnabled(is_url(path) or Path(path).exists())
+            action.setStatusTip(f"Open {path}")
             action.triggered.connect(lambda _checked=False, p=path: self.open_path(p))
         if not recent:
             self.recent_menu.addAction("No recent files").setEnabled(False)
         else:
             self.recent_menu.addSeparator()
             self.recent_menu.addAction("Clear list", lambda: settings.set_value("recent/paths", []))
+        status_tips.apply_to(self.recent_menu)
 
     def _on_save_checkpoint_triggered(self) -> None:
         self.training_tab.save_checkpoint()
@@ -325,6 +328,7 @@ class MainWindow(QMainWindow):
             "<p>Train generative adversarial networks and explore their latent space.</p>"
             f"<p>PyTorch {torch_version}<br>Qt {qVersion()} (PySide6 {pyside_version})<br>"
             f"Python {platform.python_version()}<br>Device: {self.training_tab.device_name()}</p>"
+            f"{locations.locations_html(self.explorer_tab)}"
         )
         QMessageBox.about(self, "About GAN Studio", text)
 

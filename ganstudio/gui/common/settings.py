@@ -52,6 +52,11 @@ def _settings() -> QSettings:
     return QSettings(QSettings.defaultFormat(), QSettings.Scope.UserScope, ORGANIZATION, APPLICATION)
 
 
+def location() -> str:
+    """Where the settings are kept: a file, or on Windows a registry key (Help > About says)."""
+    return _settings().fileName()
+
+
 def is_set(name: str) -> bool:
     """Whether ``name`` has a stored value (a default is not one)."""
     return _settings().contains(KEYS[name].name)
