@@ -10,6 +10,7 @@ import torch
 from ganstudio.core import metrics
 from ganstudio.core.config import preset
 from ganstudio.core.data import DataError, load_points
+from ganstudio.core.io.runs import RunReader
 from ganstudio.core.toys import sample_toy
 from ganstudio.core.training.trainer import Trainer
 
@@ -185,3 +186,20 @@ def test_eval_of_a_toy_run_reports_the_divergences(tmp_path):
     result = metrics.evaluate(load_generator(tmp_path / "run"), n=300)
     assert {"kl", "js", "modes_covered"} <= set(result) and 0 <= result["js"] <= 1
     assert "JS" in metrics.format_report(result)
+
+
+def test_the_cli_trains_on_a_point_file_and_refuses_a_bad_one_in_one_line(tmp_path, capsys):
+    from ganstudio.cli import main
+
+    pts = np.random.default_rng(0).normal(size=(50, 2))
+    (tmp_path / "my.csv").write_text("\n".join(f"{a},{b}" for a, b in pts))
+    args = ["train", "--preset", "toy-ring", "--data", "points", "--steps", "2", "--batch-size", "16",
+            "--device", "cpu", "--quiet"]
+    assert main([*args, "--data-path", str(tmp_path / "my.csv"), "--out", str(tmp_path / "run")]) == 0
+    reader_config = RunReader(tmp_path / "run").config
+    assert reader_config.data.name == "points" and reader_config.sample_shape == (2,)
+    (tmp_path / "bad.csv").write_text("1,2,3\n4,5,6\n")
+    capsys.readouterr()
+    assert main([*args, "--data-path", str(tmp_path / "bad.csv"), "--out", str(tmp_path / "bad")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "bad.csv" in err and len(err.splitlines()) == 1
