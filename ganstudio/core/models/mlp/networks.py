@@ -75,26 +75,22 @@ class MLPDiscriminator(nn.Module):
         self.features = FourierFeatures(dim, features, feature_scale) if features else None
         if self.features is not None:
             dim = self.features.out_dim
-        dim *= pack
+        dim = dim * pack + c_dim  # a conditional D reads the one-hot label beside the sample
         mods: list[nn.Module] = []
         for _ in range(layers):
             mods += [wrap(nn.Linear(dim, hidden)), nn.LeakyReLU(0.2, True)]
             dim = hidden
         self.body = nn.Sequential(*mods)
         self.head = wrap(nn.Linear(dim + int(minibatch_std), 1))
-        if c_dim:  # the projection discriminator (Miyato & Koyama, 2018) on the last hidden layer
-            self.embed = wrap(nn.Linear(c_dim, dim, bias=False))
 
     def forward(self, x: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
         if self.features is not None:  # per sample, before packing
             x = self.features(x.reshape(x.shape[0], -1))
         x = x.reshape(x.shape[0] // self.pack, -1)
-        h = self.body(x)
-        projection = None
         if self.c_dim:
-            projection = (self.embed(one_hot_or_first(c, len(h), self.c_dim, h)) * h).sum(dim=1)
+            x = torch.cat([x, one_hot_or_first(c, len(x), self.c_dim, x)], dim=1)
+        h = self.body(x)
         if self.minibatch_std:
             std = h.float().std(dim=0, unbiased=False).mean().to(h.dtype)
             h = torch.cat([h, std.expand(h.shape[0], 1)], dim=1)
-        logit = self.head(h).reshape(-1)
-        return logit if projection is None else logit + projection
+        return self.head(h).reshape(-1)
