@@ -15,18 +15,25 @@ from pathlib import Path
 from ganstudio.core.errors import UserError
 
 DEFAULT = "default"
-MODEL_NAMES = {DEFAULT: "the generator that ships with GAN Studio (a DCGAN on MNIST digits)"}
+DEFAULT_CONDITIONAL = "default-conditional"
+MODEL_NAMES = {
+    DEFAULT: "the generator that ships with GAN Studio (a DCGAN on MNIST digits)",
+    DEFAULT_CONDITIONAL: "the class-conditional generator that ships with GAN Studio (draws the digit asked for)",
+}
+# name -> file under resources/models
+MODEL_FILES = {DEFAULT: "default_generator.safetensors",
+               DEFAULT_CONDITIONAL: "default_conditional_generator.safetensors"}
 
 
 class ModelNameError(UserError, ValueError):
     """A model name that stands for nothing in this installation; the message says why."""
 
 
-def shipped_generator_file() -> Path:
-    """Where the shipped generator lives in this installation (it may be missing)."""
+def shipped_generator_file(name: str = DEFAULT) -> Path:
+    """Where a shipped generator lives in this installation (it may be missing)."""
     from ..resources import resource_path
 
-    return resource_path("models", "default_generator.safetensors")
+    return resource_path("models", MODEL_FILES[name])
 
 
 def resolve_model_name(name: str | Path) -> Path:
@@ -35,9 +42,9 @@ def resolve_model_name(name: str | Path) -> Path:
     path = Path(name)
     if path.exists() or str(name) not in MODEL_NAMES:
         return path
-    shipped = shipped_generator_file()
+    shipped = shipped_generator_file(str(name))
     if not shipped.is_file():
-        raise ModelNameError(f"`{DEFAULT}` names the generator that ships with GAN Studio, but this "
+        raise ModelNameError(f"`{name}` names {MODEL_NAMES[str(name)]}, but this "
                              f"installation has none ({shipped} is missing); reinstall GAN Studio "
                              "or name a checkpoint file.")
     return shipped

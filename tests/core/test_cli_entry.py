@@ -111,7 +111,7 @@ def test_default_without_a_shipped_generator_is_one_clear_line(tmp_path, monkeyp
     from ganstudio.core import names
 
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(names, "shipped_generator_file", lambda: tmp_path / "missing.safetensors")
+    monkeypatch.setattr(names, "shipped_generator_file", lambda name="default": tmp_path / "missing.safetensors")
     for argv in (["sample", "default"], ["default"]):
         assert cli.main(argv) == 2
         err = capsys.readouterr().err.strip()
