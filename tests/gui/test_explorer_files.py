@@ -212,6 +212,13 @@ def test_saved_latents_load_back_equal(qtbot, tab, tmp_path, suffix):
     qtbot.waitUntil(lambda: np.array_equal(tab.state.effective_z(), z), timeout=10000)
     np.testing.assert_array_equal(tab.keyframes(), keys)
     assert np.array_equal(wait_frame(qtbot, tab), shown)
+    # The header names the file, and the seed box no longer claims seed 1
+    seed_box = tab.findChild(QSpinBox, "seedSpin")
+    assert tab.caption.text().startswith(f"Loaded latents{suffix}")
+    assert seed_box.text() == "—"
+    seed_box.setValue(3)  # choosing a seed again
+    wait_frame(qtbot, tab)
+    assert tab.caption.text().startswith("Seed 3")
 
 
 def test_projection_of_a_generated_image_finds_a_latent_that_reproduces_it(

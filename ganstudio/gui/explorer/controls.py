@@ -33,7 +33,9 @@ class LatentControls(QWidget):
         super().__init__(parent)
         self.seed_spin = QSpinBox()
         self.seed_spin.setObjectName("seedSpin")
-        self.seed_spin.setRange(0, MAX_SEED)
+        # -1 reads "—": the latent shown is no seed's (it came from a file)
+        self.seed_spin.setRange(-1, MAX_SEED)
+        self.seed_spin.setSpecialValueText("—")
         self.seed_spin.setKeyboardTracking(False)
         self.seed_spin.setToolTip("The same seed always gives the same sample")
         self.randomize_button = QPushButton("Randomize")
@@ -66,7 +68,8 @@ class LatentControls(QWidget):
         layout.addSpacing(6)
         layout.addWidget(self.sliders, 1)
 
-        self.seed_spin.valueChanged.connect(self.seed_changed)
+        self.seed_spin.valueChanged.connect(
+            lambda seed: seed >= 0 and self.seed_changed.emit(seed))
         self.randomize_button.clicked.connect(self._on_randomize_clicked)
         self.truncation_slider.valueChanged.connect(self._on_truncation_value_changed)
         self.truncation_slider.sliderPressed.connect(self.psi_edit_started)
@@ -74,6 +77,16 @@ class LatentControls(QWidget):
 
     def psi(self) -> float:
         return self.truncation_slider.value() / PSI_TICKS
+
+    def show_no_seed(self) -> None:
+        """The latent shown is no seed's: the seed box says so ("—") until one is chosen."""
+        self.seed_spin.blockSignals(True)
+        self.seed_spin.setValue(-1)
+        self.seed_spin.blockSignals(False)
+
+    def seed(self) -> int:
+        """The seed in the box (0 while it says "—")."""
+        return max(0, self.seed_spin.value())
 
     def show_state(self, seed: int | None, psi: float, z: np.ndarray | None) -> None:
         """Reflect a state in the widgets without emitting anything."""

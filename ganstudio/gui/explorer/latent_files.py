@@ -60,19 +60,20 @@ class LatentFiles(QObject):
         generator = tab.loaded.generator
         tab.tasks.start(
             "load-latents", tab.mode.load_latents_job(Path(path)),
-            lambda result: self._on_loaded(result, generator),
+            lambda result: self._on_loaded(result, generator, Path(path).name),
             failed=lambda msg: tab.show_error("Load latent", msg),
         )
         return True
 
-    def _on_loaded(self, result: tuple[np.ndarray, np.ndarray, Any], generator: Any) -> None:
+    def _on_loaded(self, result: tuple[np.ndarray, np.ndarray, Any], generator: Any,
+                   name: str) -> None:
         vector, keys, thumbs = result
         tab = self.tab
         if tab.state is None or tab.loaded is None or tab.loaded.generator is not generator:
             return
         if len(keys):
             tab.interpolation.set_keyframes(keys, list(thumbs))
-        tab.replace_state(tab.mode.state_of_vector(vector, tab.state), "load")
+        tab.show_loaded(tab.mode.state_of_vector(vector, tab.state), name)
 
     def copy(self) -> None:
         tab = self.tab

@@ -124,6 +124,7 @@ class ExplorerTab(FileDropTarget, QWidget):
         self._last_request = 0
         self.tasks = TaskRunner(self, lambda msg: self.show_error("Explorer", msg))
         self._load_token = ""
+        self._origin = ""  # what the caption names first (a file the latent came from)
         self.directions_ctl = DirectionsController(self)
         self.grid = GridController(self)
         self.paths = PathController(self)
@@ -225,6 +226,7 @@ class ExplorerTab(FileDropTarget, QWidget):
             return
         generator.eval()
         self._load_token = f"shown:{id(loaded)}"  # a load started earlier no longer wins
+        self.controls.show_state(self.controls.seed(), self.controls.psi(), None)
         mode = mode_for(generator, self.z_mode, self.w_space)
         previous = self._state if mode is self.mode else None
         if mode is not self.mode:
@@ -323,10 +325,13 @@ class ExplorerTab(FileDropTarget, QWidget):
         if self._state is not None:
             self.set_state(self._state.with_(**changes), record=key)
 
-    def set_state(self, state: Any, record: str | None, *, refresh_widgets: bool = True) -> None:
+    def set_state(self, state: Any, record: str | None, *, refresh_widgets: bool = True,
+                  origin: str = "") -> None:
         """Show ``state``. ``record`` names the edit for undo (None: not undoable, e.g. undo
-        itself); ``refresh_widgets`` False when the control that made the edit shows it."""
+        itself); ``refresh_widgets`` False when the control that made the edit shows it;
+        ``origin`` heads the caption until the next edit ("Loaded w.npy")."""
         before, self._state = self._state, state
+        self._origin = origin
         requested = self._request_frame()
         if record is not None and before is not None:
             self._record(record, before)  # once the frame is asked for: the worker goes first
@@ -339,10 +344,16 @@ class ExplorerTab(FileDropTarget, QWidget):
         else:
             self._refresh_status()
 
-    def replace_state(self, state: Any, key: str) -> None:
+    def replace_state(self, state: Any, key: str, *, origin: str = "") -> None:
         """A new state from outside the controls (grid, keyframe, file): one undo step."""
-        self.set_state(state, record=key)
+        self.set_state(state, record=key, origin=origin)
         self._group = None
+
+    def show_loaded(self, state: Any, name: str) -> None:
+        """A latent read from the file ``name``: the caption names the file and the seed box
+        no seed (the latent is the file's, whatever seed it may once have come from)."""
+        self.replace_state(state, "load", origin=f"Loaded {name}")
+        self.controls.show_no_seed()
 
     def end_edit(self) -> None:
         """The next edit is its own undo step (a drag ended, a choice was made)."""
@@ -364,8 +375,9 @@ class ExplorerTab(FileDropTarget, QWidget):
             return
         self._status_stale = False
         self._status_timer.stop()
-        self.caption.setText(self.classes.caption(
-            self.mode.caption(self._state, self.directions), self._state))
+        caption = self.classes.caption(self.mode.caption(self._state, self.directions),
+                                       self._state)
+        self.caption.setText(f"{self._origin}   ·   {caption}" if self._origin else caption)
         self._update_undo_actions()
         self.state_changed.emit()
 

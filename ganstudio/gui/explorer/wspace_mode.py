@@ -153,7 +153,8 @@ class WMode(QObject):
         return {"seed": int(seed), "w": None}
 
     def show_state(self, state: WState) -> None:
-        self.tab.controls.show_state(state.seed, state.psi, None)
+        # an edited w is no seed's: the seed box keeps what it shows
+        self.tab.controls.show_state(state.seed if state.w is None else None, state.psi, None)
         panel = self.tab.wspace_panel
         base = state.w if state.w is not None else (
             self.renderer.seed_w(state.seed, state.class_index)
