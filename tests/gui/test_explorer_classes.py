@@ -196,6 +196,58 @@ def test_without_class_rows_the_grid_draws_the_class_shown(qtbot, tab, loaded):
     assert len(view.tiles()) == n * n
 
 
+def add_keyframe(qtbot, tab: ExplorerTab, seed: int, cls: int) -> None:
+    tab.controls.seed_spin.setValue(seed)
+    child(tab, QComboBox, "classPicker").setCurrentIndex(cls)
+    wait_frame(qtbot, tab)
+    child(tab, QPushButton, "addKeyframeButton").click()
+
+
+def test_keyframes_keep_their_class_and_the_path_morphs_between_them(qtbot, tab, loaded):
+    add_keyframe(qtbot, tab, 11, 2)
+    add_keyframe(qtbot, tab, 12, 7)
+    assert tab.interpolation.keyframes.classes() == [2, 7]
+    keys = tab.keyframes()
+    # double-clicking the first brings its class back
+    tab.interpolation.keyframe_activated.emit(0)
+    shown = wait_frame(qtbot, tab)
+    assert tab.state.class_index == 2
+    assert np.array_equal(shown, generate_uint8(loaded.generator, keys[0], label=2)[0])
+    assert child(tab, QComboBox, "classPicker").currentIndex() == 2
+    # the path between them blends the classes as it blends the latents
+    tab.interpolation.loop_check.setChecked(False)
+    tab.interpolation.frames_spin.setValue(4)
+    path = tab.path()
+    slider = child(tab, QSlider, "interpolationSlider")
+    for frame, label in ((0, 2), (2, class_label(blend_classes(2, 7, 0.5, 10))), (4, 7)):
+        slider.setValue(frame)
+        shown = wait_frame(qtbot, tab)
+        assert np.array_equal(shown, generate_uint8(loaded.generator, path[frame], label=label)[0])
+
+
+@pytest.mark.parametrize("suffix", [".json", ".npy"])
+def test_latent_files_bring_back_the_class_and_the_keyframes_classes(qtbot, tab, loaded, tmp_path,
+                                                                    suffix):
+    add_keyframe(qtbot, tab, 21, 4)
+    add_keyframe(qtbot, tab, 22, 9)
+    child(tab, QComboBox, "classPicker").setCurrentIndex(6)
+    saved = wait_frame(qtbot, tab)
+    target = tmp_path / f"latent{suffix}"
+    tab.save_latents(target)
+    qtbot.waitUntil(target.exists, timeout=10000)
+    wait_idle(qtbot, tab)
+    # elsewhere: another class, no keyframes; then the file
+    child(tab, QComboBox, "classPicker").setCurrentIndex(0)
+    tab.interpolation.clear_button.click()
+    wait_frame(qtbot, tab)
+    assert tab.load_latents(target)
+    qtbot.waitUntil(lambda: tab.state.class_index == 6, timeout=10000)
+    assert np.array_equal(wait_frame(qtbot, tab), saved)
+    assert child(tab, QComboBox, "classPicker").currentIndex() == 6
+    assert tab.interpolation.keyframes.classes() == [4, 9]
+    assert tab.undo_stack.undoText() == "Load latent"
+
+
 # ---------------------------------------------------------------- NVIDIA's conditional model
 
 
@@ -238,5 +290,24 @@ def test_a_conditional_stylegan2_picks_its_class_in_w(qtbot, tmp_path, errors, n
     half = settle(qtbot, tab)
     blended = WState(seed=seed, psi=tab.state.psi, class_index=blend_classes(3, 8, 0.5, 10))
     assert close(half, render(nvidia.generator, blended))
+    assert not errors
+    tab.shutdown()
+
+
+def test_w_latent_files_bring_back_the_class(qtbot, tmp_path, errors, nvidia):
+    tab = make_tab(qtbot, tmp_path, nvidia)
+    child(tab, QComboBox, "classPicker").setCurrentIndex(4)
+    shown = settle(qtbot, tab)
+    target = tmp_path / "w.json"
+    tab.save_latents(target)
+    qtbot.waitUntil(target.exists, timeout=10000)
+    wait_idle(qtbot, tab)
+    child(tab, QComboBox, "classPicker").setCurrentIndex(1)
+    settle(qtbot, tab)
+    assert tab.load_latents(target)
+    qtbot.waitUntil(lambda: tab.state.class_index == 4 and tab.state.w is not None,
+                    timeout=10000)
+    assert close(settle(qtbot, tab), shown)
+    assert child(tab, QComboBox, "classPicker").currentIndex() == 4
     assert not errors
     tab.shutdown()

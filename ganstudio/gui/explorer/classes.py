@@ -80,6 +80,39 @@ class ClassController(QObject):
             return None
         return list(range(min(self.count, MAX_CLASS_ROWS)))
 
+    def of(self, state: Any) -> int | None:
+        """The class a keyframe made from ``state`` keeps (None: an unconditional model)."""
+        if not self.count or state is None or not isinstance(state.class_index, int):
+            return None
+        return int(state.class_index)
+
+    def path_labels(self, classes: list[int | None], frames_per_segment: int,
+                    loop: bool) -> np.ndarray | None:
+        """Each path frame's class row (F, c) for keyframes of their own classes: the path
+        blends one keyframe's class into the next's as it goes (lerp of one-hot rows, frame
+        for frame with the latent path). None when a keyframe has no class."""
+        if not self.count or len(classes) < 2 or any(k is None for k in classes):
+            return None
+        from ganstudio.core import latent
+
+        rows = np.eye(self.count, dtype=np.float32)[[int(k) for k in classes]]
+        return latent.interpolate_path(rows, frames_per_segment, "lerp", loop).numpy()
+
+    def file_classes(self, state: Any, keyframes: int) -> list[int] | None:
+        """What a latent file records: the class shown, then each keyframe's (one without a
+        class is drawn in the class shown); None for an unconditional model."""
+        shown = self.of(state)
+        if shown is None:
+            return None
+        keys = self.tab.interpolation.keyframes.classes()[:keyframes]
+        return [shown, *[shown if k is None else int(k) for k in keys]]
+
+    def loaded_classes(self, classes: Any, keyframes: int) -> list[int | None]:
+        """A file's classes (latent first) as this generator can draw them; None where the
+        file records none or a class this generator lacks."""
+        values = [None] * (1 + keyframes) if classes is None else [int(k) for k in classes]
+        return [k if k is not None and 0 <= k < self.count else None for k in values]
+
     def caption(self, text: str, state: Any) -> str:
         """The mode's caption with the class drawn, for a conditional generator."""
         if not self.count or state is None or not isinstance(state.class_index, int):

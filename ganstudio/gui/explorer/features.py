@@ -94,7 +94,9 @@ class GridController(QObject):
         if tab.state is None or index >= len(self.seeds):
             return
         if shift:
-            tab.interpolation.add_keyframe(self.latents[index], self.panel.view.tiles()[index])
+            cls = self.classes[index] if self.classes is not None else tab.classes.of(tab.state)
+            tab.interpolation.add_keyframe(self.latents[index], self.panel.view.tiles()[index],
+                                           cls)
             count = tab.interpolation.keyframes.count()
             tab.status_label.setText(f"Keyframe {count} added from the grid")
             return
@@ -138,6 +140,7 @@ class PathController(QObject):
         self.tab = tab
         self.panel = panel = tab.interpolation
         self.path = np.zeros((0, 0), np.float32)
+        self.labels: np.ndarray | None = None  # each path frame's class row (conditional)
         self._dialog: QProgressDialog | None = None
         panel.add_requested.connect(self.add_keyframe)
         panel.path_changed.connect(self.update_path)
@@ -154,12 +157,17 @@ class PathController(QObject):
     def add_keyframe(self) -> None:
         tab = self.tab
         if tab.state is not None:
-            self.panel.add_keyframe(tab.mode.vector(tab.state, tab.directions), tab.image.array())
+            self.panel.add_keyframe(tab.mode.vector(tab.state, tab.directions), tab.image.array(),
+                                    tab.classes.of(tab.state))
 
     def _on_keyframe_activated(self, row: int) -> None:
         keys, tab = self.keyframes(), self.tab
         if tab.state is not None and 0 <= row < len(keys):
-            tab.replace_state(tab.mode.state_of_vector(keys[row], tab.state), "keyframe")
+            state = tab.mode.state_of_vector(keys[row], tab.state)
+            cls = self.panel.keyframes.classes()[row]
+            if cls is not None and tab.classes.count:
+                state = state.with_(class_index=cls)
+            tab.replace_state(state, "keyframe")
 
     def update_path(self) -> None:
         from ganstudio.core import latent
@@ -170,6 +178,8 @@ class PathController(QObject):
         else:
             self.path = latent.interpolate_path(
                 keys, p.frames_per_segment(), p.mode(), p.loop()).numpy()
+        self.labels = self.tab.classes.path_labels(
+            p.keyframes.classes(), p.frames_per_segment(), p.loop()) if len(self.path) else None
         p.set_frame_count(len(self.path))
 
     def show_frame(self, frame: int) -> None:
@@ -177,7 +187,8 @@ class PathController(QObject):
         if tab.loaded is None or not 0 <= frame < len(self.path):
             return
         vector = self.path[frame]
-        tab.frame_requested(tab.mode.request_path_frame(vector))
+        label = None if self.labels is None else self.labels[frame : frame + 1]
+        tab.frame_requested(tab.mode.request_path_frame(vector, label))
         tab.caption.setText(tab.mode.path_caption(vector, frame, len(self.path)))
 
     # ------------------------------------------------------------ exports
@@ -196,18 +207,20 @@ class PathController(QObject):
         target = Path(path)
         if target.suffix.lower() not in (".gif", ".mp4", ".png"):
             target = target.with_suffix(".gif")
-        self.export_latents(self.path.copy(), target)
+        self.export_latents(self.path.copy(), target, self.labels)
 
-    def export_latents(self, frames: np.ndarray, target: Path) -> bool:
+    def export_latents(self, frames: np.ndarray, target: Path, labels: Any = None) -> bool:
         """Render latents (F, size) and write them to ``target`` (.gif, .mp4 or .png strip) in
-        a worker, with a progress dialog whose Cancel stops it; False when one is running."""
+        a worker, with a progress dialog whose Cancel stops it; False when one is running.
+        ``labels``: each frame's class row (None: the class shown)."""
         tab = self.tab
         if tab.loaded is None or len(frames) == 0 or tab.tasks.running("export"):
             return False
         side = min(tab.loaded.generator.sample_shape[1:])
         wanted = MIN_STRIP_SIDE if target.suffix.lower() == ".png" else MIN_EXPORT_SIDE
         scale = max(1, math.ceil(wanted / side))
-        job = tab.mode.export_job(frames, target, self.panel.fps(), scale, tab.state)
+        job = tab.mode.export_job(frames, target, self.panel.fps(), scale, tab.state,
+                                  labels=labels)
         dialog = QProgressDialog(f"Exporting {target.name}…", "Cancel", 0, 100, tab)
         dialog.setObjectName("exportProgress")
         dialog.setWindowTitle("Export")

@@ -24,11 +24,13 @@ from PySide6.QtWidgets import (
 from ganstudio.gui.common.image_view import array_to_qimage
 
 Z_ROLE = Qt.ItemDataRole.UserRole
+CLASS_ROLE = Qt.ItemDataRole.UserRole + 1  # a conditional generator's class (None: none)
 THUMB = 64
 
 
 class KeyframeList(QListWidget):
-    """Keyframes as thumbnails; drag to reorder. Each item holds its z (dim,)."""
+    """Keyframes as thumbnails; drag to reorder. Each item holds its z (dim,) and, for a
+    conditional generator, its class."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -46,9 +48,11 @@ class KeyframeList(QListWidget):
         self.setMinimumHeight(THUMB + 36)
         self.setMaximumHeight(2 * (THUMB + 22) + 12)  # two rows, then it scrolls
 
-    def add(self, z: np.ndarray, thumbnail: np.ndarray | None) -> None:
+    def add(self, z: np.ndarray, thumbnail: np.ndarray | None,
+            class_index: int | None = None) -> None:
         item = QListWidgetItem(f"{self.count() + 1}")
         item.setData(Z_ROLE, np.asarray(z, np.float32).copy())
+        item.setData(CLASS_ROLE, None if class_index is None else int(class_index))
         if thumbnail is not None:
             # QIcon never enlarges a pixmap: scale it up here, keeping pixels sharp.
             image = array_to_qimage(thumbnail).scaled(
@@ -70,6 +74,10 @@ class KeyframeList(QListWidget):
         """(K, dim) in list order; (0, 0) when empty."""
         rows = [self.item(i).data(Z_ROLE) for i in range(self.count())]
         return np.stack(rows).astype(np.float32) if rows else np.zeros((0, 0), np.float32)
+
+    def classes(self) -> list[int | None]:
+        """Each keyframe's class in list order (None where it has none)."""
+        return [self.item(i).data(CLASS_ROLE) for i in range(self.count())]
 
 
 class InterpolationPanel(QWidget):
@@ -193,15 +201,18 @@ class InterpolationPanel(QWidget):
         return self.play_button.isChecked()
 
     # ------------------------------------------------------------ edits
-    def add_keyframe(self, z: np.ndarray, thumbnail: np.ndarray | None) -> None:
-        self.keyframes.add(z, thumbnail)
+    def add_keyframe(self, z: np.ndarray, thumbnail: np.ndarray | None,
+                     class_index: int | None = None) -> None:
+        self.keyframes.add(z, thumbnail, class_index)
         self.keyframes.setCurrentRow(self.keyframes.count() - 1)
         self.path_changed.emit()
 
-    def set_keyframes(self, rows: np.ndarray, thumbnails: list[np.ndarray | None]) -> None:
+    def set_keyframes(self, rows: np.ndarray, thumbnails: list[np.ndarray | None],
+                      classes: list[int | None] | None = None) -> None:
         self.keyframes.clear()
-        for z, thumb in zip(rows, thumbnails, strict=False):
-            self.keyframes.add(z, thumb)
+        classes = list(classes) if classes is not None else [None] * len(rows)
+        for z, thumb, k in zip(rows, thumbnails, classes, strict=False):
+            self.keyframes.add(z, thumb, k)
         self.path_changed.emit()
 
     def set_frame_count(self, frames: int) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QApplication
 
@@ -65,15 +64,19 @@ class LatentFiles(QObject):
         )
         return True
 
-    def _on_loaded(self, result: tuple[np.ndarray, np.ndarray, Any], generator: Any,
-                   name: str) -> None:
-        vector, keys, thumbs = result
+    def _on_loaded(self, result: tuple[Any, ...], generator: Any, name: str) -> None:
+        # (vector, keyframes, thumbnails, classes the file records or None)
+        vector, keys, thumbs, classes = result
         tab = self.tab
         if tab.state is None or tab.loaded is None or tab.loaded.generator is not generator:
             return
+        classes = tab.classes.loaded_classes(classes, len(keys))
         if len(keys):
-            tab.interpolation.set_keyframes(keys, list(thumbs))
-        tab.show_loaded(tab.mode.state_of_vector(vector, tab.state), name)
+            tab.interpolation.set_keyframes(keys, list(thumbs), classes[1:])
+        state = tab.mode.state_of_vector(vector, tab.state)
+        if classes[0] is not None:
+            state = state.with_(class_index=classes[0])
+        tab.show_loaded(state, name)
 
     def copy(self) -> None:
         tab = self.tab

@@ -62,13 +62,13 @@ class Mode(Protocol):
     # latents as flat vectors: keyframes, paths, grids, files, the clipboard
     def vector(self, state: Any, directions: Any) -> np.ndarray: ...
     def state_of_vector(self, vector: np.ndarray, state: Any) -> Any: ...
-    def request_path_frame(self, vector: np.ndarray) -> int: ...
+    def request_path_frame(self, vector: np.ndarray, label: Any = None) -> int: ...
     def path_caption(self, vector: np.ndarray, frame: int, count: int) -> str: ...
     def request_grid(self, seeds: list[int], state: Any, directions: Any,
                      classes: list[int] | None = None) -> int: ...
     def grid_pick(self, state: Any, seed: int, offsets: tuple[float, ...]) -> Any: ...
     def export_job(self, frames: np.ndarray, target: Path, fps: float, scale: int,
-                   state: Any) -> Job: ...
+                   state: Any, labels: Any = None) -> Job: ...
     def sweep(self, state: Any, directions: Any, index: int, sigma: float, steps: int,
               loop: bool) -> np.ndarray | None: ...
 
@@ -185,9 +185,13 @@ class ZMode:
         return LatentState(np.array(vector, np.float32), seed=None, psi=1.0,
                            class_index=state.class_index)
 
-    def request_path_frame(self, vector: np.ndarray) -> int:
-        state = self.tab.state  # a path is drawn in the class shown
-        return self.tab.renderer.request_z(vector, None if state is None else state.label)
+    def request_path_frame(self, vector: np.ndarray, label: Any = None) -> int:
+        """``label``: the frame's class row on a path between keyframes of their own classes
+        (None: the class shown)."""
+        state = self.tab.state
+        if label is None and state is not None:
+            label = state.label
+        return self.tab.renderer.request_z(vector, label)
 
     def path_caption(self, vector: np.ndarray, frame: int, count: int) -> str:
         return f"Interpolation frame {frame + 1} of {count}   ·   ‖z‖ {np.linalg.norm(vector):.2f}"
@@ -210,9 +214,13 @@ class ZMode:
         return state.with_(**self.seed_changes(seed))
 
     def export_job(self, frames: np.ndarray, target: Path, fps: float, scale: int,
-                   state: Any) -> Job:
+                   state: Any, labels: Any = None) -> Job:
+        from ganstudio.core.generate import num_classes
+
+        if labels is None and num_classes(self._generator):
+            labels = [state.class_index] * len(frames)  # the class shown
         # GIFs repeat forever; the path's own loop is in its frames
-        return export_job(self._generator, frames, str(target), fps, scale, True)
+        return export_job(self._generator, frames, str(target), fps, scale, True, labels)
 
     def sweep(self, state: Any, directions: Any, index: int, sigma: float, steps: int,
               loop: bool) -> np.ndarray | None:
@@ -235,13 +243,16 @@ class ZMode:
         if target.suffix.lower() not in (".npy", ".json"):
             target = target.with_suffix(".npy")
         z = self.vector(state, directions)
-        return target, lambda _p, _s: export.save_latents(target, z, keys if keys.size else None)
+        classes = self.tab.classes.file_classes(state, len(keys))
+        return target, lambda _p, _s: export.save_latents(target, z, keys if keys.size else None,
+                                                          classes)
 
     def load_latents_job(self, path: Path) -> Job:
         generator, dim = self._generator, self.vector_size()
 
         def job(progress: Any, stop: Any) -> Any:
             from ganstudio.core import export
+            from ganstudio.core.generate import num_classes
 
             data = export.load_latents(path)
             if data["z"].shape[0] != dim:
@@ -249,9 +260,10 @@ class ZMode:
                     f"{path.name} holds {data['z'].shape[0]}-dimensional latents; "
                     f"this generator takes {dim}."
                 )
-            keys = data["keyframes"]
-            thumbs = render_job(generator, keys)(progress, stop) if len(keys) else []
-            return data["z"], keys, thumbs
+            keys, classes = data["keyframes"], data["classes"]
+            labels = None if classes is None or not num_classes(generator) else classes[1:]
+            thumbs = render_job(generator, keys, labels)(progress, stop) if len(keys) else []
+            return data["z"], keys, thumbs, classes
 
         return job
 

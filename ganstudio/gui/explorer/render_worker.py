@@ -322,21 +322,25 @@ def direction_layers_job(generator: Any) -> Callable[[ProgressFn, StopFn], Any]:
     return job
 
 
-def render_job(generator: Any, z: np.ndarray) -> Callable[[ProgressFn, StopFn], Any]:
-    """uint8 (N, H, W, C) images of z (N, dim), e.g. keyframe thumbnails."""
+def render_job(generator: Any, z: np.ndarray,
+               labels: Any = None) -> Callable[[ProgressFn, StopFn], Any]:
+    """uint8 (N, H, W, C) images of z (N, dim), e.g. keyframe thumbnails; ``labels``: a
+    conditional generator's class of each."""
 
     def job(_progress: ProgressFn, _stop: StopFn) -> Any:
         from ganstudio.core.generate import generate_uint8
 
-        return generate_uint8(generator, np.asarray(z, np.float32))
+        return generate_uint8(generator, np.asarray(z, np.float32), label=labels)
 
     return job
 
 
 def export_job(
-    generator: Any, path_z: np.ndarray, target: str, fps: float, scale: int, loop: bool
+    generator: Any, path_z: np.ndarray, target: str, fps: float, scale: int, loop: bool,
+    labels: Any = None,
 ) -> Callable[[ProgressFn, StopFn], Any]:
-    """Render every path frame, then write the animation; progress covers both halves."""
+    """Render every path frame, then write the animation; progress covers both halves.
+    ``labels``: a conditional generator's class (index or soft row) of each frame."""
 
     def job(progress: ProgressFn, stop: StopFn) -> Any:
         from ganstudio.core import export
@@ -348,8 +352,9 @@ def export_job(
         for start in range(0, n, 16):
             if stop():
                 raise Cancelled("export cancelled")
+            label = None if labels is None else labels[start : start + 16]
             frames.append(generate_uint8(generator, np.asarray(path_z[start : start + 16],
-                                                               np.float32)))
+                                                               np.float32), label=label))
             progress(min(n, start + 16), 2 * n)
         all_frames = np.concatenate(frames)
         return export.save_animation(

@@ -23,7 +23,12 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QSpinBox
 
-from ganstudio.core.latent.wspace import WRenderer, WState, has_input_transform
+from ganstudio.core.latent.wspace import (
+    WRenderer,
+    WState,
+    has_input_transform,
+    style_resolutions,
+)
 from ganstudio.core.latent.wspace_directions import W_LAYER, WDirections, as_w_directions
 from ganstudio.gui.explorer.modes import describe
 from ganstudio.gui.explorer.wspace_render import (
@@ -116,7 +121,7 @@ class WMode(QObject):
         self._show_panels(True)
         movable = has_input_transform(generator)
         self.tab.wspace_panel.set_generator(shape[0], shape[1], int(generator.img_resolution),
-                                            movable)
+                                            movable, style_resolutions(generator))
         self.tab.image.set_content_draggable(movable)
         if same:
             return previous.with_(offsets=()), True
@@ -276,7 +281,8 @@ class WMode(QObject):
                       noise_seed=state.noise_seed, dir_from=state.dir_from, dir_to=state.dir_to,
                       class_index=state.class_index)
 
-    def request_path_frame(self, vector: np.ndarray) -> int:
+    def request_path_frame(self, vector: np.ndarray, label: Any = None) -> int:
+        # ws carry their class already (the mapping took it): ``label`` changes nothing
         # Playback and a fast scrub show previews; the frame stopped on settles in full.
         return self._request(self.state_of_vector(vector, self.tab.state), None)
 
@@ -292,7 +298,7 @@ class WMode(QObject):
         return state.with_(seed=int(seed), w=None, offsets=offsets)
 
     def export_job(self, frames: np.ndarray, target: Path, fps: float, scale: int,
-                   state: WState) -> Job:
+                   state: WState, labels: Any = None) -> Job:
         return w_export_job(self.G, np.asarray(frames, np.float32), str(target), fps, scale,
                             state.noise_mode, state.noise_seed)
 
@@ -324,14 +330,15 @@ class WMode(QObject):
             target = target.with_suffix(".npy")
         ws, info = self.ws(state, directions), state.describe()
         frames = keys.reshape(len(keys), *ws.shape) if len(keys) else None
-        return target, lambda _p, _s: save_w_latents(target, ws, frames, info)
+        classes = self.tab.classes.file_classes(state, len(keys))
+        return target, lambda _p, _s: save_w_latents(target, ws, frames, info, classes)
 
     def load_latents_job(self, path: Path) -> Job:
         load = w_load_job(str(path), self.G)
 
         def job(progress: Any, stop: Any) -> Any:
-            ws, keys, thumbs = load(progress, stop)
-            return ws.reshape(-1), keys, thumbs
+            ws, keys, thumbs, classes = load(progress, stop)
+            return ws.reshape(-1), keys, thumbs, classes
 
         return job
 

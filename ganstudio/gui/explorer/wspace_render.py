@@ -288,15 +288,18 @@ def projection_resolution(generator: Any) -> int | None:
 
 
 def w_load_job(path: str, generator: Any) -> Callable[[ProgressFn, StopFn], Any]:
-    """W latents of a file with thumbnails of its keyframes: (ws, flat keyframes, thumbs)."""
+    """W latents of a file with thumbnails of its keyframes: (ws, flat keyframes, thumbs,
+    the classes it records or None)."""
 
     def job(progress: ProgressFn, stop: StopFn) -> Any:
         from ganstudio.core.latent.wspace_files import load_w_latents
 
         data = load_w_latents(path, int(generator.num_ws), int(generator.w_dim))
-        keys = data["keyframes"].reshape(len(data["keyframes"]), -1)
+        # the size is spelled out: numpy cannot infer -1 for a file without keyframes
+        keys = data["keyframes"].reshape(len(data["keyframes"]),
+                                         int(generator.num_ws) * int(generator.w_dim))
         thumbs = w_thumbnails_job(generator, keys)(progress, stop) if len(keys) else []
-        return data["ws"], keys, thumbs
+        return data["ws"], keys, thumbs, data["classes"]
 
     return job
 
