@@ -66,7 +66,11 @@ class DataPreview(QWidget):
         self._stack.setCurrentWidget(self.images)
 
     def show_points(self, points: np.ndarray) -> None:
-        points = np.asarray(points, dtype=float).reshape(-1, 2)
+        points = np.asarray(points, dtype=float)
+        points = points.reshape(len(points), -1)
+        if points.shape[1] == 1:  # points on a line: drawn along x, with a little spread to read density
+            spread = np.random.default_rng(0).uniform(-0.05, 0.05, len(points)) * np.ptp(points[:, 0])
+            points = np.stack([points[:, 0], spread], 1)
         plot = self._build_scatter()
         self.scatter.setData(points[:, 0], points[:, 1])
         plot.getPlotItem().autoRange()

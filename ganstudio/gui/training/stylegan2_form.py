@@ -7,8 +7,6 @@ architecture, and the two regularisers of the paper, style mixing and path lengt
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
@@ -23,12 +21,14 @@ from PySide6.QtWidgets import (
 )
 
 from ganstudio.gui.common.labels import WrapLabel
+from ganstudio.gui.training.form_fields import Binding, bind
 
 # The built-in datasets are 28 or 32 pixels: they are resized to the model's resolution, up to
 # twice their size as the 64-pixel DCGAN does (an upscaled digit has nothing more to learn, and
 # 60,000 of them at 256 px would hold 4 GB in memory). A folder of images may take any size.
 FIXED_DATA_MAX = 64
 NBSP = "\u00a0"
+GROUP = "stylegan2"  # the form group a family row asks for (Family.form_group)
 
 ARCHITECTURE_TITLES = {
     "skip": "Skip (every resolution adds RGB)",
@@ -171,29 +171,14 @@ class StyleGAN2Group(QGroupBox):
     def tooltips(self) -> dict[QWidget, str]:
         return {w: TIPS[w.objectName()] for w in self.fields().values()}
 
-    def set_values(self, cfg: Any) -> None:
-        m, t = cfg.model, cfg.train
-        self.w_dim_spin.setValue(m.w_dim)
-        self.mapping_spin.setValue(m.mapping_layers)
-        self.channel_base_spin.setValue(m.channel_base)
-        self.channel_max_spin.setValue(m.channel_max)
-        index = self.architecture_combo.findData(m.architecture)
-        self.architecture_combo.setCurrentIndex(max(0, index))
-        self.style_mixing_spin.setValue(t.style_mixing)
-        self.pl_weight_spin.setValue(t.pl_weight)
-        self.pl_every_spin.setValue(t.pl_every)
-        self._update_pl_every(t.pl_weight)
-        self.set_resolution(m.resolution)
-
-    def values(self) -> tuple[dict[str, Any], dict[str, Any]]:
-        """The (model, train) fields the group sets."""
-        model = {"w_dim": self.w_dim_spin.value(), "mapping_layers": self.mapping_spin.value(),
-                 "channel_base": self.channel_base_spin.value(),
-                 "channel_max": self.channel_max_spin.value(),
-                 "architecture": self.architecture_combo.currentData()}
-        train = {"style_mixing": self.style_mixing_spin.value(), "pl_weight": self.pl_weight_spin.value(),
-                 "pl_every": self.pl_every_spin.value()}
-        return model, train
+    def bindings(self) -> dict[str, Binding]:
+        out = {name: bind(widget) for name, widget in self.fields().items()}
+        combo = self.architecture_combo
+        out["model.architecture"] = Binding(combo, combo.currentData,
+                                            lambda v: combo.setCurrentIndex(max(0, combo.findData(v))))
+        weight = self.pl_weight_spin
+        out["train.pl_weight"] = Binding(weight, weight.value, lambda v: (weight.setValue(v), self._update_pl_every(v)))
+        return out
 
     def set_resolution(self, resolution: int) -> None:
         """The model's resolution, for the line of feature maps per resolution."""
