@@ -32,7 +32,11 @@ def array_to_qimage(array: np.ndarray) -> QImage:
 
 class ImageView(QWidget):
     """Paints one image, scaled to fit with whole pixels kept sharp (nearest neighbour):
-    enlarged, each image pixel is a whole number of device pixels, at any display scale."""
+    enlarged, each image pixel is a whole number of device pixels, at any display scale.
+    With ``whole_pixels`` False it fills the widget instead, smoothly scaled (a grid of many
+    small images that a whole-number scale would leave a third of the panel short of)."""
+
+    whole_pixels = True
 
     def __init__(self, parent: QWidget | None = None, placeholder: str = "") -> None:
         super().__init__(parent)
@@ -65,6 +69,8 @@ class ImageView(QWidget):
             return QRect()
         w, h, dpr = self._image.width(), self._image.height(), self.devicePixelRatioF()
         scale = pixels.fit_scale(w, h, self.width(), self.height(), dpr)
+        if not self.whole_pixels:
+            scale = max(1e-6, min(self.width() * dpr / w, self.height() * dpr / h))
         return pixels.device_rect(w, h, scale, self.width(), self.height(), dpr)
 
     def target_rect(self) -> QRectF:
@@ -80,8 +86,9 @@ class ImageView(QWidget):
                              self._placeholder)
             return
         target = self.device_rect()
+        whole = target.width() % self._image.width() == 0
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform,
-                              target.width() < self._image.width())  # shrinking: filtered
+                              target.width() < self._image.width() or not whole)  # resampled: filtered
         pixels.device_painter(painter, self.devicePixelRatioF())
         painter.drawImage(target, self._image)
 

@@ -1,8 +1,9 @@
 """The training tab's widgets and their arrangement; behaviour lives in tab.py.
 
 Left: the config form (scrolling) with the dataset's download row. Right: Start, Pause,
-Stop and the run's buttons, the progress bar, the run folder, the collapse banner, and
-the live plots beside the samples (or the 2-D view of a toy run).
+Stop and the step buttons, the progress bar with the run's buttons, the run folder, the
+collapse banner and the restart bar, and the live plots beside the lab panel (samples, or
+the 2-D or 1-D view of a toy run, under the model overview).
 """
 
 from __future__ import annotations
@@ -11,25 +12,23 @@ from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QLabel,
-    QProgressBar,
     QPushButton,
     QScrollArea,
-    QSpinBox,
     QSplitter,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from ganstudio.gui.common import settings
-from ganstudio.gui.common.image_view import SampleHistory
 from ganstudio.gui.common.labels import PathLinkLabel
 from ganstudio.gui.training.datasets import DatasetStatus
 from ganstudio.gui.training.form import ConfigForm
+from ganstudio.gui.training.lab_panel import LabPanel
+from ganstudio.gui.training.live_edit import LiveEdit
 from ganstudio.gui.training.live_plots import LivePlots
 from ganstudio.gui.training.metrics_plot import CollapseBanner, MetricsPanel
-from ganstudio.gui.training.toy_view import ToyView
+from ganstudio.gui.training.progress import RunProgressBar
+from ganstudio.gui.training.stepping import Stepper
 
 
 def _button(text: str, name: str, tip: str = "") -> QPushButton:
@@ -98,19 +97,20 @@ class TrainingLayout(QWidget):
         return scroll
 
     def _build_live_page(self) -> QWidget:
+        self.lab = LabPanel(self)
+        self.samples, self.toy_view, self.toy_view_1d = self.lab.samples, self.lab.toy_view, self.lab.toy_view_1d
+        self.view_stack, self.sample_every_spin = self.lab.view_stack, self.lab.sample_every_spin
+        self.stepper = Stepper(self, self.lab.slow)
+        self.live_edit = LiveEdit(self.form, self)
         controls = QHBoxLayout()
         for b in (self.start_button, self.pause_button, self.stop_button):
             controls.addWidget(b)
-        controls.addStretch(1)
-        for b in (self.save_button, self.explorer_button, self.resume_button):
+        controls.addSpacing(8)
+        for b in (*self.stepper.buttons.values(), self.stepper.slow_button):
             controls.addWidget(b)
+        controls.addStretch(1)
 
-        self.progress_bar = QProgressBar()
-        self.progress_bar.setObjectName("progressBar")
-        self.progress_bar.setRange(0, 1)
-        self.progress_bar.setValue(0)
-        self.progress_bar.setFormat("No run yet")
-        self.progress_bar.setTextVisible(True)
+        self.progress_bar = RunProgressBar()
         self.run_label = PathLinkLabel("Runs are saved in a folder of their own.")
         self.run_label.setObjectName("runLabel")
         self.run_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
@@ -132,40 +132,25 @@ class TrainingLayout(QWidget):
         self.live_splitter.setObjectName("liveSplitter")
         self.live_splitter.addWidget(plots_column)
         self.live_splitter.addWidget(self._build_view_panel())
-        self.live_splitter.setStretchFactor(0, 3)
-        self.live_splitter.setStretchFactor(1, 2)
-        self.live_splitter.setSizes([560, 400])
+        self.live_splitter.setStretchFactor(0, 1)
+        self.live_splitter.setStretchFactor(1, 1)
+        self.live_splitter.setSizes([520, 440])
+
+        status = QHBoxLayout()
+        status.addWidget(self.progress_bar, 1)
+        for b in (self.save_button, self.explorer_button, self.resume_button):
+            status.addWidget(b)
 
         live = QWidget()
         live_layout = QVBoxLayout(live)
+        live_layout.setSpacing(4)
         live_layout.addLayout(controls)
-        live_layout.addWidget(self.progress_bar)
+        live_layout.addLayout(status)
         live_layout.addWidget(self.run_label)
         live_layout.addWidget(self.collapse_banner)
+        live_layout.addWidget(self.live_edit.bar)
         live_layout.addWidget(self.live_splitter, 1)
         return live
 
     def _build_view_panel(self) -> QWidget:
-        """The samples of an image run or the 2-D view of a toy run, and how often they update."""
-        self.samples = SampleHistory(self)
-        self.toy_view = ToyView(self)
-        self.view_stack = QStackedWidget()
-        self.view_stack.setObjectName("liveViewStack")
-        self.view_stack.addWidget(self.samples)
-        self.view_stack.addWidget(self.toy_view)
-        self.sample_every_spin = QSpinBox()
-        self.sample_every_spin.setObjectName("sampleEverySpin")
-        self.sample_every_spin.setRange(1, 100_000)
-        self.sample_every_spin.setGroupSeparatorShown(True)
-        self.sample_every_spin.setSuffix(" steps")
-        self.sample_every_spin.setValue(settings.get("training/sample_every"))
-        every_row = QHBoxLayout()
-        every_row.addWidget(QLabel("Update samples every"))
-        every_row.addWidget(self.sample_every_spin)
-        every_row.addStretch(1)
-        view_panel = QWidget()
-        view_layout = QVBoxLayout(view_panel)
-        view_layout.setContentsMargins(0, 0, 0, 0)
-        view_layout.addWidget(self.view_stack, 1)
-        view_layout.addLayout(every_row)
-        return view_panel
+        return self.lab

@@ -1,7 +1,9 @@
-"""Loss, discriminator-output and throughput curves against the training step.
+"""Loss and discriminator-output curves against the training step.
 
 The plots are built (and pyqtgraph imported, most of a second) by :meth:`LivePlots.build`,
 which the Training tab calls once the window is up; rows appended before wait in the buffer.
+Each plot's legend is its title line, above the data, so no legend covers the newest part
+of a curve; on a 1-D toy the Jensen-Shannon divergence of the lab joins the losses.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
+import numpy as np
 from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
@@ -25,37 +28,56 @@ REDRAW_MS = 500
 RAW_SHOWN = ("loss_D", "loss_G")  # the other series show smoothed only: fewer curves to draw
 
 SMOOTHED = ("loss_D", "loss_G", "D_real", "D_fake", "images_per_s")
-SERIES = ("loss_D", "loss_G", "D_real", "D_fake", "images_per_s") + tuple(f"{n}_smooth" for n in SMOOTHED)
+SERIES = ("loss_D", "loss_G", "D_real", "D_fake", "images_per_s", "js") + tuple(f"{n}_smooth" for n in SMOOTHED)
 LABELS = {
     "loss_D": "loss D",
     "loss_G": "loss G",
     "D_real": "D(x)",
     "D_fake": "D(G(z))",
     "images_per_s": "images/s",
+    "js": "JS divergence (bits)",
 }
+JS_COLOR = "#9467bd"
+TITLE_SIZE = "8pt"
 
 
-def _make_plot(name: str, title: str, y_label: str, parent: QWidget) -> pg.PlotWidget:
+def set_legend_title(item: pg.PlotItem, text: str) -> None:
+    """The legend line as the plot's title, in a row as tall as its text (pyqtgraph's title
+    row is 30 px, a sixth of a short plot)."""
+    item.setTitle(text, size=TITLE_SIZE)
+    height = item.titleLabel.item.boundingRect().height() + 2
+    item.titleLabel.setMaximumHeight(height)
+    item.layout.setRowFixedHeight(0, height)
+
+
+def legend_title(names: tuple[str, ...]) -> str:
+    """A legend as one line of text: a coloured dash before each series' name."""
+    parts = []
+    for name in names:
+        colour = JS_COLOR if name == "js" else theme.SERIES_COLORS.get(name, "#888888")
+        parts.append(f'<span style="color:{colour}">━━</span>&nbsp;{LABELS[name]}')
+    return "&nbsp;&nbsp;&nbsp;".join(parts)
+
+
+def _make_plot(name: str, y_label: str, parent: QWidget) -> pg.PlotWidget:
     import pyqtgraph as pg
 
     plot = pg.PlotWidget(parent=parent)
     plot.setObjectName(name)
     item = plot.getPlotItem()
-    item.setTitle(title)
     item.setLabel("left", y_label)
     item.setLabel("bottom", "step")
     for axis in ("left", "bottom"):
         item.getAxis(axis).enableAutoSIPrefix(False)
-    item.addLegend(offset=(-10, 10), labelTextSize="9pt", colCount=2)  # one line: fits a short plot
     item.setDownsampling(auto=True, mode="peak")
     item.setClipToView(True)
     item.setMenuEnabled(True)
-    plot.setMinimumHeight(70)  # three of them fit a 1024 x 600 screen with the quality plot
+    plot.setMinimumHeight(60)
     return plot
 
 
 class LivePlots(QWidget):
-    """Three stacked plots sharing the step axis: losses, D outputs, images/s."""
+    """Two stacked plots sharing the step axis: losses, D outputs."""
 
     def __init__(self, parent: QWidget | None = None, max_points: int = 200_000) -> None:
         super().__init__(parent)
@@ -82,27 +104,29 @@ class LivePlots(QWidget):
         splitter = QSplitter(Qt.Orientation.Vertical, self)
         splitter.setObjectName("plotSplitter")
         splitter.setChildrenCollapsible(False)
-        self.loss_plot = _make_plot("lossPlot", "Losses", "loss", splitter)
-        self.d_plot = _make_plot("dOutputPlot", "Discriminator outputs", "D", splitter)
-        self.speed_plot = _make_plot("speedPlot", "Throughput", "images/s", splitter)
+        # Throughput is the status bar's figure: a third plot left the other two 60 px tall
+        # on a 1024 x 600 screen.
+        self.loss_plot = _make_plot("lossPlot", "loss", splitter)
+        self.d_plot = _make_plot("dOutputPlot", "D", splitter)
         self.d_plot.setXLink(self.loss_plot)
-        self.speed_plot.setXLink(self.loss_plot)
-        for plot in (self.loss_plot, self.d_plot):  # the step axis is drawn once, at the bottom
-            plot.getPlotItem().hideAxis("bottom")
-            plot.getPlotItem().setContentsMargins(0, 0, 0, 8)  # room for the lowest tick's text
-        self.speed_plot.setMinimumHeight(95)  # it holds the step axis too
-        for plot in (self.loss_plot, self.d_plot, self.speed_plot):
+        self.loss_plot.getPlotItem().hideAxis("bottom")  # the step axis is drawn once, at the bottom
+        self.loss_plot.getPlotItem().setContentsMargins(0, 0, 0, 8)  # room for the lowest tick's text
+        self.d_plot.setMinimumHeight(80)  # it holds the step axis too
+        for plot, stretch in ((self.loss_plot, 1), (self.d_plot, 1)):
             splitter.addWidget(plot)
-        splitter.setSizes([260, 200, 210])  # in a short window the throughput plot (with the step axis) keeps room
+            splitter.setStretchFactor(splitter.indexOf(plot), stretch)
+        splitter.setSizes([300, 300])  # the lower one also holds the step axis
         self.splitter = splitter
-
-        for plot, names in ((self.loss_plot, ("loss_D", "loss_G")),
-                            (self.d_plot, ("D_real", "D_fake")),
-                            (self.speed_plot, ("images_per_s",))):
+        self._legends = {self.loss_plot: ("loss_D", "loss_G"), self.d_plot: ("D_real", "D_fake")}
+        for plot, names in self._legends.items():
             for name in names:
-                if name in RAW_SHOWN:  # raw: faint, not in the legend
+                if name in RAW_SHOWN:  # raw: faint beside the smoothed one
                     self.curves[name] = plot.plot(pen=theme.pen(name))
-                self.curves[name + "_smooth"] = plot.plot(pen=theme.pen(name, True), name=LABELS[name])
+                self.curves[name + "_smooth"] = plot.plot(pen=theme.pen(name, True))
+        import pyqtgraph as pg
+
+        self.curves["js"] = self.loss_plot.plot(pen=pg.mkPen(JS_COLOR, width=2, style=Qt.PenStyle.DashLine))
+        self._shows_js = False
         for curve in self.curves.values():
             curve.setDownsampling(auto=True, method="peak")
             curve.setClipToView(True)
@@ -156,6 +180,10 @@ class LivePlots(QWidget):
         x = self.buffer.x()
         for name, curve in self.curves.items():
             curve.setData(x, self.buffer.y(name), connect="finite")
+        shows_js = bool(len(x)) and bool(np.isfinite(self.buffer.y("js")).any())
+        if shows_js != self._shows_js:
+            self._shows_js = shows_js
+            self._apply_theme()
 
     def point_count(self, name: str = "loss_D_smooth") -> int:
         """How many points the named curve shows (what a person sees on the plot)."""
@@ -172,5 +200,8 @@ class LivePlots(QWidget):
     def _apply_theme(self) -> None:
         if not self.is_built:
             return
-        for plot in (self.loss_plot, self.d_plot, self.speed_plot):
+        for plot, names in self._legends.items():
+            if plot is self.loss_plot and self._shows_js:
+                names = (*names, "js")
+            set_legend_title(plot.getPlotItem(), legend_title(names))
             theme.style_plot(plot)

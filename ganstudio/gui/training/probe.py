@@ -17,22 +17,24 @@ IMAGE_SAMPLES = 256  # a few hundred: an evaluation costs a fraction of a second
 TOY_SAMPLES = 500
 PROBE_SEED = 4242  # the same noise at every evaluation, so the curves move with G only
 KIND_CLASSIFIER, KIND_MODES, KIND_DIVERSITY = "classifier", "modes", "diversity"
+KIND_TOY = "toy"  # 1-D or 2-D points without named modes (the spiral, the line, a point file)
 
 # the keys a probe writes; the live plot and the run-folder viewer pick rows by these
 METRIC_KEYS = (
     "frechet_distance", "frechet_floor", "classes_covered", "class_kl", "classes_seen",
     "modes_covered", "n_modes", "high_quality", "diversity", "real_diversity",
-    "diversity_ratio", "collapsed",
+    "diversity_ratio", "collapsed", "kl", "js",
 )  # fmt: skip
 
 
 def probe_kind(config: Any) -> str:
-    """Which figures apply to a RunConfig: classifier (digits), modes (ring, grid) or diversity."""
+    """Which figures apply to a RunConfig: classifier (digits), modes (ring, grid), the
+    divergences of other points (toy) or diversity (other images)."""
     from ganstudio.core import metrics
     from ganstudio.core.toys import has_modes
 
     if config.is_toy:
-        return KIND_MODES if has_modes(config.data.name) else KIND_DIVERSITY
+        return KIND_MODES if has_modes(config.data.name) else KIND_TOY
     return KIND_CLASSIFIER if metrics.uses_classifier(config) else KIND_DIVERSITY
 
 
@@ -159,8 +161,14 @@ def summary(row: dict[str, Any]) -> str:
         return (f"{step}: Frechet distance {row['frechet_distance']:.1f} "
                 f"(real vs real {row['frechet_floor']:.1f}), {row['classes_covered']} of 10 digits, "
                 f"class KL {row['class_kl']:.2f}")
+    divergence = ""
+    if "kl" in row and "js" in row:
+        divergence = f"KL {row['kl']:.3g} nats, JS {row['js']:.3f} bits"
     if "modes_covered" in row:
-        return (f"{step}: {row['modes_covered']} of {row['n_modes']} modes covered, "
+        text = (f"{step}: {row['modes_covered']} of {row['n_modes']} modes, "
                 f"{100 * row['high_quality']:.0f}% high quality")
+        return f"{text}, {divergence}" if divergence else text
+    if divergence:
+        return f"{step}: {divergence}, variety {100 * row['diversity_ratio']:.0f}% of the data's"
     return (f"{step}: diversity {row['diversity']:.3g} "
             f"({100 * row['diversity_ratio']:.0f}% of the real data's {row['real_diversity']:.3g})")

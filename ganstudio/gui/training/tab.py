@@ -1,8 +1,9 @@
-"""The Training tab: Start/Pause/Stop and the live view of a run.
+"""The Training tab: Start/Pause/Stop, stepping by hand, and the live view of a run.
 
 The widgets are built in layout.py, the run's figures (step, rate, ETA, state) live in
-controller.py without Qt, and the dataset's preview and download in datasets.py; this
-class wires them to the worker that trains.
+controller.py without Qt, the dataset's preview and download in datasets.py, steps by hand
+in stepping.py, settings edited during a run in live_edit.py and the toy lab in
+lab_panel.py; this class wires them to the worker that trains.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from PySide6.QtCore import QThread, Signal
 from PySide6.QtWidgets import QFileDialog, QWidget
 
@@ -45,6 +45,9 @@ class TrainingTab(FileDropTarget, TrainingLayout):
         self.run = TrainingRun()
         self.run.subscribe(self._on_run_changed)
         self.follower = RunFollower(self)
+        self._own_config: str | None = None  # the person's form while a followed run is shown
+        self._restart_pending = False
+        self._jobs = jobs.JobRunner(self)
         self._connect()
 
     def _connect(self) -> None:
@@ -64,6 +67,13 @@ class TrainingTab(FileDropTarget, TrainingLayout):
         self.follower.rows_ready.connect(self._on_progressed)
         self.follower.sample_ready.connect(self._on_samples_ready)
         self.follower.writer_changed.connect(self._on_follower_writer_changed)
+        self.stepper.start_requested.connect(self._on_step_start_requested)
+        self.stepper.changed.connect(self._update_pause_button)
+        self.live_edit.apply_requested.connect(self._on_live_settings_edited)
+        self.live_edit.restart_requested.connect(self._on_restart_requested)
+        self.lab.points.saved.connect(self._on_points_drawn)
+        self.form.point_file_chosen.connect(self._on_point_file_chosen)
+        self.form.config_changed.connect(self._on_form_config_changed)
 
     # ----------------------------------------------------------------- core loading
     def on_core_loaded(self) -> None:
@@ -72,7 +82,8 @@ class TrainingTab(FileDropTarget, TrainingLayout):
         from ganstudio.core.training.trainer import available_devices, resolve_device
 
         self.plots.build()  # pyqtgraph: imported now that the window is on screen
-        self.toy_view.build()
+        self.lab.build()
+        self.metrics_panel.link_steps(self.plots.loss_plot)
         devices = [(d, f"auto ({resolve_device('auto')})" if d == "auto" else d)
                    for d in available_devices()]
         self.form.populate(devices)
@@ -108,14 +119,27 @@ class TrainingTab(FileDropTarget, TrainingLayout):
                      and self.dataset.ready and not self.dataset.downloading)
         self.start_button.setEnabled(can_start)
         self.pause_button.setEnabled(training)
-        self.pause_button.setText("Resume" if self.is_paused else "Pause")
+        self._update_pause_button()
         self.stop_button.setEnabled(training)
         self.save_button.setEnabled(training and self.run.run_dir is not None)
         self.resume_button.setEnabled(self._core_ready and not training)
         # the explorer shows image generators; 2-D runs are watched here
         self.explorer_button.setEnabled(not self.run.is_toy and (
             training or self._latest_checkpoint() is not None))
-        self.form.setEnabled(self._core_ready and not training)
+        # the form stays editable during a run: live settings apply, the others ask for a restart
+        self.form.setEnabled(self._core_ready)
+        self.stepper.set_context(can_start, self._form_is_toy() if not training else self.run.is_toy)
+        self.lab.points.set_available(self._core_ready and not training)
+
+    def _update_pause_button(self) -> None:
+        running = self.is_training and (not self.is_paused or self.stepper.slow_playing)
+        self.pause_button.setText("Pause" if running or not self.is_training else "Resume")
+
+    def _form_is_toy(self) -> bool:
+        try:
+            return bool(self.form.raw_config().is_toy)
+        except (ValueError, AttributeError):
+            return False
 
     def _latest_checkpoint(self) -> Path | None:
         run_dir = self.run.run_dir or self.follower.run_dir
@@ -135,8 +159,9 @@ class TrainingTab(FileDropTarget, TrainingLayout):
         self.run.run_dir = None
         self._update_buttons()
 
-    def start(self, config: Any = None, run_dir: Path | None = None) -> bool:
-        """Start training ``config`` (default: the form's) in a new run folder."""
+    def start(self, config: Any = None, run_dir: Path | None = None, paused: bool = False) -> bool:
+        """Start training ``config`` (default: the form's) in a new run folder; ``paused``: build
+        the networks, show them and wait for a step or Resume."""
         from ganstudio.core.config import ConfigError
 
         if self.is_training:
@@ -151,7 +176,7 @@ class TrainingTab(FileDropTarget, TrainingLayout):
                                                     config.model.arch, datetime.now())
         if self._refuse_locked(run_dir, "Cannot start", None):
             return False
-        self._launch(TrainingJob(config=config, run_dir=run_dir))
+        self._launch(TrainingJob(config=config, run_dir=run_dir, start_paused=paused))
         return True
 
     def resume_run(self, run_dir: str | Path) -> bool:
@@ -166,7 +191,7 @@ class TrainingTab(FileDropTarget, TrainingLayout):
         return True
 
     def toggle_pause(self) -> None:
-        if self.worker is None:
+        if self.worker is None or self.stepper.toggle_pause():
             return
         if self.worker.is_paused:
             self.worker.resume()
@@ -197,12 +222,18 @@ class TrainingTab(FileDropTarget, TrainingLayout):
         except OSError as exc:
             dialogs.show_error(self, "Open run folder", f"{run_dir} cannot be read: {exc}")
             return False
+        if config is not None:
+            if self._own_config is None:  # the person's own settings survive the visit
+                try:
+                    self._own_config = self.form.raw_config().to_json()
+                except (ValueError, AttributeError):
+                    pass
+            self.form.set_config(config)
+            self.lab.set_config(config)
+            self.metrics_panel.set_config(config)
+        self.metrics_panel.set_following(True)
         self.run.opened(config.train.steps if config is not None else None,
                         config.is_toy if config is not None else None)
-        if config is not None:
-            self.form.set_config(config)
-            self.view_stack.setCurrentWidget(self.toy_view if config.is_toy else self.samples)
-            self.metrics_panel.set_config(config)
         self._set_run_label(Path(run_dir), "Following", self._read_only_note(self.follower.writer))
         settings.set_value("training/last_run_dir", str(run_dir))
         self._update_buttons()
@@ -223,7 +254,8 @@ class TrainingTab(FileDropTarget, TrainingLayout):
         settings.set_value("training/sample_every", self.sample_every_spin.value())
         if self._core_ready:
             try:
-                settings.set_value("training/last_config", self.form.raw_config().to_json())
+                own = self._own_config if self.follower.run_dir is not None else None
+                settings.set_value("training/last_config", own or self.form.raw_config().to_json())
             except ValueError:
                 pass
 
@@ -237,14 +269,15 @@ class TrainingTab(FileDropTarget, TrainingLayout):
         if self._shows_a_run():
             return
         try:
-            self.metrics_panel.set_config(self.form.raw_config())  # its cadence and figures
+            config = self.form.raw_config()
         except ValueError:
-            pass
-        if name.startswith("toy-"):
-            self.toy_view.clear()  # the points come with the preview
-            self.view_stack.setCurrentWidget(self.toy_view)
-        else:
-            self.view_stack.setCurrentWidget(self.samples)
+            config = None
+        self.metrics_panel.set_config(config)  # its cadence and figures
+        if config is not None:
+            self.toy_view.clear()  # a toy's points come with the preview
+            self.toy_view_1d.clear()
+            self.lab.set_config(config)
+        self._update_buttons()
 
     def _on_toy_points_ready(self, name: str, points: Any) -> None:
         """The toy's real points over an empty D map (neutral: D has not judged anything yet)."""
@@ -252,11 +285,15 @@ class TrainingTab(FileDropTarget, TrainingLayout):
 
         if self._shows_a_run() or self.form.dataset_combo.currentData() != name:
             return
-        ext = TOY_EXTENT.get(name, 3.0)
-        self.toy_view.clear()
-        self.toy_view.set_view({"real": points, "heat": np.full((2, 2), 0.5, np.float32),
-                                "extent": (-ext, ext, -ext, ext)})
-        self.view_stack.setCurrentWidget(self.toy_view)
+        self.lab.show_preview(points, TOY_EXTENT.get(name))
+
+    def _on_form_config_changed(self) -> None:
+        if not self._shows_a_run():
+            try:
+                self.lab.set_config(self.form.raw_config())
+            except ValueError:
+                pass
+        self._update_buttons()
 
     # ----------------------------------------------------------------- drag and drop
     def open_dropped(self, path: str) -> None:
@@ -282,6 +319,8 @@ class TrainingTab(FileDropTarget, TrainingLayout):
     # ----------------------------------------------------------------- launching
     def _launch(self, job: TrainingJob) -> None:
         self.follower.close()
+        self._own_config = None
+        self.metrics_panel.set_following(False)
         self._reset_view()
         job.sample_every = self.sample_every_spin.value()
         if job.config is not None:
@@ -296,6 +335,8 @@ class TrainingTab(FileDropTarget, TrainingLayout):
         worker.checkpoint_saved.connect(self._on_checkpoint_saved)
         worker.generator_ready.connect(self._on_generator_ready)
         worker.paused_changed.connect(self._on_paused_changed)
+        worker.settings_applied.connect(self._on_settings_applied)
+        worker.settings_refused.connect(self._on_settings_refused)
         worker.diverged.connect(self._on_diverged)
         worker.failed.connect(self._on_failed)
         worker.finished.connect(self._on_finished)
@@ -304,14 +345,14 @@ class TrainingTab(FileDropTarget, TrainingLayout):
         self.run.launched(job.run_dir)
         if job.run_dir is not None:
             self._set_run_label(job.run_dir, "Writing")
+        self.stepper.attach(worker)
         self.training_state_changed.emit(True)
 
     def _reset_view(self) -> None:
         self.plots.clear()
         self.metrics_panel.clear()
         self.collapse_banner.reset()
-        self.samples.clear()
-        self.toy_view.clear()
+        self.lab.clear()
         self.run.reset()
 
     def _set_run_label(self, run_dir: Path, verb: str, note: str = "") -> None:
@@ -355,8 +396,18 @@ class TrainingTab(FileDropTarget, TrainingLayout):
             self.plots.append(self._take_metric_rows(rows))
             for grid_step, grid in grids:
                 self.samples.add(grid_step, grid)
-        self.view_stack.setCurrentWidget(self.toy_view if run.is_toy else self.samples)
-        self.metrics_panel.set_config(info.get("config"))
+        config = info.get("config")
+        if config is not None:
+            from ganstudio.core.training.live import copy_config
+
+            config = copy_config(config)  # the trainer's own object lives in the worker thread
+            self.lab.set_config(config)
+            if self.live_edit.active:  # rolled back after a divergence: the same run goes on
+                self.live_edit.applied(config)
+            else:
+                self.live_edit.begin(config)
+        self.lab.set_networks(info.get("networks") or {})
+        self.metrics_panel.set_config(config)
         self.stats_changed.emit(run.device, step, 0.0)
 
     def _on_progressed(self, rows: list) -> None:
@@ -365,42 +416,21 @@ class TrainingTab(FileDropTarget, TrainingLayout):
             return
         self.plots.append(rows)
         last = rows[-1]
+        self.lab.graph.set_values(last)
         self.run.progressed(int(last.get("step") or self.run.step))
         self.stats_changed.emit(self.run.device, self.run.step, float(last.get("images_per_s") or 0.0))
 
     def _on_run_changed(self, event: str) -> None:
         """Paint the run's progress; buttons follow every change of state (not each step)."""
-        run, bar = self.run, self.progress_bar
-        if event == controller.RESET:
-            bar.setRange(0, 1)
-            bar.setValue(0)
-            bar.setFormat("No run yet")
-            return
-        if event == controller.OPENED:  # open_run updates the rest once the form shows the run
-            return
-        if event == controller.LAUNCHED:
-            bar.setFormat("Starting…")
-            self._update_buttons()
-            return
-        if event == controller.STARTED:
-            bar.setRange(0, max(1, run.total_steps))
-            bar.setValue(run.step)
-        elif event == controller.PROGRESSED and run.total_steps:
-            bar.setRange(0, max(1, run.total_steps))
-            bar.setValue(min(run.step, run.total_steps))
-        elif event == controller.FINISHED and run.outcome == "completed" and run.total_steps:
-            bar.setValue(run.total_steps)
-        text = run.progress_text()
-        if text is not None:
-            bar.setFormat(text)
-        if event != controller.PROGRESSED:
+        self.progress_bar.show_run(self.run, event)
+        if event not in (controller.RESET, controller.OPENED, controller.PROGRESSED):
             self._update_buttons()
 
     def _on_samples_ready(self, step: int, grid: Any) -> None:
         self.samples.add(step, grid)
 
     def _on_toy_view_ready(self, _step: int, view: dict) -> None:
-        self.toy_view.set_view(view)
+        self.lab.show_view(view)
 
     def _on_worker_status(self, text: str) -> None:
         self.status_message.emit(text, 0)
@@ -415,7 +445,52 @@ class TrainingTab(FileDropTarget, TrainingLayout):
 
     def _on_paused_changed(self, paused: bool) -> None:
         self.run.set_paused(paused)
-        self.status_message.emit("Paused." if paused else "Training…", 3000 if not paused else 0)
+        self.status_message.emit("Paused: edit the settings or take steps by hand." if paused else "Training…",
+                                 3000 if not paused else 0)
+
+    # ----------------------------------------------------------------- steps and settings by hand
+    def _on_step_start_requested(self) -> None:
+        """The first Step with no run: a paused run with the form's settings takes it."""
+        self.start(paused=True)
+        if self.worker is None:  # refused (a dialog said why)
+            self.stepper.detach()
+
+    def _on_live_settings_edited(self, config: Any) -> None:
+        if self.worker is not None:
+            self.worker.update_settings(config)
+
+    def _on_settings_applied(self, names: list) -> None:
+        if not names:
+            return
+        shown = ", ".join(self.form.field_title(n) for n in names)
+        self.status_message.emit(f"From the next step: {shown}.", 4000)
+        if "train.steps" in names:
+            try:
+                self.run.total_steps = self.form.raw_config().train.steps
+            except ValueError:
+                pass
+
+    def _on_settings_refused(self, message: str) -> None:
+        self.status_message.emit(message, 8000)
+
+    def _on_restart_requested(self) -> None:
+        """Stop this run (it saves a checkpoint), then start one with the form's settings."""
+        if self.worker is None or not self.form.is_valid:
+            return
+        self._restart_pending = True
+        self.stop()
+
+    def _on_points_drawn(self, path: str) -> None:
+        self.form.use_point_file(path)
+        self.status_message.emit(f"Training data: the points you drew, saved in {path}.", 6000)
+
+    def _on_point_file_chosen(self, path: str) -> None:
+        """A point file opened from the form: read it off the GUI thread; a bad one is one line."""
+        from ganstudio.core.data import load_points
+
+        self._jobs.start("check points", lambda _state: load_points(path), done=lambda _points: None,
+                         failed=lambda exc, details: dialogs.show_error(
+                             self, "Open point file", *jobs.describe(exc, details)), newest_wins=True)
 
     def _on_diverged(self, step: int, message: str, checkpoint: str) -> None:
         if checkpoint and dialogs.ask(self, "Training diverged",
@@ -446,9 +521,14 @@ class TrainingTab(FileDropTarget, TrainingLayout):
                 "diverged": "Training stopped after it diverged; the last good checkpoint is kept.",
                 "failed": "Training failed."}
         self.status_message.emit(done.get(reason, reason), 0)
+        self.stepper.detach()
+        self.live_edit.end()
         self.run.finished(reason)
         self.training_state_changed.emit(False)
         self.training_finished.emit(reason)
+        if self._restart_pending:
+            self._restart_pending = False
+            self.start()
 
     # ----------------------------------------------------------------- form and buttons
     def _on_form_valid_changed(self, _valid: bool) -> None:

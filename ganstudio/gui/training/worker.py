@@ -2,9 +2,13 @@
 
 ``TrainingWorker`` lives in its own QThread and drives the core's ``Trainer.run`` through
 its hooks, so a GUI run writes exactly the run folder the command line writes. The GUI
-talks to it through thread-safe methods (pause, resume, stop, save, generator requests)
-that the worker picks up between steps; it answers through queued signals, with metrics
-batched at most every ``EMIT_INTERVAL_S`` (100 ms) so the GUI thread stays light.
+talks to it through thread-safe methods (pause, resume, stop, save, generator requests,
+steps taken by hand, new settings) that the worker picks up between steps; it answers
+through queued signals, with metrics batched at most every ``EMIT_INTERVAL_S`` (100 ms) so
+the GUI thread stays light.
+
+A step taken by hand (Step, Step D, Step G) runs while the run is paused, inside the
+trainer's pause wait: it is logged, shown and checkpointed like any other step.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ class TrainingJob:
     sample_every: int = 100
     metrics_every: int = 0  # steps between quality figures; 0: 250 for 2-D data, 200 for images
     torch_threads: int | None = None  # None: default_torch_threads(); 0: torch's own default
+    start_paused: bool = False  # build the networks, show them, and wait for a step or Resume
 
 
 RESUME_LOCKED_ADVICE = "Wait for that run to finish (or stop it) before continuing it."
@@ -65,6 +70,9 @@ class TrainingWorker(QObject):
     metrics_evaluated = Signal(dict)  # a metrics_probe row with "collapse_message" and "metrics_s"
     generator_ready = Signal(object)  # LoadedGenerator
     paused_changed = Signal(bool)
+    stepped = Signal(dict)  # the row of a step taken by hand, once it is shown
+    settings_applied = Signal(list)  # dotted names of the live settings the trainer took
+    settings_refused = Signal(str)  # the sentence that says why it did not
     diverged = Signal(int, str, str)  # step, message, last checkpoint ("" when none)
     failed = Signal(str, str)  # message, details
     finished = Signal(str)  # "completed", "stopped", "diverged" (stopped unsaved) or "failed"
@@ -75,6 +83,8 @@ class TrainingWorker(QObject):
         self._pause = threading.Event()
         self._stop = threading.Event()
         self._commands: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
+        self._steps: queue.SimpleQueue[str] = queue.SimpleQueue()  # parts asked for by hand
+        self._hooks: Any = None
         self._sample_every = max(1, job.sample_every)
         self._rows: list[dict[str, float]] = []
         self._last_emit = 0.0
@@ -120,6 +130,16 @@ class TrainingWorker(QObject):
     def set_metrics_every(self, steps: int) -> None:
         self._commands.put(("metrics_every", max(1, int(steps))))
 
+    def request_step(self, part: str = "both") -> None:
+        """One step by hand while paused: an iteration ("both"), one D or one G update ("d", "g")."""
+        self._steps.put(part)
+
+    def update_settings(self, config: Any) -> None:
+        """Train with ``config``'s live settings from the next step (a copy is sent)."""
+        from ganstudio.core.training.live import copy_config
+
+        self._commands.put(("settings", copy_config(config)))
+
     # ----------------------------------------------------------------- the worker thread
     def run(self) -> None:
         reason = "failed"
@@ -150,7 +170,9 @@ class TrainingWorker(QObject):
             torch.set_num_threads(threads)
         self.status.emit("Preparing the data and the networks…")
         trainer = self._build(Trainer)
-        hooks = TrainHooks(progress=self._on_progress, samples=self._on_samples,
+        if self.job.start_paused:
+            self.pause()
+        hooks = self._hooks = TrainHooks(progress=self._on_progress, samples=self._on_samples,
                            checkpoint=self._on_checkpoint, should_pause=self._should_pause,
                            should_stop=self._should_stop)
         while True:
@@ -194,6 +216,7 @@ class TrainingWorker(QObject):
             "steps": int(trainer.config.train.steps),
             "is_toy": bool(trainer.config.is_toy),
             "config": trainer.config,
+            "networks": _networks(trainer),
         })
         previous = getattr(trainer, "took_over_from", None)
         if previous is not None:  # its writer was killed; say so once, as the command line does
@@ -260,10 +283,35 @@ class TrainingWorker(QObject):
         if self._pause.is_set():
             self._flush(force=True)
             self._run_commands()
-        return self._pause.is_set() and not self._stop.is_set()
+            self._take_step_by_hand()
+        return self._pause.is_set() and not self._should_stop()
 
     def _should_stop(self) -> bool:
-        return self._stop.is_set()
+        # Steps taken by hand may reach the run's end while paused: it then ends as completed
+        # (run() checks the count only before its own steps).
+        trainer = self._trainer
+        done = trainer is not None and trainer.step_count >= trainer.config.train.steps
+        return self._stop.is_set() or done
+
+    def _take_step_by_hand(self) -> None:
+        try:
+            part = self._steps.get_nowait()
+        except queue.Empty:
+            return
+        trainer, t = self._trainer, self._trainer.config.train
+        figures = trainer.step(part=part)
+        s = trainer.step_count
+        if trainer.writer is not None:
+            trainer.writer.log(figures)  # every step a person takes is in the record
+        self._on_progress(figures)
+        self._flush(force=True)
+        if not trainer.config.is_toy and (s % t.sample_every == 0 or s == t.steps):
+            trainer.emit_samples(self._hooks)  # saved into samples/ as run() would
+        else:
+            self._emit_view(trainer)  # each step by hand is shown
+        if trainer.run_dir and s % t.checkpoint_every == 0:
+            self._on_checkpoint(trainer.save_checkpoint())
+        self.stepped.emit(dict(figures))
 
     # ----------------------------------------------------------------- helpers (worker thread)
     def _flush(self, force: bool = False) -> None:
@@ -278,9 +326,24 @@ class TrainingWorker(QObject):
             return
         if trainer.config.is_toy:
             self._last_view = time.monotonic()
-            self.toy_view_ready.emit(int(trainer.step_count), trainer.toy_view())
+            step = int(trainer.step_count)
+            if trainer.config.sample_shape == (1,):
+                view = trainer.toy_view_1d()
+                self._note_js(step, view.get("js"))
+            else:
+                view = trainer.toy_view()
+            self.toy_view_ready.emit(step, view)
         else:
             self.samples_ready.emit(int(trainer.step_count), trainer.sample_grid())
+
+    def _note_js(self, step: int, js: Any) -> None:
+        """The 1-D lab's Jensen-Shannon divergence joins its step's row: plotted beside the loss."""
+        if js is None or step <= 0:
+            return
+        if self._rows and int(self._rows[-1].get("step", -1)) == step:
+            self._rows[-1]["js"] = float(js)
+        else:
+            self._rows.append({"step": step, "js": float(js)})
 
     def _run_commands(self) -> None:
         trainer = self._trainer
@@ -300,6 +363,19 @@ class TrainingWorker(QObject):
                 trainer.config.train.sample_every = arg
             elif command == "metrics_every":
                 self._metrics_every = arg
+            elif command == "settings":
+                self._apply_settings(trainer, arg)
+
+    def _apply_settings(self, trainer: Any, config: Any) -> None:
+        from ganstudio.core.errors import UserError
+
+        config.train.sample_every = self._sample_every  # the tab's own cadence wins
+        try:
+            applied = trainer.update_settings(config)
+        except UserError as exc:
+            self.settings_refused.emit(str(exc))
+            return
+        self.settings_applied.emit(list(applied))
 
     def _metrics_due(self, step: int) -> bool:
         if self._metrics_off or step <= 0:
@@ -332,6 +408,12 @@ class TrainingWorker(QObject):
             trainer.writer.log(row)
         self._flush(force=True)  # the step's curves first, then its figures
         self.metrics_evaluated.emit(row)
+
+
+def _networks(trainer: Any) -> dict[str, list[int]]:
+    from ganstudio.gui.training.networks import layer_widths
+
+    return {"G": layer_widths(trainer.G), "D": layer_widths(trainer.D)}
 
 
 def _latest_checkpoint(run_dir: Path | str) -> Path | None:
