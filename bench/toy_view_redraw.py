@@ -24,7 +24,7 @@ import time
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np  # noqa: E402
-from PySide6.QtGui import QImage, QPainter  # noqa: E402
+from PySide6.QtGui import QImage  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 
@@ -53,9 +53,7 @@ def line_view_dict(rng: np.random.Generator, shift: float) -> dict:
 
 
 def paint(widget, image: QImage) -> None:  # noqa: ANN001
-    painter = QPainter(image)
-    widget.render(painter)
-    painter.end()
+    widget.render(image)
 
 
 def time_frames(widget, frames: int, show) -> list[float]:  # noqa: ANN001

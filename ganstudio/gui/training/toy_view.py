@@ -45,6 +45,7 @@ LAYER_TIPS = {
 ARROW_SHARE = 0.08  # the longest gradient arrow, as a share of the view's width
 HEAD_SHARE = 0.3  # arrow head length, as a share of its arrow
 MIN_HALF_RANGE = 0.02  # the map's levels span at least 0.5 +- this: a flat map stays flat
+BRUSH_LEVELS = 64  # shades a point judged by D can take
 OUTLIER_LIMIT = 10.0  # points further than this many map half-widths away are not chased
 # PRGn (ColorBrewer), lightened so the points on top stay legible
 MAP_STOPS = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
@@ -116,6 +117,7 @@ class ToyView(QWidget):
         self._follow = True  # fit the map and points until the person zooms
         self._fitting = False
         self._real_key: tuple[int, float] | None = None
+        self._brushes: np.ndarray | None = None
         self.caption = QLabel()
         self.caption.setObjectName("toyPhaseCaption")
         self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -268,18 +270,29 @@ class ToyView(QWidget):
         keeping its own colour as the outline; None restores the plain colours."""
         import pyqtgraph as pg
 
-        cmap = heat_colormap()
         lo, hi = self.colorbar.levels()
+        table = self._brush_table()
         for item, values, colour in ((self.real, real_values, REAL_COLOR), (self.fake, fake_values, FAKE_COLOR)):
             if values is None:
                 item.setPen(None)
                 item.setBrush(pg.mkBrush(*colour, 210))
                 item.setSize(5)
                 continue
-            scaled = np.clip((np.asarray(values, dtype=float) - lo) / max(hi - lo, 1e-9), 0, 1)
+            scaled = np.nan_to_num((np.asarray(values, dtype=float) - lo) / max(hi - lo, 1e-9), nan=0.5)
+            index = np.clip((scaled * (len(table) - 1)).round().astype(int), 0, len(table) - 1)
             item.setSize(8)
             item.setPen(pg.mkPen(*colour, width=1.5))
-            item.setBrush([pg.mkBrush(c) for c in cmap.map(scaled, mode="qcolor")])
+            item.setBrush(table[index])
+
+    def _brush_table(self) -> np.ndarray:
+        """The map's colours as brushes, in BRUSH_LEVELS steps (made once: a brush per point per
+        frame made a slow-motion frame take 125 ms)."""
+        if self._brushes is None:
+            import pyqtgraph as pg
+
+            colours = heat_colormap().map(np.linspace(0, 1, BRUSH_LEVELS), mode="qcolor")
+            self._brushes = np.array([pg.mkBrush(c) for c in colours], dtype=object)
+        return self._brushes
 
     def d_at(self, points: Any) -> np.ndarray:
         """D's value at ``points`` read off the map shown (nearest cell; NaN off the map)."""
