@@ -123,3 +123,19 @@ def test_w_latent_files_keep_classes_and_old_files_still_load(tmp_path, suffix):
     older = tmp_path / f"older{suffix}"
     save_w_latents(older, ws, keys)
     assert load_w_latents(older, 4, 8)["classes"] is None
+
+
+def test_pca_directions_of_a_conditional_generator_are_found_for_one_class():
+    from ganstudio.core.latent import pca_directions
+    from ganstudio.core.latent.directions import default_layer
+
+    G = small_cdcgan()
+    layer = default_layer(G)
+    three = pca_directions(G, 256, 4, layer=layer, label=3)
+    again = pca_directions(G, 256, 4, layer=layer, label=3)
+    five = pca_directions(G, 256, 4, layer=layer, label=5)
+    assert np.allclose(three.vectors, again.vectors)
+    assert not np.allclose(three.vectors, five.vectors)
+    # no label: the class a conditional generator draws by default (0)
+    assert np.allclose(pca_directions(G, 256, 4, layer=layer).vectors,
+                       pca_directions(G, 256, 4, layer=layer, label=0).vectors)

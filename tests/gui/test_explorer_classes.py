@@ -311,3 +311,48 @@ def test_w_latent_files_bring_back_the_class(qtbot, tmp_path, errors, nvidia):
     assert child(tab, QComboBox, "classPicker").currentIndex() == 4
     assert not errors
     tab.shutdown()
+
+
+def find_directions(qtbot, tab: ExplorerTab) -> None:
+    tab.show_page(tab.direction_panel)
+    before = tab.directions
+    child(tab, QPushButton, "findDirectionsButton").click()
+    qtbot.waitUntil(lambda: tab.directions is not None and tab.directions is not before,
+                    timeout=60000)
+
+
+def test_directions_are_found_for_the_class_shown_and_say_so(qtbot, tab, loaded, tmp_path):
+    from PySide6.QtWidgets import QLabel
+
+    child(tab, QComboBox, "classPicker").setCurrentIndex(3)
+    wait_frame(qtbot, tab)
+    find_directions(qtbot, tab)
+    status = child(tab, QLabel, "directionStatus")
+    assert "Found for class three" in status.text()
+    three = tab.directions.vectors.copy()
+    child(tab, QComboBox, "classPicker").setCurrentIndex(5)
+    wait_frame(qtbot, tab)
+    find_directions(qtbot, tab)
+    assert "Found for class five" in status.text()
+    assert not np.allclose(tab.directions.vectors, three)
+    # each class's search is cached on its own
+    assert len(list((tmp_path / "cache").glob("*-class3-*.npz"))) == 1
+    assert len(list((tmp_path / "cache").glob("*-class5-*.npz"))) == 1
+
+
+def test_w_directions_are_found_with_the_class_shown(qtbot, tmp_path, errors, nvidia):
+    from PySide6.QtWidgets import QLabel
+
+    from ganstudio.core.latent.wspace_directions import w_directions
+    from ganstudio.gui.explorer.wspace_render import W_DIRECTION_COUNT, W_DIRECTION_SAMPLES
+
+    tab = make_tab(qtbot, tmp_path, nvidia)
+    child(tab, QComboBox, "classPicker").setCurrentIndex(2)
+    settle(qtbot, tab)
+    find_directions(qtbot, tab)
+    assert "Found for class 2" in child(tab, QLabel, "directionStatus").text()
+    expected = w_directions(nvidia.generator, W_DIRECTION_SAMPLES, W_DIRECTION_COUNT,
+                            class_index=2)
+    np.testing.assert_allclose(tab.directions.vectors, expected.vectors, atol=1e-5)
+    assert not errors
+    tab.shutdown()

@@ -300,8 +300,10 @@ def pca_directions(
     seed: int = 0,
     layer: str | None = None,
     batch: int = 128,
+    label: int | None = None,
 ) -> Directions:
-    """Principal directions as GANSpace finds them.
+    """Principal directions as GANSpace finds them (for a conditional generator, of the
+    class ``label``: the layer's activations differ from class to class).
 
     Sample ``n_samples`` latents, record an intermediate layer's activations,
     take their top ``k`` principal components, then regress the PCA
@@ -340,7 +342,7 @@ def pca_directions(
                     captured.append(chunk.clone())
                 else:
                     try:
-                        generator(chunk)
+                        generate(generator, chunk, label=label, batch=len(chunk))
                     except _LayerReached:
                         pass
                 if i == 0 and captured:

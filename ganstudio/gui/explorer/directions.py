@@ -81,9 +81,10 @@ class DirectionsController(QObject):
         if compute:
             self.panel.set_busy(True, text)
         generator = tab.loaded.generator
+        note = tab.classes.directions_note(tab.state)  # the class the search draws
         tab.tasks.start(
             "directions", job,
-            lambda d: self._on_found(d, generator),
+            lambda d: self._on_found(d, generator, note),
             progress=self.panel.set_progress,
             failed=self._on_failed,
             cancelled=self._on_cancelled,
@@ -92,10 +93,10 @@ class DirectionsController(QObject):
     def _shows(self, generator: Any) -> bool:
         return self.tab.loaded is not None and generator is self.tab.loaded.generator
 
-    def _on_found(self, directions: Any, generator: Any) -> None:
+    def _on_found(self, directions: Any, generator: Any, note: str = "") -> None:
         self.panel.set_busy(False)
         if self._shows(generator) and directions is not None:
-            self.set_directions(directions)
+            self.set_directions(directions, note)
 
     def _on_failed(self, message: str) -> None:
         self.panel.set_busy(False, "The direction search failed.")

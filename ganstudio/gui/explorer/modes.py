@@ -124,6 +124,7 @@ class ZMode:
     def __init__(self, tab: ExplorerTab) -> None:
         self.tab = tab
         self._generator: Any = None
+        self._search_class: int | None = None  # the class directions were last sought for
 
     # ------------------------------------------------------------ entering and leaving
     def enter(self, loaded: Any, previous: Any) -> tuple[Any, bool]:
@@ -311,7 +312,10 @@ class ZMode:
         where = panel.layer_text(layer) if layer is not None else "a layer"
         text = f"Sampling latents and the activations of {where}…"
         cache = str(self.tab.cache_dir)
-        return directions_job(self._generator, cache, compute, layer=layer), text
+        # a conditional generator's directions are found for the class shown
+        self._search_class = self.tab.classes.of(self.tab.state)
+        return directions_job(self._generator, cache, compute, layer=layer,
+                              class_index=self._search_class), text
 
     def load_directions_job(self, path: Path) -> Job:
         generator, dim = self._generator, self.vector_size()
@@ -326,7 +330,8 @@ class ZMode:
 
     def directions_cache(self, directions: Any) -> Path | None:
         return directions_cache_file(str(self.tab.cache_dir), directions.weights_hash,
-                                     directions.layer, DIRECTION_SAMPLES, DIRECTION_COUNT)
+                                     directions.layer, DIRECTION_SAMPLES, DIRECTION_COUNT,
+                                     self._search_class)
 
     # ------------------------------------------------------------ projection
     def project_job(self, target: Any, steps: int, lr: float) -> Job:

@@ -269,13 +269,17 @@ DIRECTION_COUNT = 16
 
 
 def directions_cache_file(
-    cache_dir: str, weights_hash: str, layer: str, n_samples: int, k: int
+    cache_dir: str, weights_hash: str, layer: str, n_samples: int, k: int,
+    class_index: int | None = None,
 ) -> Any:
-    """Where the directions of one (weights, layer, search size) are cached."""
+    """Where the directions of one (weights, layer, search size, class of a conditional
+    generator) are cached."""
     import re
     from pathlib import Path
 
     safe = re.sub(r"[^A-Za-z0-9_.-]", "_", layer) or "output"
+    if class_index is not None:
+        safe += f"-class{int(class_index)}"
     return Path(cache_dir) / f"{weights_hash}-{safe}-{n_samples}-{k}.npz"
 
 
@@ -286,9 +290,11 @@ def directions_job(
     n_samples: int = DIRECTION_SAMPLES,
     k: int = DIRECTION_COUNT,
     layer: str | None = None,
+    class_index: int | None = None,
 ) -> Callable[[ProgressFn, StopFn], Any]:
     """Cached PCA directions of ``layer`` (None: the default one) for ``generator``, with the
-    generator's weights hash; computed when ``compute``, else None if uncached."""
+    generator's weights hash; computed when ``compute``, else None if uncached.
+    ``class_index``: a conditional generator's class the search draws."""
 
     def job(progress: ProgressFn, stop: StopFn) -> Any:
         from dataclasses import replace
@@ -298,11 +304,13 @@ def directions_job(
 
         name = core_directions.default_layer(generator) if layer is None else layer
         digest = latent.weights_hash(generator)
-        cache = directions_cache_file(cache_dir, digest, name, n_samples, k) if cache_dir else None
+        cache = directions_cache_file(cache_dir, digest, name, n_samples, k,
+                                      class_index) if cache_dir else None
         hit = load_cached(cache, lambda p: replace(latent.Directions.load(p), weights_hash=digest))
         if hit is not None or not compute:
             return hit
-        found = latent.pca_directions(generator, n_samples, k, progress, stop, layer=name)
+        found = latent.pca_directions(generator, n_samples, k, progress, stop, layer=name,
+                                      label=class_index)
         found = replace(found, weights_hash=digest)
         save_cached(found, cache)
         return found

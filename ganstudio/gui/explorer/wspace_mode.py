@@ -32,6 +32,7 @@ from ganstudio.gui.explorer.wspace_render import (
     WFrameRequest,
     WGridRequest,
     projection_resolution,
+    w_directions_cache_name,
     w_directions_job,
     w_export_job,
     w_load_job,
@@ -72,6 +73,7 @@ class WMode(QObject):
         self._last_edit = 0.0
         self._last_preview: tuple[WState, Any] | None = None  # settled into a full frame
         self._plan_shown: Any = None
+        self._search_class: int | None = None  # the class directions were last sought for
         self.settle_timer = QTimer(self, singleShot=True, interval=SETTLE_MS)
         self.settle_timer.timeout.connect(self._settle)
         # a StyleGAN3's image moves under the mouse (enter() enables it for those only)
@@ -364,7 +366,10 @@ class WMode(QObject):
 
     def directions_job(self, compute: bool, layer: str | None) -> tuple[Job, str]:
         text = f"Mapping {W_DIRECTION_SAMPLES:,} random z to W and taking their PCA…"
-        return w_directions_job(self.G, str(self.tab.cache_dir), compute), text
+        # a conditional generator's z are mapped with the class shown
+        self._search_class = self.tab.classes.of(self.tab.state)
+        return w_directions_job(self.G, str(self.tab.cache_dir), compute,
+                                class_index=self._search_class), text
 
     def load_directions_job(self, path: Path) -> Job:
         generator, w_dim = self.G, int(self.G.w_dim)
@@ -389,8 +394,9 @@ class WMode(QObject):
     def directions_cache(self, directions: Any) -> Path | None:
         if not isinstance(directions, WDirections):
             return None
-        return Path(self.tab.cache_dir) / (f"{directions.weights_hash}-w-{W_DIRECTION_SAMPLES}-"
-                                           f"{W_DIRECTION_COUNT}.npz")
+        return Path(self.tab.cache_dir) / w_directions_cache_name(
+            directions.weights_hash, W_DIRECTION_SAMPLES, W_DIRECTION_COUNT,
+            self._search_class)
 
     # ------------------------------------------------------------ projection
     def project_job(self, target: Any, steps: int, lr: float) -> Job:

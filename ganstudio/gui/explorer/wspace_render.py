@@ -214,21 +214,31 @@ W_DIRECTION_SAMPLES = 10_000
 W_DIRECTION_COUNT = 16
 
 
+def w_directions_cache_name(digest: str, n_samples: int, k: int,
+                            class_index: int | None = None) -> str:
+    """The cache file of one search (a conditional generator's: per class)."""
+    cls = "" if class_index is None else f"-class{int(class_index)}"
+    return f"{digest}-w{cls}-{n_samples}-{k}.npz"
+
+
 def w_directions_job(generator: Any, cache_dir: str | None, compute: bool,
-                     n_samples: int = W_DIRECTION_SAMPLES,
-                     k: int = W_DIRECTION_COUNT) -> Callable[[ProgressFn, StopFn], Any]:
-    """Cached GANSpace directions in W; computed when ``compute``, else None if uncached."""
+                     n_samples: int = W_DIRECTION_SAMPLES, k: int = W_DIRECTION_COUNT,
+                     class_index: int | None = None) -> Callable[[ProgressFn, StopFn], Any]:
+    """Cached GANSpace directions in W; computed when ``compute``, else None if uncached.
+    ``class_index``: a conditional generator's class the random z are mapped with."""
 
     def job(progress: ProgressFn, stop: StopFn) -> Any:
         from ganstudio.core import latent
         from ganstudio.core.latent.wspace_directions import WDirections, w_directions
 
         digest = latent.weights_hash(generator)
-        cache = Path(cache_dir) / f"{digest}-w-{n_samples}-{k}.npz" if cache_dir else None
+        name = w_directions_cache_name(digest, n_samples, k, class_index)
+        cache = Path(cache_dir) / name if cache_dir else None
         hit = load_cached(cache, WDirections.load)
         if hit is not None or not compute:
             return hit
-        found = w_directions(generator, n_samples, k, progress, stop, weights_hash=digest)
+        found = w_directions(generator, n_samples, k, progress, stop, weights_hash=digest,
+                             class_index=class_index or 0)
         save_cached(found, cache)
         return found
 

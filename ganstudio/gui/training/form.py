@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from ganstudio.gui.common.labels import WrapLabel
+from ganstudio.gui.training.conditional import ConditionalSwitch
 from ganstudio.gui.training.data_preview import DataPreview
 from ganstudio.gui.training.form_fields import (
     Binding,
@@ -115,6 +116,7 @@ class ConfigForm(QWidget):
         self.seed_spin = spin(0, 2**31 - 1, "seedSpin")
         self.stability = StabilityGroup(self)
         self.stylegan2 = StyleGAN2Group(self)
+        self.conditional = ConditionalSwitch(self)  # model.c_dim and class_names from the data
 
         self.error_label = WrapLabel()
         self.error_label.setObjectName("configErrorLabel")
@@ -180,6 +182,7 @@ class ConfigForm(QWidget):
             "train.seed": bind(self.seed_spin),
             **self.stability.bindings(),
             **self.stylegan2.bindings(),
+            **self.conditional.bindings(),
         }
 
     # ----------------------------------------------------------------- layout
@@ -202,6 +205,8 @@ class ConfigForm(QWidget):
         model_form.addRow("Latent size", self.latent_spin)
         model_form.addRow("Latent z from", self.latent_dist_combo)
         model_form.addRow("Resolution", self.resolution_combo)
+        model_form.addRow("Classes", self.conditional.check)
+        self.conditional.show_offer()
 
         train_box = QGroupBox("Optimisation")
         train_form = QFormLayout(train_box)
@@ -285,6 +290,7 @@ class ConfigForm(QWidget):
         self.point_button.clicked.connect(self._on_point_browse_clicked)
         self.folder_edit.editingFinished.connect(lambda: self.dataset_changed.emit("folder"))
         self.point_edit.editingFinished.connect(self._on_point_file_edited)
+        self.conditional.changed.connect(self._on_field_changed)
         self.setEnabled(True)
 
     def _drop_fields_the_core_lacks(self) -> None:
