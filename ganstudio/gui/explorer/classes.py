@@ -113,6 +113,15 @@ class ClassController(QObject):
         values = [None] * (1 + keyframes) if classes is None else [int(k) for k in classes]
         return [k if k is not None and 0 <= k < self.count else None for k in values]
 
+    def directions_note(self, state: Any) -> str:
+        """What the Directions page says of directions sought while ``state`` is shown: a
+        conditional generator's are found with its class fixed (the activations, or w, of
+        that class's samples), and may move other classes differently."""
+        shown = self.of(state)
+        if shown is None:
+            return ""
+        return f"Found for class {self.name(shown)} (with the class fixed)."
+
     def caption(self, text: str, state: Any) -> str:
         """The mode's caption with the class drawn, for a conditional generator."""
         if not self.count or state is None or not isinstance(state.class_index, int):
