@@ -96,6 +96,8 @@ def test_points_are_coloured_by_d_where_it_judges_them(view) -> None:  # noqa: A
     assert len(brushes) > 3, "the points are not filled with D's colours"
     view.colour_points_by(None, None)
     assert view.fake.opts["size"] == 5
+    for item in (view.real, view.fake):  # each layer in its own colour again
+        assert all(b is None for b in item.data["brush"]) and all(p is None for p in item.data["pen"])
 
 
 def test_1d_view_draws_densities_d_and_the_mapping(qtbot) -> None:  # noqa: ANN001

@@ -179,7 +179,12 @@ class LivePlots(QWidget):
         self._dirty = False
         x = self.buffer.x()
         for name, curve in self.curves.items():
-            curve.setData(x, self.buffer.y(name), connect="finite")
+            y = self.buffer.y(name)
+            if name == "js":  # measured with the 1-D view only: its points joined across the gaps
+                keep = np.isfinite(y)
+                curve.setData(x[keep], y[keep])
+            else:
+                curve.setData(x, y, connect="finite")
         shows_js = bool(len(x)) and bool(np.isfinite(self.buffer.y("js")).any())
         if shows_js != self._shows_js:
             self._shows_js = shows_js

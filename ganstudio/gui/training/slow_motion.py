@@ -25,9 +25,9 @@ from ganstudio.gui.training.toy_view import ToyView
 
 PHASE_MS = 600  # a few hundred ms per phase: slow enough to follow, quick enough to repeat
 FRAME_MS = 40  # moving frames within a phase (25 per second)
-JUDGE = "D judges: each point is filled with D's verdict (green: real, purple: generated)"
-D_LEARNS = "D learns: its map shifts to tell the real points from the generated ones"
-G_LEARNS = "G learns: the generated points follow their arrows towards what D calls real"
+JUDGE = "D judges: each point takes the colour of D's verdict"
+D_LEARNS = "D learns: its map shifts to tell real from generated"
+G_LEARNS = "G learns: the generated points follow their arrows"
 PHASES = {"both": (JUDGE, D_LEARNS, G_LEARNS), "d": (JUDGE, D_LEARNS), "g": (JUDGE, G_LEARNS)}
 
 Frame = tuple[int, Callable[[], None]]  # (ms to wait before it, what it shows)

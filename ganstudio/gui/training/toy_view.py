@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PySide6.QtCore import QEvent, QRectF, Qt, Signal
-from PySide6.QtWidgets import QCheckBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QVBoxLayout, QWidget
 
 from ganstudio.gui.common import theme
+from ganstudio.gui.common.labels import WrapLabel
 from ganstudio.gui.training.flow_layout import FlowLayout
 
 if TYPE_CHECKING:
@@ -118,7 +119,7 @@ class ToyView(QWidget):
         self._fitting = False
         self._real_key: tuple[int, float] | None = None
         self._brushes: np.ndarray | None = None
-        self.caption = QLabel()
+        self.caption = WrapLabel()  # wraps: a long phase caption must not widen the window
         self.caption.setObjectName("toyPhaseCaption")
         self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.caption.setStyleSheet("font-weight: bold;")
@@ -273,9 +274,11 @@ class ToyView(QWidget):
         lo, hi = self.colorbar.levels()
         table = self._brush_table()
         for item, values, colour in ((self.real, real_values, REAL_COLOR), (self.fake, fake_values, FAKE_COLOR)):
-            if values is None:
-                item.setPen(None)
-                item.setBrush(pg.mkBrush(*colour, 210))
+            if values is None:  # each point's own brush and pen go: the layer's colour again
+                item.data["brush"] = None
+                item.data["pen"] = None
+                item.setPen(None, update=False)
+                item.setBrush(pg.mkBrush(*colour, 210), update=False)
                 item.setSize(5)
                 continue
             scaled = np.nan_to_num((np.asarray(values, dtype=float) - lo) / max(hi - lo, 1e-9), nan=0.5)

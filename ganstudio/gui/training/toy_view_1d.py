@@ -13,16 +13,17 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from ganstudio.gui.common import theme
+from ganstudio.gui.common.labels import WrapLabel
 from ganstudio.gui.training.toy_view import FAKE_COLOR, REAL_COLOR
 
 if TYPE_CHECKING:
     import pyqtgraph as pg
 
 Z_LINE, X_LINE = -0.45, -0.08  # heights of the z line and the data line under the curves
-TOP = 1.3
+TOP = 1.5
 D_COLOR = (31, 119, 180)
 CURVES = {  # key -> (legend, colour, dashed)
     "p_data": ("p_data", REAL_COLOR, False),
@@ -48,9 +49,8 @@ class ToyView1D(QWidget):
         self.plot: pg.PlotWidget | None = None
         self.view: dict[str, Any] = {}
         self.curves: dict[str, Any] = {}
-        self.caption = QLabel()
+        self.caption = WrapLabel()
         self.caption.setObjectName("toyJsLabel")
-        self.caption.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
@@ -68,7 +68,7 @@ class ToyView1D(QWidget):
         item.setLabel("bottom", "x")
         item.setLabel("left", "D,  density (scaled)")
         item.getAxis("left").setTicks([[(0.0, "0"), (0.5, "0.5"), (1.0, "1")]])
-        item.addLegend(offset=(6, 4), labelTextSize="8pt", colCount=4)
+        item.addLegend(offset=(6, 2), labelTextSize="8pt", colCount=2)
         self.mapping = pg.PlotCurveItem(pen=pg.mkPen((*FAKE_COLOR, 110), width=1), connect="pairs")
         item.addItem(self.mapping)
         self.axes_lines = pg.PlotCurveItem(pen=pg.mkPen((110, 110, 110), width=1), connect="pairs")
