@@ -248,6 +248,24 @@ def test_latent_files_bring_back_the_class_and_the_keyframes_classes(qtbot, tab,
     assert tab.undo_stack.undoText() == "Load latent"
 
 
+def test_projection_seeks_and_shows_the_class_shown(qtbot, tab, loaded, tmp_path, errors):
+    child(tab, QComboBox, "classPicker").setCurrentIndex(6)
+    target = wait_frame(qtbot, tab)
+    path = tmp_path / "six.png"
+    Image.fromarray(target[:, :, 0]).save(path)
+    tab.controls.seed_spin.setValue(tab.controls.seed_spin.value() + 1)
+    wait_frame(qtbot, tab)
+    assert tab.open_target_image(path)
+    qtbot.waitUntil(lambda: tab.projection.target_view.array() is not None, timeout=10000)
+    tab.projection.steps_spin.setValue(20)
+    child(tab, QPushButton, "projectButton").click()
+    qtbot.waitUntil(lambda: "MSE" in tab.projection.error_label.text(), timeout=60000)
+    shown = wait_frame(qtbot, tab)
+    assert tab.state.class_index == 6 and tab.state.seed is None
+    assert np.array_equal(shown, generate_uint8(loaded.generator, tab.state.z, label=6)[0])
+    assert not errors
+
+
 # ---------------------------------------------------------------- NVIDIA's conditional model
 
 

@@ -125,6 +125,7 @@ class ZMode:
         self.tab = tab
         self._generator: Any = None
         self._search_class: int | None = None  # the class directions were last sought for
+        self._projection_class: int | None = None  # the class the last projection drew
 
     # ------------------------------------------------------------ entering and leaving
     def enter(self, loaded: Any, previous: Any) -> tuple[Any, bool]:
@@ -335,14 +336,17 @@ class ZMode:
 
     # ------------------------------------------------------------ projection
     def project_job(self, target: Any, steps: int, lr: float) -> Job:
-        return project_job(self._generator, target, steps, lr, 0)
+        # a conditional generator's z is sought in the class shown, and shown in it
+        self._projection_class = self.tab.classes.of(self.tab.state)
+        return project_job(self._generator, target, steps, lr, 0, self._projection_class)
 
     def projection_state(self, result: Any, state: Any) -> tuple[Any, Any] | None:
         from ganstudio.core.latent import LatentState
 
         if result.z.shape[0] != state.dim:
             return None  # found for a generator no longer shown
-        return LatentState(result.z.numpy(), seed=None, psi=1.0), result.image
+        return (LatentState(result.z.numpy(), seed=None, psi=1.0,
+                            class_index=self._projection_class or 0), result.image)
 
 
 def parse_latent_text(text: str, dim: int) -> np.ndarray:

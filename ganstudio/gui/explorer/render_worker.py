@@ -379,11 +379,13 @@ def export_job(
 
 
 def project_job(
-    generator: Any, target: Any, steps: int, lr: float, seed: int
+    generator: Any, target: Any, steps: int, lr: float, seed: int, label: int | None = None
 ) -> Callable[[ProgressFn, StopFn], Any]:
+    """``label``: the class a conditional generator draws while its z is sought."""
+
     def job(progress: ProgressFn, stop: StopFn) -> Any:
         from ganstudio.core import latent
 
-        return latent.project(generator, target, steps, lr, seed, progress, stop)
+        return latent.project(generator, target, steps, lr, seed, progress, stop, label=label)
 
     return job

@@ -408,4 +408,5 @@ class WMode(QObject):
             return None  # found for a generator no longer shown
         w = result.ws if result.w_plus else result.w
         return WState(seed=state.seed, w=w, psi=1.0, noise_mode="const",
-                      dir_from=state.dir_from, dir_to=state.dir_to), result.image
+                      dir_from=state.dir_from, dir_to=state.dir_to,
+                      class_index=state.class_index), result.image
