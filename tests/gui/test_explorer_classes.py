@@ -75,6 +75,21 @@ def test_the_picker_lists_the_models_class_names_and_hides_for_unconditional(qtb
     assert not child(tab, QCheckBox, "gridClassRowsCheck").isVisible()
 
 
+def test_a_kept_latent_draws_a_class_the_next_generator_has(qtbot, tab, errors):
+    child(tab, QComboBox, "classPicker").setCurrentIndex(7)
+    wait_frame(qtbot, tab)
+    fewer = conditional_loaded(names=["a", "b", "c", "d", "e"])
+    fewer.config.model.c_dim = 5
+    torch.manual_seed(1)
+    fewer = LoadedGenerator(build_generator(fewer.config).eval(), fewer.config, 1, None)
+    tab.set_generator(fewer)
+    shown = wait_frame(qtbot, tab)
+    assert tab.state.class_index == 0  # it has no class 7: its first
+    assert np.array_equal(shown, frame_of(fewer, tab, 0))
+    assert child(tab, QComboBox, "classPicker").count() == 5
+    assert "failed" not in tab.caption.text() and not errors
+
+
 def test_numbers_stand_in_for_missing_class_names(qtbot, tmp_path, errors):
     tab = make_tab(qtbot, tmp_path, conditional_loaded(names=[]))
     picker = child(tab, QComboBox, "classPicker")

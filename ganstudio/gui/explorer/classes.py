@@ -45,6 +45,16 @@ def class_names(loaded: Any) -> list[str]:
     return names if len(names) == count else [str(i) for i in range(count)]
 
 
+def kept_class(generator: Any, class_index: Any) -> int:
+    """The class a state kept from the generator shown before draws with ``generator``: the
+    same one where it has it, else its first (0)."""
+    from ganstudio.core.generate import num_classes
+
+    if isinstance(class_index, int) and 0 <= class_index < num_classes(generator):
+        return class_index
+    return 0
+
+
 class ClassController(QObject):
     def __init__(self, tab: ExplorerTab) -> None:
         super().__init__(tab)
@@ -134,12 +144,7 @@ class ClassController(QObject):
         self.names = class_names(tab.loaded) if tab.loaded is not None else []
         self.panel.set_classes(self.names)
         self.rows_check.setVisible(bool(self.names))
-        state = tab.state
-        if state is not None and isinstance(state.class_index, int) and (
-                state.class_index >= max(1, self.count)):
-            # a state kept from a generator with more classes: draw this one's first
-            tab.set_state(state.with_(class_index=0), record=None)
-        elif self.names and self.rows_check.isChecked():
+        if self.names and self.rows_check.isChecked():
             tab.grid_panel.request()
         self._on_state_shown()
 

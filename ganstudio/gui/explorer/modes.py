@@ -136,7 +136,10 @@ class ZMode:
         dim = int(self._generator.latent_dim)
         self.tab.controls.sliders.set_dim(dim)
         if previous is not None and previous.dim == dim:
-            return previous.with_(offsets=()), True
+            from ganstudio.gui.explorer.classes import kept_class
+
+            kept = kept_class(self._generator, previous.class_index)
+            return previous.with_(offsets=(), class_index=kept), True
         controls = self.tab.controls
         return LatentState.from_seed(controls.seed_spin.value(), dim, controls.psi()), False
 

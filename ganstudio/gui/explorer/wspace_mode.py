@@ -121,7 +121,10 @@ class WMode(QObject):
                                             movable)
         self.tab.image.set_content_draggable(movable)
         if same:
-            return previous.with_(offsets=()), True
+            from ganstudio.gui.explorer.classes import kept_class
+
+            kept = kept_class(generator, previous.class_index)
+            return previous.with_(offsets=(), class_index=kept), True
         controls = self.tab.controls
         return WState(seed=controls.seed_spin.value(), psi=controls.psi()), False
 
