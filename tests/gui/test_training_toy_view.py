@@ -134,9 +134,13 @@ def test_a_1d_run_shows_the_line_and_js_beside_the_loss(qtbot, training_tab, tin
 def test_model_graph_shows_the_run_and_highlights_a_layer(qtbot, training_tab, tiny_run) -> None:  # noqa: ANN001
     tab = training_tab
     tiny_run(tab, "toy-ring", steps=4, batch=16)
+    graph = tab.findChild(QWidget, "modelGraph")
+    qtbot.waitUntil(lambda: graph.details["generator"].startswith("8→32→2"), timeout=RUN_TIMEOUT_MS)  # no run yet
+    tab.findChild(QWidget, "latentSpin").setValue(5)
+    qtbot.waitUntil(lambda: graph.details["generator"].startswith("5→32→2"), timeout=RUN_TIMEOUT_MS)
+    tab.findChild(QWidget, "latentSpin").setValue(8)
     with qtbot.waitSignal(tab.training_finished, timeout=RUN_TIMEOUT_MS):
         qtbot.mouseClick(tab.findChild(QPushButton, "startButton"), Qt.MouseButton.LeftButton)
-    graph = tab.findChild(QWidget, "modelGraph")
     assert graph.isVisible()
     assert graph.details["generator"].startswith("8→32→2"), graph.details["generator"]
     assert graph.details["discriminator"].startswith("2→32") and graph.details["discriminator"].endswith("→1")

@@ -94,6 +94,13 @@ class ConfigForm(QWidget):
         for value, title in LATENT_DIST_TITLES.items():
             self.latent_dist_combo.addItem(title, value)
         self.resolution_combo = combo("resolutionCombo")
+        # the networks' sizes: which fields a family has is in its row (Family.width_fields)
+        self.g_width_spin = spin(4, 1024, "gWidthSpin")
+        self.g_width_spin.setPrefix("G ")
+        self.d_width_spin = spin(4, 1024, "dWidthSpin")
+        self.d_width_spin.setPrefix("D ")
+        self.mlp_hidden_spin = spin(4, 4096, "mlpWidthSpin")
+        self.mlp_layers_spin = spin(1, 8, "mlpLayersSpin")
 
         self.batch_spin = spin(0, 8192, "batchSizeSpin")
         self.optimizer_combo = combo("optimizerCombo")
@@ -129,6 +136,10 @@ class ConfigForm(QWidget):
         self._tooltips = {
             self.latent_spin: "Size of the noise vector z the generator maps to a sample",
             self.latent_dist_combo: "How z is drawn: from a normal distribution or uniformly in a box",
+            self.g_width_spin: "Feature maps of the generator's last block (its first has 8 times as many)",
+            self.d_width_spin: "Feature maps of the discriminator's first block",
+            self.mlp_hidden_spin: "Neurons in each hidden layer of G and D",
+            self.mlp_layers_spin: "Hidden layers of G and of D",
             self.optimizer_combo: "Adam adapts each weight's step (β₁, β₂); SGD takes plain gradient steps",
             self.n_critic_spin: "Discriminator updates per iteration (n_critic)",
             self.g_steps_spin: "Generator updates per iteration",
@@ -166,6 +177,10 @@ class ConfigForm(QWidget):
             "model.latent_dim": bind(self.latent_spin),
             "model.latent_dist": bind(self.latent_dist_combo),
             "model.resolution": resolution,
+            "model.g_width": bind(self.g_width_spin),
+            "model.d_width": bind(self.d_width_spin),
+            "model.mlp_hidden": bind(self.mlp_hidden_spin),
+            "model.mlp_layers": bind(self.mlp_layers_spin),
             "train.batch_size": bind(self.batch_spin),
             "train.optimizer": bind(self.optimizer_combo),
             "train.lr_g": bind(self.lr_g_spin),
@@ -205,6 +220,10 @@ class ConfigForm(QWidget):
         model_form.addRow("Latent size", self.latent_spin)
         model_form.addRow("Latent z from", self.latent_dist_combo)
         model_form.addRow("Resolution", self.resolution_combo)
+        self.widths_widget = _side_by_side((self.g_width_spin, 1), (self.d_width_spin, 1))
+        model_form.addRow("Feature maps", self.widths_widget)
+        model_form.addRow("Layer width", self.mlp_hidden_spin)
+        model_form.addRow("Hidden layers", self.mlp_layers_spin)
         model_form.addRow("Classes", self.conditional.check)
         self.conditional.show_offer()
 
@@ -551,6 +570,10 @@ class ConfigForm(QWidget):
         self.resolution_combo.setEnabled(not is_toy)
         group = registry.family(arch).form_group if arch else None
         self.stylegan2.setVisible(group == STYLEGAN2_GROUP and not is_toy)
+        widths = set(registry.family(arch).width_fields.values()) if arch else set()
+        self._model_form.setRowVisible(self.widths_widget, bool(widths & {"g_width", "d_width"}))
+        self._model_form.setRowVisible(self.mlp_hidden_spin, "mlp_hidden" in widths)
+        self._model_form.setRowVisible(self.mlp_layers_spin, "mlp_hidden" in widths)  # the depth of those layers
         self.stylegan2.set_resolution(self.resolution_combo.currentData() or 0)
         self.stability.set_own_discriminator(group == STYLEGAN2_GROUP)
         self.stability.diffaug_widget.setEnabled(not is_toy)  # DiffAugment is for images

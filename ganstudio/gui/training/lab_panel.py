@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QStackedWidget, QVBoxLayout, QWidget
 
-from ganstudio.gui.common import settings
+from ganstudio.gui.common import jobs, settings
 from ganstudio.gui.common.image_view import SampleHistory
 from ganstudio.gui.training.model_graph import ModelGraph
 from ganstudio.gui.training.point_editor import PointEditor
@@ -55,6 +55,7 @@ class LabPanel(QWidget):
         self.view_stack.setObjectName("liveViewStack")
         for page in (self.samples, self.toy_view, self.toy_view_1d):
             self.view_stack.addWidget(page)
+        self.jobs = jobs.JobRunner(self)
         self.graph = ModelGraph(self)
         self.graph.box_clicked.connect(self._on_graph_box_clicked)
         self.slow = SlowMotion(self.toy_view, self)
@@ -101,7 +102,15 @@ class LabPanel(QWidget):
         self.show_kind(config.is_toy, config.sample_shape == (1,))
 
     def set_networks(self, widths: Mapping[str, Any]) -> None:
+        self.jobs.cancel("networks")  # a run's own networks win over the form's
         self.graph.set_networks(widths)
+
+    def preview_networks(self, config: Any) -> None:
+        """The form's networks in the graph before a run (built on the meta device, in a job)."""
+        from ganstudio.gui.training.networks import config_widths
+
+        self.jobs.start("networks", lambda _state: config_widths(config), done=self.graph.set_networks,
+                        failed=lambda _exc, _details: self.graph.set_networks({}), newest_wins=True)
 
     def clear(self) -> None:
         self.slow.stop()

@@ -29,3 +29,19 @@ def layer_widths(network: Any) -> list[int]:
                 widths.append(int(getattr(module, b)))
                 break
     return widths
+
+
+def config_widths(config: Any) -> dict[str, list[int]]:
+    """G's and D's layer widths for a config, built on the meta device (no memory, no
+    weights): the model overview before a run has networks."""
+    import torch
+
+    from ganstudio.core.models.build import build_discriminator, build_generator
+
+    with torch.device("meta"):
+        G = build_generator(config)
+        try:
+            D = build_discriminator(config)
+        except ValueError:  # a family without a discriminator
+            return {"G": layer_widths(G)}
+    return {"G": layer_widths(G), "D": layer_widths(D)}

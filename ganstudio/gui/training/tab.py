@@ -277,6 +277,7 @@ class TrainingTab(FileDropTarget, TrainingLayout):
             self.toy_view.clear()  # a toy's points come with the preview
             self.toy_view_1d.clear()
             self.lab.set_config(config)
+            self.lab.preview_networks(config)
         self._update_buttons()
 
     def _on_toy_points_ready(self, name: str, points: Any) -> None:
@@ -288,11 +289,10 @@ class TrainingTab(FileDropTarget, TrainingLayout):
         self.lab.show_preview(points, TOY_EXTENT.get(name))
 
     def _on_form_config_changed(self) -> None:
-        if not self._shows_a_run():
-            try:
-                self.lab.set_config(self.form.raw_config())
-            except ValueError:
-                pass
+        if not self._shows_a_run() and self.form.is_valid:
+            config = self.form.raw_config()
+            self.lab.set_config(config)
+            self.lab.preview_networks(config)
         self._update_buttons()
 
     # ----------------------------------------------------------------- drag and drop
