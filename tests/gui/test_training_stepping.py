@@ -165,3 +165,15 @@ def test_slow_motion_while_running_goes_on_one_replayed_iteration_at_a_time(qtbo
     assert not tab.findChild(QPushButton, "slowMotionButton").isChecked()
     _click(qtbot, tab, "pauseButton")
     qtbot.waitUntil(lambda: tab.run.step > stopped_at + 5, timeout=RUN_TIMEOUT_MS)
+
+
+def test_an_image_run_steps_by_hand_and_shows_each_grid(qtbot, training_tab, tiny_run) -> None:  # noqa: ANN001
+    tab = training_tab
+    tiny_run(tab, "mnist-embedded", steps=50, batch=8)
+    assert not tab.findChild(QPushButton, "slowMotionButton").isEnabled(), "slow motion is for 2-D data"
+    _step(qtbot, tab)
+    _step(qtbot, tab, "stepGButton")
+    qtbot.waitUntil(lambda: tab.samples.steps()[-1:] == [2], timeout=RUN_TIMEOUT_MS)
+    assert tab.view_stack.currentWidget() is tab.samples
+    with qtbot.waitSignal(tab.training_finished, timeout=RUN_TIMEOUT_MS):
+        _click(qtbot, tab, "stopButton")
