@@ -144,6 +144,17 @@ def test_the_morph_blends_two_classes_at_the_same_latent(qtbot, tab, loaded):
     qtbot.waitUntil(lambda: slider.value() == 0, timeout=5000)
 
 
+def test_a_morph_moved_before_the_class_frame_came_stays_on_screen(qtbot, tab, loaded):
+    child(tab, QComboBox, "classToPicker").setCurrentIndex(8)
+    child(tab, QComboBox, "classPicker").setCurrentIndex(3)
+    child(tab, QSlider, "classMorphSlider").setValue(40)  # before the class's frame is painted
+    shown = wait_frame(qtbot, tab)
+    qtbot.waitUntil(lambda: "Class morph" in tab.caption.text(), timeout=5000)
+    assert child(tab, QSlider, "classMorphSlider").value() == 40
+    expected = frame_of(loaded, tab, class_label(blend_classes(3, 8, 0.4, 10)))
+    assert np.array_equal(shown, expected)
+
+
 def test_morph_playback_moves_the_slider(qtbot, tab):
     slider = child(tab, QSlider, "classMorphSlider")
     play = child(tab, QPushButton, "classMorphPlayButton")

@@ -122,8 +122,7 @@ class ClassPanel(QWidget):
         self._update_label()
 
     def set_note(self, text: str) -> None:
-        self.note.setText(text)
-        self.note.setVisible(bool(text))
+        self.note.setText(text)  # empty, it still holds the Export button to the right
 
     # ------------------------------------------------------------ queries
     def current_class(self) -> int:

@@ -61,6 +61,7 @@ class ClassController(QObject):
         self.tab = tab
         self.panel = panel = tab.class_panel
         self.names: list[str] = []
+        self._morph_state: Any = None  # the state the morph shown blends the class of
         self._dialog: QProgressDialog | None = None
         self.rows_check = QCheckBox("One row per class")
         self.rows_check.setObjectName("gridClassRowsCheck")
@@ -154,7 +155,12 @@ class ClassController(QObject):
             return
         if isinstance(state.class_index, int):
             self.panel.show_class(state.class_index)
-        self.panel.reset_morph()
+        if state is self._morph_state and self.panel.morph_t() > 0:
+            # the frame of an edit made just before the morph moved: the morph stays shown
+            self._show_morph_caption(self.panel.morph_t())
+        else:
+            self._morph_state = None
+            self.panel.reset_morph()
         edited_w = getattr(state, "w", None) is not None
         self.panel.set_note(EDITED_W_NOTE if edited_w else "")
 
@@ -179,10 +185,14 @@ class ClassController(QObject):
         if state is None or tab.loaded is None or not self.count:
             return
         shown = state if t <= 0 else state.with_(class_index=self.morph_row(t))
+        self._morph_state = state
         tab.frame_requested(tab.mode.request_frame(shown, tab.directions))
+        self._show_morph_caption(t)
+
+    def _show_morph_caption(self, t: float) -> None:
         a, b = self.panel.current_class(), self.panel.to_class()
-        tab.caption.setText(f"Class morph: {self.name(a)} → {self.name(b)}   ·   "
-                            f"{round(100 * t)} % {self.name(b)}")
+        self.tab.caption.setText(f"Class morph: {self.name(a)} → {self.name(b)}   ·   "
+                                 f"{round(100 * t)} % {self.name(b)}")
 
     def morph_rows(self, frames: int = MORPH_FRAMES) -> np.ndarray:
         """The soft labels (2F - 2, c) of a morph there and back (a GIF loops smoothly)."""
