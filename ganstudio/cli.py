@@ -59,6 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--batch-size", type=int)
     t.add_argument("--lr-g", type=float, help="generator learning rate")
     t.add_argument("--lr-d", type=float, help="discriminator learning rate")
+    t.add_argument("--set", dest="settings", action="append", default=[], metavar="SECTION.FIELD=VALUE",
+                   help="any config field, e.g. --set train.lr_decay=0.3 --set model.c_dim=10 "
+                        "(repeatable; the value is read as JSON, else as text)")
     t.add_argument("--data", help="dataset name (mnist-embedded, mnist, fashion-mnist, cifar10, folder, toy-*)")
     t.add_argument("--data-path", help="image folder for --data folder, or the .csv/.npy file of "
                    "points for --data points")
@@ -170,6 +173,8 @@ def _train_config(a: argparse.Namespace):
             raise UserError("--compile needs a C++ compiler and Python headers, which the installed "
                             "app does not bundle; run from a Python environment to compile")
         t.compile = True
+    for item in a.settings:
+        config = _apply_setting(config, item)
     if a.data:
         config.data.name = a.data
     if a.data_path:
@@ -177,6 +182,21 @@ def _train_config(a: argparse.Namespace):
         if not a.data:
             config.data.name = "folder"
     return config.validate()
+
+
+def _apply_setting(config, item: str):
+    """`--set train.lr_decay=0.3`: one field of the config, checked like any other."""
+    import json
+
+    key, sep, text = item.partition("=")
+    section, _, name = key.strip().partition(".")
+    if not sep or section not in ("model", "data", "train") or not name:
+        raise UserError(f"--set {item}: write SECTION.FIELD=VALUE, with SECTION model, data or train")
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        value = text
+    return config.replace(**{section: {name: value}})
 
 
 def _refuse_a_locked_run(a: argparse.Namespace) -> None:

@@ -66,3 +66,20 @@ def test_learning_rates_from_the_command_line_reach_the_run(tmp_path, tiny_confi
                  "--out", str(tmp_path / "run"), "--quiet"]) == 0
     saved = RunReader(tmp_path / "run").config.train
     assert (saved.lr_g, saved.lr_d) == (3e-4, 5e-4)
+
+
+def test_train_set_changes_any_config_field_and_refuses_unknown_ones(tmp_path, capsys):
+    import json
+
+    from ganstudio import cli
+
+    out = tmp_path / "run"
+    assert cli.main(["train", "--preset", "toy-ring", "--steps", "2", "--quiet", "--out", str(out),
+                     "--set", "train.lr_decay=0.3", "--set", "model.mlp_hidden=16"]) == 0
+    saved = json.loads((out / "config.json").read_text())
+    assert saved["train"]["lr_decay"] == 0.3 and saved["model"]["mlp_hidden"] == 16
+    capsys.readouterr()
+    assert cli.main(["train", "--preset", "toy-ring", "--steps", "2", "--quiet",
+                     "--out", str(tmp_path / "b"), "--set", "train.nonsense=1"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "train.nonsense" in err
