@@ -120,3 +120,17 @@ def test_conditional_accuracy_reads_real_digits_as_their_labels():
     assert right["conditional_accuracy"] > 0.95 and min(right["per_class_accuracy"]) > 0.8
     wrong = conditional_accuracy(x, (y + 1) % 10)  # every digit asked for as the next one
     assert wrong["conditional_accuracy"] < 0.1
+
+
+def test_the_shipped_conditional_generator_draws_the_digit_asked_for(tmp_path, capsys):
+    from ganstudio import cli
+    from ganstudio.core.metrics import conditional_accuracy, generate as draw
+
+    loaded = load_generator("default-conditional")
+    assert num_classes(loaded.generator) == 10 and loaded.config.model.class_names[7] == "7"
+    labels = torch.arange(300) % 10
+    samples = draw(loaded.generator, 300, 100, seed=3, label=labels)
+    assert conditional_accuracy(samples, labels)["conditional_accuracy"] > 0.9
+    assert cli.main(["sample", "default-conditional", "--class", "7", "-n", "4", "-o", str(tmp_path / "s.png")]) == 0
+    assert cli.main(["sample", "default-conditional", "--class", "10", "-n", "4", "-o", str(tmp_path / "t.png")]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
