@@ -37,7 +37,17 @@ def first_geometry(available: QRect, minimum: QSize | None = None,
     return rect
 
 
-def fits(geometry: QRect, available: QRect) -> bool:
+# Room for a window frame around the smallest window the layout allows.
+FRAME_SLACK = 64
+
+
+def fits(geometry: QRect, available: QRect, minimum: QSize | None = None) -> bool:
+    """Whether a saved frame lies on the free area. On a screen smaller than the smallest
+    window the layout allows (``minimum``), a first launch could not fit it either, so the
+    free area counts as that large: a saved window of about that size is kept."""
+    if minimum is not None:
+        available = QRect(available.topLeft(),
+                          available.size().expandedTo(minimum + QSize(FRAME_SLACK, FRAME_SLACK)))
     return available.contains(geometry)
 
 
@@ -74,7 +84,8 @@ def place(window: QWidget, saved: QByteArray) -> None:
         else:
             frame, whole_screen = found
             screen = QGuiApplication.screenAt(frame.center())
-            keep = whole_screen or (screen is not None and fits(frame, screen.availableGeometry()))
+            keep = whole_screen or (screen is not None and fits(
+                frame, screen.availableGeometry(), window.minimumSizeHint()))
         if keep and window.restoreGeometry(saved):
             return
     screen = opening_screen(window)
