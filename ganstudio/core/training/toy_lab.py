@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from ganstudio.core import toys
+from ganstudio.core.generate import generate
 
 if TYPE_CHECKING:
     from ganstudio.core.training.trainer import Trainer
@@ -71,12 +72,12 @@ def _manifold(trainer: Trainer, G: torch.nn.Module) -> np.ndarray:
     ts = torch.linspace(-r, r, MANIFOLD_POINTS)
     if dim == 1:
         z = ts[:, None]
-        return G(z.to(trainer.device)).float().cpu().numpy()[None]
+        return generate(G, z).cpu().numpy()[None]
     fixed = torch.linspace(-r, r, MANIFOLD_LINES)
     z = torch.zeros(2, MANIFOLD_LINES, MANIFOLD_POINTS, dim)
     z[0, :, :, 0], z[0, :, :, 1] = ts[None, :], fixed[:, None]
     z[1, :, :, 0], z[1, :, :, 1] = fixed[:, None], ts[None, :]
-    x = G(z.reshape(-1, dim).to(trainer.device)).float().cpu()
+    x = generate(G, z.reshape(-1, dim)).cpu()
     return x.reshape(2 * MANIFOLD_LINES, MANIFOLD_POINTS, -1).numpy()
 
 
@@ -102,7 +103,7 @@ def toy_view(trainer: Trainer, resolution: int = 64, n: int = 512) -> dict[str, 
     z = trainer.toy_latents(n)
     with _eval(trainer) as (G, D):
         with torch.no_grad():
-            fake = G(z).float()
+            fake = generate(G, z)
             xs = torch.linspace(ext[0], ext[1], resolution, device=trainer.device)
             ys = torch.linspace(ext[2], ext[3], resolution, device=trainer.device)
             gy, gx = torch.meshgrid(ys, xs, indexing="ij")
