@@ -339,7 +339,7 @@ def cmd_interpolate(a: argparse.Namespace) -> int:
     loaded = open_model(a.checkpoint)
     label = class_label(loaded.generator, a.class_index)
     dim = loaded.config.model.latent_dim
-    keys = torch.cat([sample_z(s, 1, dim) for s in seeds])
+    keys = torch.cat([sample_z(s, 1, dim, loaded.config.model.latent_dist) for s in seeds])
     path_z = interpolate_path(keys, a.frames, "slerp" if a.slerp else "lerp", a.loop)
     frames = generate_uint8(loaded.generator, path_z, label=label)
     frames = [upscale(f, a.scale) for f in frames]

@@ -70,13 +70,14 @@ def run(a: argparse.Namespace) -> int:
     G, dim = loaded.generator, int(loaded.config.model.latent_dim)
     label = class_label(G, a.class_index, note=True)
     if seeds is not None:
-        z = torch.cat([sample_z(s, 1, dim) for s in seeds])
+        dist = loaded.config.model.latent_dist
+        z = torch.cat([sample_z(s, 1, dim, dist) for s in seeds])
         names = [f"seed{s:04d}.png" for s in seeds]
     elif a.z_file is not None:
         z = _z_file(a.z_file, dim)
         names = [f"z{i:04d}.png" for i in range(len(z))]
     else:
-        z, names = sample_z(a.seed, a.n, dim), []
+        z, names = sample_z(a.seed, a.n, dim, loaded.config.model.latent_dist), []
     images = generate_uint8(G, z, label=label, truncation_psi=a.truncation, noise_mode=a.noise_mode)
     what = f"{len(images)} image{'s' if len(images) > 1 else ''} of {loaded.name}"
     if a.outdir is not None:

@@ -185,3 +185,28 @@ def test_eval_class_of_a_conditional_digit_model_is_valid_json(tmp_path, capsys)
     assert result["per_class_accuracy"][3] == result["conditional_accuracy"]
     assert main(["eval", str(tmp_path / "run"), "--class", "3", "-n", "40"]) == 0
     assert "per class: - - - " in capsys.readouterr().out
+
+
+def test_seeds_draw_a_uniform_latent_for_a_generator_trained_on_one(tmp_path):
+    import torch
+
+    from ganstudio.core.config import preset
+    from ganstudio.core.generate import generate
+    from ganstudio.core.io.checkpoint import export_generator
+    from ganstudio.core.latent import sample_z
+    from ganstudio.core.models.build import build_generator
+
+    cfg = preset("mnist-dcgan")
+    cfg.model.g_width, cfg.model.latent_dist = 8, "uniform"
+    torch.manual_seed(0)
+    G = build_generator(cfg).eval()
+    export_generator(G, cfg, tmp_path / "g.safetensors")
+    from ganstudio import cli
+    assert cli.main(["sample", str(tmp_path / "g.safetensors"), "--seeds", "5",
+                     "--outdir", str(tmp_path / "out")]) == 0
+    import numpy as np
+    from PIL import Image
+    shown = np.asarray(Image.open(tmp_path / "out" / "seed0005.png").convert("L"))
+    want = generate(G, sample_z(5, 1, 100, "uniform"))[0, 0]
+    expected = ((want * 127.5 + 128).clamp(0, 255).to(torch.uint8)).numpy()
+    assert np.array_equal(shown, expected)
