@@ -44,7 +44,6 @@ if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
 
 TINY32 = ROOT / "tests" / "fixtures" / "stylegan2-ada" / "G_tiny32.pkl"
 MOVE_MS = 33
@@ -100,9 +99,10 @@ def drag(app, tab, seconds: float) -> dict[str, float]:
     paints: list[float] = []
     tab.image.frame_painted.connect(lambda _fid: paints.append(time.perf_counter()))
     moves = max(1, round(seconds * 1000 / MOVE_MS))
-    values = [70 + round(30 * np.sin(np.pi * 2 * i / moves)) for i in range(1, moves + 1)]
-    if values[-1] == slider.value():
-        values[-1] += 1
+    # A triangle wave, 2 ticks (0.02 of psi) a move: every move changes the value.
+    start = slider.value()
+    values = [start + 2 * (15 - abs((i + 15) % 60 - 30)) for i in range(1, moves + 1)]
+    values = [v if v != start else v + 1 for v in values]
     state = {"i": 0, "start": 0.0, "release": 0.0}
     ticks: list[float] = []
     loop = QEventLoop()

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QSlider
+from PySide6.QtWidgets import QComboBox, QSlider
 
 from ganstudio.core.generate import to_uint8
 from ganstudio.core.io.loader import load_generator
@@ -49,6 +49,11 @@ def settle(qtbot, tab: ExplorerTab) -> np.ndarray:
 
 def test_the_translate_slider_moves_the_image_as_nvidias_code_does(qtbot, tab, loaded):
     assert tab.w_mode and tab.findChild(object, "transformPanel").isVisible()
+    G = loaded.generator  # its layers' own sizes name the mixing layers and presets
+    sizes = wspace.style_resolutions(G)  # the input, layers L0_36 .. L5_52, the toRGBs
+    assert sizes == [36, 36, 36, 52, 52, 52, 32, 32] and len(sizes) == G.num_ws
+    combo = tab.findChild(QComboBox, "mixPresetCombo")
+    assert combo.itemText(combo.count() - 1) == f"All ({min(sizes)}–{max(sizes)} px)"
     w = np.load(FIXTURE / "sg3t_tiny32.w.npy")[0]  # NVIDIA's mapping of their first z
     tab.replace_state(WState(w=w, psi=1.0), "load")
     still = settle(qtbot, tab)

@@ -120,8 +120,11 @@ def test_layer_presets_come_from_the_models_own_resolutions(qtbot, tab, loaded):
     assert fine == tab.state.mixed_layers(G.num_ws) and fine[-1] == G.num_ws - 1
     assert 0 < len(fine) < G.num_ws
     assert tab.state.mix_seed is not None  # a preset turns mixing on
-    # a 1024 px model keeps the paper's groups
-    assert [label for label, _lo, _hi in layer_presets(18, 1024)] == [
+    # the sizes each style modulates, read off the model
+    assert wspace.style_resolutions(G) == [4, 8, 8, 16, 16, 32, 32, 32]
+    # a 1024 px StyleGAN2 keeps the paper's groups
+    sizes = [4] + [r for r in (8, 16, 32, 64, 128, 256, 512, 1024) for _ in (0, 1)] + [1024]
+    assert [label for label, _layers in layer_presets(sizes)] == [
         "Coarse (4–8 px)", "Middle (16–32 px)", "Fine (64–1024 px)", "All (4–1024 px)"]
 
 

@@ -255,6 +255,23 @@ def noise_variant(synthesis: nn.Module, noise_seed: int) -> nn.Module:
     return variant.eval()
 
 
+def style_resolutions(G: nn.Module) -> list[int]:
+    """The size (px) of the feature maps each style input of ``G`` modulates, in ws order:
+    StyleGAN2's blocks (ws[i] drives a conv of its block; the last w feeds the final toRGB),
+    StyleGAN3's layers (ws[0] the input's, then one per layer, each at its output size)."""
+    synthesis, full, num_ws = G.synthesis, int(G.img_resolution), int(G.num_ws)
+    names = getattr(synthesis, "layer_names", None)
+    if names:
+        layers = [getattr(synthesis, n) for n in names]
+        sizes = [int(getattr(layers[0], "in_size", full))]
+        sizes += [int(getattr(layer, "out_size", full)) for layer in layers]
+    else:
+        sizes = []
+        for res in getattr(synthesis, "block_resolutions", ()):
+            sizes += [int(res)] * int(getattr(getattr(synthesis, f"b{res}"), "num_conv", 0))
+    return (sizes + [full] * num_ws)[:num_ws]
+
+
 def has_input_transform(G: nn.Module) -> bool:
     """True for a generator whose image can be rotated and translated (StyleGAN3's input)."""
     layer = getattr(getattr(G, "synthesis", None), "input", None)

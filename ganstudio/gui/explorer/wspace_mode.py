@@ -23,7 +23,12 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QSpinBox
 
-from ganstudio.core.latent.wspace import WRenderer, WState, has_input_transform
+from ganstudio.core.latent.wspace import (
+    WRenderer,
+    WState,
+    has_input_transform,
+    style_resolutions,
+)
 from ganstudio.core.latent.wspace_directions import W_LAYER, WDirections, as_w_directions
 from ganstudio.gui.explorer.modes import describe
 from ganstudio.gui.explorer.wspace_render import (
@@ -118,7 +123,7 @@ class WMode(QObject):
         self._show_panels(True)
         movable = has_input_transform(generator)
         self.tab.wspace_panel.set_generator(shape[0], shape[1], int(generator.img_resolution),
-                                            movable)
+                                            movable, style_resolutions(generator))
         self.tab.image.set_content_draggable(movable)
         if same:
             from ganstudio.gui.explorer.classes import kept_class

@@ -50,28 +50,25 @@ def res_text(resolutions: list[int]) -> str:
     return f"{lo} px" if lo == hi else f"{lo}–{hi} px"
 
 
-def layer_presets(num_ws: int, img_resolution: int) -> list[tuple[str, int, int]]:
-    """(label, first layer, last layer) of the coarse, middle and fine styles and all of them.
+def layer_presets(resolutions: list[int]) -> list[tuple[str, list[int]]]:
+    """(label, layers) of the coarse, middle and fine styles and of all of them, from the size
+    of the maps each style modulates (``resolutions``, one per style input).
 
-    From 64 px up, the StyleGAN paper's groups (Karras et al. 2019, section 3.1): 4-8 px,
-    16-32 px, 64 px and up. A smaller model's own resolutions are split in three instead, so
-    that every group names layers the model has.
+    Where the model has them, the StyleGAN paper's groups (Karras et al. 2019, section 3.1):
+    up to 8 px, 16-32 px, 64 px and up. Otherwise its own sizes are split in three, so that
+    every group names layers the model has.
     """
-    res = [layer_resolution(i, num_ws, img_resolution) for i in range(num_ws)]
-    blocks = sorted(set(res))
-    if img_resolution >= 64:
-        groups = [[r for r in blocks if r <= 8], [r for r in blocks if 16 <= r <= 32],
+    blocks = sorted(set(resolutions))
+    if blocks[0] <= 8 and blocks[-1] >= 64:
+        groups = [[r for r in blocks if r <= 8], [r for r in blocks if 8 < r < 64],
                   [r for r in blocks if r >= 64]]
     else:
-        groups = [list(g) for g in np.array_split(np.array(blocks), 3) if len(g)]
-        groups = [[int(r) for r in g] for g in groups]
-    names = ("Coarse", "Middle", "Fine") if len(groups) == 3 else ("Coarse", "Fine")
-    out = []
-    for name, group in zip(names, [g for g in groups if g], strict=False):
-        inside = [i for i in range(num_ws) if res[i] in group]
-        out.append((f"{name} ({res_text(group)})", inside[0], inside[-1]))
-    out.append((f"All ({res_text(blocks)})", 0, num_ws - 1))
-    return out
+        groups = [[int(r) for r in g] for g in np.array_split(np.array(blocks), 3)]
+    groups = [g for g in groups if g]
+    names = {3: ("Coarse", "Middle", "Fine"), 2: ("Coarse", "Fine")}.get(len(groups), ())
+    out = [(f"{name} ({res_text(group)})", [i for i, r in enumerate(resolutions) if r in group])
+           for name, group in zip(names, groups, strict=False)]
+    return [*out, (f"All ({res_text(blocks)})", list(range(len(resolutions))))]
 
 
 def _spin(name: str, maximum: int, tip: str) -> QSpinBox:
@@ -99,6 +96,7 @@ class WSpacePanel(QWidget):
         self.setObjectName("wspacePanel")
         self._num_ws = 1
         self._res = 4
+        self._layer_res: list[int] = [4]  # the map size each style input modulates
         self._w_dim = 0
         self._base_w: np.ndarray | None = None
         self.title = QLabel("<b>W space</b>")
@@ -241,14 +239,17 @@ class WSpacePanel(QWidget):
 
     # ------------------------------------------------------------ the generator
     def set_generator(self, num_ws: int, w_dim: int, img_resolution: int,
-                      movable: bool = False) -> None:
+                      movable: bool = False, resolutions: list[int] | None = None) -> None:
         """Size the controls for a generator; ranges start at every layer. ``movable``: it
-        has an input transform (StyleGAN3), shown with its sliders."""
+        has an input transform (StyleGAN3), shown with its sliders; ``resolutions``: the map
+        size each style input modulates (core.latent.wspace.style_resolutions; by default
+        StyleGAN2's layout)."""
         self.transform_panel.setVisible(movable)
         self._num_ws, self._w_dim, self._res = int(num_ws), int(w_dim), int(img_resolution)
-        self.title.setText(
-            f"<b>W space</b> · {num_ws} style inputs of {w_dim} dimensions, 4–{img_resolution} px"
-        )
+        self._layer_res = [int(r) for r in resolutions] if resolutions else [
+            layer_resolution(i, self._num_ws, self._res) for i in range(self._num_ws)]
+        self.title.setText(f"<b>W space</b> · {num_ws} style inputs of {w_dim} dimensions, "
+                           f"{res_text(self._layer_res)}")
         for spin in (self.mix_from_spin, self.mix_to_spin, self.dir_from_spin, self.dir_to_spin):
             spin.blockSignals(True)
             spin.setMaximum(num_ws - 1)
@@ -258,8 +259,8 @@ class WSpacePanel(QWidget):
         self.cutoff_spin.blockSignals(False)
         self.mix_preset_combo.clear()
         self.mix_preset_combo.addItem("Layers…")
-        for label, lo, hi in layer_presets(self._num_ws, self._res):
-            self.mix_preset_combo.addItem(label, (lo, hi))
+        for label, layers in layer_presets(self._layer_res):
+            self.mix_preset_combo.addItem(label, layers)
         self._build_layer_buttons()
         if self.raw_rows.count() and self.raw_rows.count() != w_dim:
             self.raw_rows.rebuild([])
@@ -275,8 +276,7 @@ class WSpacePanel(QWidget):
             button.setObjectName(f"mixLayer_{i}")
             button.setText(str(i))
             button.setCheckable(True)
-            button.setToolTip(f"Take layer {i} ({layer_resolution(i, self._num_ws, self._res)} "
-                              "px) from the mixing seed")
+            button.setToolTip(f"Take layer {i} ({self._layer_res[i]} px) from the mixing seed")
             button.toggled.connect(self._on_layer_toggled)
             self.mix_layer_grid.addWidget(button, i // LAYER_COLUMNS, i % LAYER_COLUMNS)
             self.mix_layer_buttons.append(button)
@@ -379,14 +379,18 @@ class WSpacePanel(QWidget):
         data = self.mix_preset_combo.itemData(index)
         if not data:
             return
-        lo, hi = data
+        layers = [int(i) for i in data]
+        lo, hi = layers[0], layers[-1]
         for spin, value in ((self.mix_from_spin, lo), (self.mix_to_spin, hi)):
             spin.blockSignals(True)
             spin.setValue(value)
             spin.blockSignals(False)
-        self._set_layer_buttons(set(range(lo, hi + 1)))
+        self._set_layer_buttons(set(layers))
         self._update_range_labels()
-        changes: dict[str, Any] = {"mix_from": lo, "mix_to": hi, "mix_layers": None}
+        # a range when the group is one (StyleGAN2's always are), else the set itself
+        contiguous = layers == list(range(lo, hi + 1))
+        changes: dict[str, Any] = {"mix_from": lo, "mix_to": hi,
+                                   "mix_layers": None if contiguous else tuple(layers)}
         self.changed.emit("mixing-layers", self._mixing_on(changes))
 
     def _set_layer_buttons(self, layers: set[int]) -> None:
@@ -414,7 +418,7 @@ class WSpacePanel(QWidget):
     def _layers_text(self, layers: list[int]) -> str:
         if not layers:
             return "no layer"
-        text = res_text([layer_resolution(i, self._num_ws, self._res) for i in layers])
+        text = res_text([self._layer_res[i] for i in layers])
         contiguous = layers == list(range(layers[0], layers[-1] + 1))
         return text if contiguous else f"{len(layers)} layers, {text}"
 
@@ -425,6 +429,6 @@ class WSpacePanel(QWidget):
         self.dir_range_label.setText(self._layers_text(list(range(lo, hi + 1))))
         k = self.cutoff_spin.value()
         self.cutoff_label.setText(
-            f"ψ moves every layer ({res_text([4, self._res])})" if k >= self._num_ws else
+            f"ψ moves every layer ({res_text(self._layer_res)})" if k >= self._num_ws else
             f"ψ moves layers 0–{k - 1} ({self._layers_text(list(range(k)))}); the rest keep "
             "their w")
