@@ -58,7 +58,7 @@ def test_shipped_generator_through_onnx_has_the_same_pixels_and_config(default_o
     assert (again.step, again.kind) == (original.step, "generator")
     assert main(["sample", str(default_onnx), "-n", "4", "-o",
                  str(default_onnx.with_name("grid.png"))]) == 0
-    assert "4 samples of g.onnx" in capsys.readouterr().out
+    assert "4 images of g.onnx" in capsys.readouterr().out
     model = onnx.load(str(default_onnx))
     assert [i.name for i in model.graph.input] == ["z"]
     assert [o.name for o in model.graph.output] == ["image"]
