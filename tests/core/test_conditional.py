@@ -124,7 +124,8 @@ def test_conditional_accuracy_reads_real_digits_as_their_labels():
 
 def test_the_shipped_conditional_generator_draws_the_digit_asked_for(tmp_path, capsys):
     from ganstudio import cli
-    from ganstudio.core.metrics import conditional_accuracy, generate as draw
+    from ganstudio.core.metrics import conditional_accuracy
+    from ganstudio.core.metrics import generate as draw
 
     loaded = load_generator("default-conditional")
     assert num_classes(loaded.generator) == 10 and loaded.config.model.class_names[7] == "7"
