@@ -153,8 +153,8 @@ def toy_view_1d(trainer: Trainer, resolution: int = 200) -> dict[str, Any]:
     zq = torch.zeros(Z_LINES, dim)
     zq[:, 0] = _z_quantiles(trainer, Z_LINES)
     with _eval(trainer) as (G, D), torch.no_grad():
-        fake = G(trainer.toy_latents(LINE_SAMPLES)).float().cpu().numpy()
-        xq = G(zq.to(trainer.device)).float().cpu().numpy().reshape(-1)
+        fake = generate(G, trainer.toy_latents(LINE_SAMPLES)).cpu().numpy()
+        xq = generate(G, zq).cpu().numpy().reshape(-1)
         grid = torch.as_tensor(x, dtype=torch.float32, device=trainer.device)[:, None]
         d = trainer.loss.probability(_logits(trainer, D, grid)).cpu().numpy()
     p_g = _kde(fake, x, cell)
