@@ -240,6 +240,7 @@ class SelfTest:
         panel = explorer.grid_panel
         n = 4 if panel.size_spin.value() != 4 else 5
         self.step(f"Rendering a {n}x{n} sample grid")
+        explorer.show_page(panel)  # a grid renders while its page is shown
         panel.size_spin.setValue(n)
         self.wait("the sample grid",
                   lambda: panel.view.grid_size() == n and len(panel.view.tiles()) == n * n,

@@ -62,7 +62,7 @@ VIEW_NAMES = (
     "image", "caption", "source_label", "status_label", "open_button", "empty_open_button",
     "undo_button", "redo_button", "save_latent_action", "load_latent_action",
     "copy_latent_action", "paste_latent_action", "show_empty", "show_loading",
-    "restore_page", "show_page", "show_explorer",
+    "restore_page", "show_page", "show_explorer", "empty_text",
 )
 
 
