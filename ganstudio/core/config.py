@@ -143,6 +143,29 @@ def is_num(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
+# What each annotation of the config's dataclasses accepts, checked before any rule reads a
+# value: a config comes from JSON files ("device": 5 would otherwise fail inside a rule).
+_TYPES: dict[str, tuple[Any, str]] = {
+    "int": (is_int, "a whole number"),
+    "float": (lambda v: isinstance(v, (int, float)) and not isinstance(v, bool), "a number"),
+    "str": (lambda v: isinstance(v, str), "a string"),
+    "bool": (lambda v: isinstance(v, bool), "true or false"),
+    "list[str]": (lambda v: isinstance(v, list), "a list of strings"),
+}
+
+
+def check_types(section: str, part: Any) -> None:
+    """ConfigError for the first field whose value is not of its declared type."""
+    for f in dataclasses.fields(part):
+        kind = str(f.type).replace(" ", "")
+        optional = kind.endswith("|None")
+        accepts, what = _TYPES.get(kind.removesuffix("|None"), (None, ""))
+        value = getattr(part, f.name)
+        if accepts is None or (optional and value is None):
+            continue
+        check(accepts(value), f"{section}.{f.name}", value, what + (" or null" if optional else ""))
+
+
 @dataclass
 class RunConfig:
     model: ModelConfig = field(default_factory=ModelConfig)
@@ -163,6 +186,8 @@ class RunConfig:
 
     def validate(self) -> RunConfig:
         m, d, t = self.model, self.data, self.train
+        for section, part in (("model", m), ("data", d), ("train", t)):
+            check_types(section, part)
         check(m.arch in ARCHS, "model.arch", m.arch, f"one of {', '.join(ARCHS)}")
         family = registry.family(m.arch)
         check(is_int(m.latent_dim) and 1 <= m.latent_dim <= 4096, "model.latent_dim",
@@ -285,6 +310,8 @@ class RunConfig:
             d = json.loads(text)
         except json.JSONDecodeError as e:
             raise ConfigError("config", text[:40], f"valid JSON ({e.msg} at line {e.lineno})") from None
+        except RecursionError:  # JSON nested thousands deep: no config is
+            raise ConfigError("config", text[:40], "a JSON object nested a few levels deep") from None
         return cls.from_dict(d)
 
     def replace(self, **sections: dict[str, Any]) -> RunConfig:

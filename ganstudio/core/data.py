@@ -8,11 +8,14 @@ data-loader overhead.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import os
 import struct
 import sys
-from collections.abc import Callable
+import threading
+import warnings
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,8 +27,18 @@ from ganstudio.core import toys
 from ganstudio.core.config import IMPORTED, DataConfig, ModelConfig, RunConfig
 from ganstudio.core.errors import UserError
 
+# Pillow's own warnings (DecompressionBombWarning, palette notes) would print beside the one
+# line a person sees; an image's problems are told by the checks below.
+warnings.filterwarnings("ignore", module=r"PIL\.")
+
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
 DECODE_THREADS = 8  # image-folder decoding; measured in bench/folder_decode.py
+# An image larger than this (after a JPEG's reduced decode) is skipped, judged by its header
+# before anything is decoded: a 12000x12000 PNG is 1.8 MB on disk and 430 MB decoded.
+MAX_IMAGE_PIXELS = 50_000_000
+# Pixels decoded at once by the thread pool, so that a few large images do not decode side by side.
+DECODING_PIXELS = 64_000_000
+MAX_FOLDER_DEPTH = 32  # sub-folder levels an image folder is searched
 ORIENTATION_TAG = 0x0112  # EXIF: how a camera image is rotated or mirrored
 Progress = Callable[[int, int], None]  # (done, total)
 
@@ -134,47 +147,121 @@ def fit_images(images: np.ndarray | torch.Tensor, resolution: int, channels: int
 
 
 def load_image_file(path: str | Path, resolution: int, channels: int) -> np.ndarray:
-    """One image file -> uint8 (resolution, resolution, channels), centre-cropped. Raises DataError."""
-    from PIL import Image, ImageOps
+    """One image file -> uint8 (resolution, resolution, channels), centre-cropped. Raises
+    DataError (ImageTooLarge, found from the header alone, for one above MAX_IMAGE_PIXELS)."""
+    from PIL import Image
 
     mode = "L" if channels == 1 else "RGB"
     try:
-        with Image.open(path) as im:
+        with Image.open(path) as im:  # reads the header only
             # JPEG only: let libjpeg decode at 1/2, 1/4 or 1/8 size when that still leaves
             # twice the target resolution, so a folder of photos is not decoded at full size.
             im.draft(im.mode, (2 * resolution, 2 * resolution))
-            # Each step only where it changes something: the copies they make otherwise cost
-            # more than the decode of a small image.
-            if im.getexif().get(ORIENTATION_TAG, 1) != 1:
-                im = ImageOps.exif_transpose(im)
-            if im.mode != mode:
-                im = im.convert(mode)
-            if im.size != (resolution, resolution):
-                im = ImageOps.fit(im, (resolution, resolution), Image.Resampling.LANCZOS)
-            arr = np.asarray(im, dtype=np.uint8)
+            width, height = im.size
+            if width * height > MAX_IMAGE_PIXELS:
+                raise ImageTooLarge(f"{Path(path).name} is {width}x{height} pixels, more than the "
+                                    f"{MAX_IMAGE_PIXELS / 1e6:.0f} megapixels GAN Studio decodes.")
+            with _DECODING.share(width * height):
+                arr = _decoded(im, mode, resolution)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as e:
         raise DataError(f"{Path(path).name} is not an image GAN Studio can read ({e}).") from None
     return arr.reshape(resolution, resolution, channels)
 
 
+def _decoded(im, mode: str, resolution: int) -> np.ndarray:  # im: PIL.Image.Image
+    from PIL import Image, ImageOps
+
+    # Each step only where it changes something: the copies they make otherwise cost more
+    # than the decode of a small image.
+    if im.getexif().get(ORIENTATION_TAG, 1) != 1:
+        im = ImageOps.exif_transpose(im)
+    if im.mode.startswith("I;16") or im.mode == "I":
+        # 16-bit grey: Pillow's convert("L") clips at 255, which turns nearly every pixel
+        # white; 65535 / 257 = 255.
+        grey = np.asarray(im, dtype=np.float32) / 257
+        im = Image.fromarray(grey.round().clip(0, 255).astype(np.uint8), "L")
+    if im.mode != mode:
+        im = im.convert(mode)
+    if im.size != (resolution, resolution):
+        im = ImageOps.fit(im, (resolution, resolution), Image.Resampling.LANCZOS)
+    return np.asarray(im, dtype=np.uint8)
+
+
+class ImageTooLarge(DataError):
+    """An image whose header declares more than MAX_IMAGE_PIXELS; nothing was decoded."""
+
+
+class _PixelBudget:
+    """Lets decoding threads hold at most `limit` pixels at once (one image alone may be
+    larger): a pool of eight threads meeting eight large images would otherwise hold them all."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.used = limit, 0
+        self.free = threading.Condition()
+
+    @contextlib.contextmanager
+    def share(self, pixels: int) -> Iterator[None]:
+        with self.free:
+            self.free.wait_for(lambda: self.used == 0 or self.used + pixels <= self.limit)
+            self.used += pixels
+        try:
+            yield
+        finally:
+            with self.free:
+                self.used -= pixels
+                self.free.notify_all()
+
+
+_DECODING = _PixelBudget(DECODING_PIXELS)
+
+
 def _image_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+    """The image files under folder, sorted; searched without recursion (a folder nested 1500
+    deep would overflow Python's stack) and at most MAX_FOLDER_DEPTH levels down. Linked
+    folders are followed once each."""
+    found: list[Path] = []
+    seen: set[tuple[int, int]] = set()
+    stack = [(folder, 0)]
+    while stack:
+        here, depth = stack.pop()
+        try:
+            st = here.stat()
+            if (st.st_dev, st.st_ino) in seen:
+                continue
+            seen.add((st.st_dev, st.st_ino))
+            entries = list(os.scandir(here))
+        except OSError:
+            continue  # unreadable: as rglob did, it holds no images we can use
+        for entry in entries:
+            try:
+                if entry.is_dir():
+                    if depth + 1 > MAX_FOLDER_DEPTH:
+                        raise DataError(f"The image folder {folder} has sub-folders nested more than "
+                                        f"{MAX_FOLDER_DEPTH} levels deep; GAN Studio searches "
+                                        f"{MAX_FOLDER_DEPTH} levels: move the images up.")
+                    stack.append((Path(entry.path), depth + 1))
+                elif Path(entry.name).suffix.lower() in IMAGE_SUFFIXES and entry.is_file():
+                    found.append(Path(entry.path))
+            except OSError:
+                continue
+    return sorted(found)
 
 
 def _decode_files(files: list[Path], resolution: int, channels: int,
-                  progress: Progress | None) -> tuple[list[np.ndarray | None], int]:
+                  progress: Progress | None) -> tuple[list[np.ndarray | DataError], int]:
     """Decodes files in a thread pool (PIL releases the GIL while it decodes and resizes);
-    results in file order, None for an unreadable file; progress is called from this thread."""
+    results in file order, the DataError of an unreadable file; progress is called from this
+    thread."""
     from concurrent.futures import ThreadPoolExecutor
 
-    def one(f: Path) -> np.ndarray | None:
+    def one(f: Path) -> np.ndarray | DataError:
         try:
             return load_image_file(f, resolution, channels)
-        except DataError:
-            return None
+        except DataError as e:
+            return e
 
     workers = max(1, min(DECODE_THREADS, os.cpu_count() or 1, len(files)))
-    out: list[np.ndarray | None] = []
+    out: list[np.ndarray | DataError] = []
     with ThreadPoolExecutor(workers, thread_name_prefix="ganstudio-decode") as pool:
         for i, arr in enumerate(pool.map(one, files, chunksize=16)):
             out.append(arr)
@@ -209,11 +296,15 @@ def load_image_folder(folder: str | Path, resolution: int, channels: int,
                 progress(len(files), len(files))
             return images, [folder / s for s in skipped_rel]
     decoded, _ = _decode_files(files, resolution, channels, progress)
-    arrays = [a for a in decoded if a is not None]
-    skipped = [f for f, a in zip(files, decoded) if a is None]
+    arrays = [a for a in decoded if isinstance(a, np.ndarray)]
+    errors = [a for a in decoded if not isinstance(a, np.ndarray)]
+    skipped = [f for f, a in zip(files, decoded) if not isinstance(a, np.ndarray)]
     if not arrays:
-        raise DataError(f"None of the {len(files)} image files in {folder} could be read; "
-                        "they may be corrupt or in an unsupported format.")
+        large = sum(isinstance(a, ImageTooLarge) for a in errors)
+        why = (f"{large} of them {'is' if large == 1 else 'are'} larger than the "
+               f"{MAX_IMAGE_PIXELS / 1e6:.0f} megapixels GAN Studio decodes" if large else
+               "they may be corrupt or in an unsupported format")
+        raise DataError(f"None of the {len(files)} image files in {folder} could be read; {why}.")
     # Each array is already (resolution, resolution, channels): only the axes move.
     images = torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2).contiguous()
     if key:

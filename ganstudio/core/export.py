@@ -60,7 +60,8 @@ def reading_as_format_errors(path: Path, expected: str) -> Iterator[None]:
         raise
     except FileNotFoundError as exc:
         raise FileFormatError(f"{path.name} does not exist.") from exc
-    except (OSError, ValueError, TypeError, UnicodeDecodeError) as exc:
+    except (OSError, ValueError, TypeError, UnicodeDecodeError, RecursionError) as exc:
+        # RecursionError: JSON nested thousands deep
         raise FileFormatError(expected + ".") from exc
 
 

@@ -154,6 +154,11 @@ def main(argv: list[str] | None = None) -> int:
     ``ganstudio --self-test`` never comes here: the command line runs
     :mod:`ganstudio.gui.self_test` itself."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    from ganstudio.gui.xcb_libraries import missing_message
+
+    if QApplication.instance() is None and (missing := missing_message()):
+        print(missing, file=sys.stderr)  # Qt would abort with a message naming its plugin
+        return 2
     app = ensure_app()
     window = create_main_window(argv)
     from ganstudio.gui import startup_trace

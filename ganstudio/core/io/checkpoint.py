@@ -18,7 +18,8 @@ from torch import nn
 
 from ganstudio.core.config import IMPORTED, ConfigError, DataConfig, ModelConfig, RunConfig
 from ganstudio.core.errors import CheckpointError
-from ganstudio.core.fsutil import atomic_write_bytes
+from ganstudio.core.fsutil import atomic_write_bytes, openable_name, require_regular_file
+from ganstudio.core.io.tensor_checks import check_values
 from ganstudio.core.models.build import build_discriminator, build_generator
 from ganstudio.core.models.registry import family
 
@@ -125,11 +126,12 @@ def read_checkpoint(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[str
         raise CheckpointError(f"{path} does not exist.")
     if path.is_dir():
         raise CheckpointError(f"{path} is a folder, not a checkpoint file; open it as a run folder.")
+    require_regular_file(path, CheckpointError, "checkpoint file")  # a FIFO would block
     if path.stat().st_size == 0:
         raise CheckpointError(f"{path.name} is empty (0 bytes); it was probably cut off while "
                               "being written or copied. Use an earlier checkpoint.")
     try:
-        with safe_open(str(path), framework="pt", device="cpu") as f:
+        with openable_name(path) as name, safe_open(name, framework="pt", device="cpu") as f:
             meta = dict(f.metadata() or {})
             tensors = {k: f.get_tensor(k) for k in f.keys()}
     except Exception as e:  # safetensors raises several types for damaged files
@@ -180,24 +182,32 @@ def _shape(shape: tuple[int, ...]) -> str:
     return "x".join(map(str, shape)) or "a scalar"
 
 
-def expected_shapes(build: Callable[[], nn.Module]) -> dict[str, tuple[int, ...]] | None:
-    """Names and shapes of a network's weights, found without allocating them: the module is
-    built on the meta device, which records shapes and holds no data. None for a module that
-    cannot be built there (load_into still checks it, after building)."""
+def expected_tensors(build: Callable[[], nn.Module]) -> dict[str, torch.Tensor] | None:
+    """A network's state dict on the meta device: names, shapes and dtypes, no data. None for
+    a module that cannot be built there (load_into still checks it, after building)."""
     try:
         with torch.device("meta"):
             module = build()
     except Exception:
         return None
-    return {k: tuple(v.shape) for k, v in module.state_dict().items()}
+    return dict(module.state_dict())
+
+
+def expected_shapes(build: Callable[[], nn.Module]) -> dict[str, tuple[int, ...]] | None:
+    """Names and shapes of a network's weights, found without allocating them: the module is
+    built on the meta device, which records shapes and holds no data. None for a module that
+    cannot be built there (load_into still checks it, after building)."""
+    expected = expected_tensors(build)
+    return None if expected is None else {k: tuple(v.shape) for k, v in expected.items()}
 
 
 def check_weights_fit(config: RunConfig, state: dict[str, torch.Tensor], what: str, path: Path) -> None:
     """Refuses weights that do not fit the architecture the file's config declares, before
     any network is built: a file that declares a huge network beside small tensors (damaged or
-    crafted) costs nothing, rather than gigabytes of memory."""
+    crafted) costs nothing, rather than gigabytes of memory. Then each weight's values: floats
+    where the network has floats, none NaN or infinite (tensor_checks.check_values)."""
     build = build_discriminator if what == "discriminator" else build_generator
-    expected = expected_shapes(lambda: build(config))
+    expected = expected_tensors(lambda: build(config))
     if expected is None:
         return
     m = config.model
@@ -205,11 +215,11 @@ def check_weights_fit(config: RunConfig, state: dict[str, torch.Tensor], what: s
     field = family(m.arch).width_fields.get("discriminator" if what == "discriminator" else "generator")
     declared = f"a {m.arch} {what}" + (f" of width {getattr(m, field)} (model.{field})" if field else "")
     for key, want in expected.items():
-        if key in state and tuple(state[key].shape) != want:
+        if key in state and tuple(state[key].shape) != tuple(want.shape):
             raise CheckpointError(
                 f"{path.name} declares {declared}, but its weights do not fit it: {key} is "
-                f"{_shape(tuple(state[key].shape))} in the file and {_shape(want)} in the declared "
-                f"{what}. The file is damaged or was edited.")
+                f"{_shape(tuple(state[key].shape))} in the file and {_shape(tuple(want.shape))} in "
+                f"the declared {what}. The file is damaged or was edited.")
     missing = sorted(expected.keys() - state.keys())
     unexpected = sorted(state.keys() - expected.keys())
     if missing or unexpected:
@@ -217,6 +227,8 @@ def check_weights_fit(config: RunConfig, state: dict[str, torch.Tensor], what: s
         found += [f"{len(unexpected)} it does not use (such as {unexpected[0]})"] if unexpected else []
         raise CheckpointError(f"{path.name} declares {declared}, but its weights do not fit it: "
                               f"{' and '.join(found)}. The file is damaged or was edited.")
+    for key, want in expected.items():
+        check_values(key, state[key], want, path.name)
 
 
 def check_checkpoint_fits(config: RunConfig, tensors: dict[str, torch.Tensor], path: Path) -> None:

@@ -17,8 +17,10 @@ every global the file names from a short allowlist of our own functions:
 
 Anything else (`os.system`, `builtins.eval`, any other class) is refused with a
 CheckpointError before it is looked up, so nothing the file names is ever imported or
-called. The generator is then built from its recorded constructor arguments and its
-tensors are loaded by name, strictly.
+called. The generator is then built from its recorded constructor arguments, once they
+make a model config GAN Studio allows and every weight is bytes the file holds (no storage
+inflates beyond its bytes, no stride-0 or shared views: `tensor_checks`), finite floats;
+its tensors are loaded by name, strictly.
 """
 
 from __future__ import annotations
@@ -35,11 +37,15 @@ import numpy as np
 import torch
 
 from ganstudio.core.errors import CheckpointError
+from ganstudio.core.fsutil import require_regular_file
+from ganstudio.core.io.nvlabs_config import check_declared
 from ganstudio.core.io.nvlabs_stylegan3 import generator_args, stylegan3_kwargs
+from ganstudio.core.io.tensor_checks import check_physical, check_values, check_zip_members
 from ganstudio.core.models.stylegan2.networks import StyleGAN2Generator
 from ganstudio.core.models.stylegan3.networks import StyleGAN3Generator
 
 SUPPORTED = "GAN Studio only opens StyleGAN2 and StyleGAN3 generator snapshots"
+MAX_DEPTH = 32  # module nesting; NVIDIA's generators nest 4 deep
 
 
 class RefusedGlobal(pickle.UnpicklingError):
@@ -69,11 +75,19 @@ class PersistentRecord:
         return dict(self.state.get("_init_kwargs") or {})
 
     def walk(self, prefix: str = "") -> list[tuple[str, PersistentRecord]]:
-        """(dotted name, record) for this record and every sub-module, depth first."""
-        out = [(prefix, self)]
-        for name, child in self.modules.items():
-            if isinstance(child, PersistentRecord):
-                out += child.walk(f"{prefix}{name}.")
+        """(dotted name, record) for this record and every sub-module, depth first. Iterative
+        and bounded: a file may nest records thousands deep or make one contain itself."""
+        out: list[tuple[str, PersistentRecord]] = []
+        stack: list[tuple[str, PersistentRecord, tuple[int, ...]]] = [(prefix, self, ())]
+        while stack:
+            name, rec, parents = stack.pop()
+            if id(rec) in parents:
+                raise pickle.UnpicklingError(f"the module {name.rstrip('.') or 'G'} contains itself")
+            if len(parents) >= MAX_DEPTH:
+                raise pickle.UnpicklingError(f"modules are nested more than {MAX_DEPTH} deep")
+            out.append((name, rec))
+            children = [(f"{name}{k}.", c) for k, c in rec.modules.items() if isinstance(c, PersistentRecord)]
+            stack += [(n, c, (*parents, id(rec))) for n, c in reversed(children)]
         return out
 
     def tensors(self) -> dict[str, torch.Tensor]:
@@ -116,9 +130,14 @@ def _reconstruct_persistent_obj(meta: Any) -> PersistentRecord:
 def _load_from_bytes(data: Any) -> Any:
     if not isinstance(data, (bytes, bytearray)):
         raise pickle.UnpicklingError("tensor storage that is not bytes")
-    storage = torch.load(io.BytesIO(bytes(data)), map_location="cpu", weights_only=True)
+    data = bytes(data)
+    check_zip_members(data, "a tensor storage")  # a deflated member would inflate in memory
+    storage = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     if not isinstance(storage, (torch.TypedStorage, torch.UntypedStorage)):
         raise pickle.UnpicklingError("tensor storage bytes that hold something else")
+    untyped = storage._untyped_storage if isinstance(storage, torch.TypedStorage) else storage
+    if untyped.nbytes() > len(data):
+        raise pickle.UnpicklingError("a tensor storage larger than the bytes that hold it")
     return storage
 
 
@@ -240,17 +259,15 @@ class _RestrictedUnpickler(pickle.Unpickler):
 def read_snapshot(path: str | Path) -> Any:
     """The unpickled snapshot, modules as PersistentRecords; CheckpointError for a refused
     global or a file that is not a readable pickle."""
-    path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"{path} does not exist.")
+    path = require_regular_file(path, CheckpointError, "StyleGAN snapshot")
     if path.stat().st_size == 0:
         raise CheckpointError(f"{path.name} is empty (0 bytes); it was probably cut off while "
                               "being downloaded or copied.")
     try:
         with open(path, "rb") as f:
             return _RestrictedUnpickler(f).load()
-    except RefusedGlobal as e:
-        raise CheckpointError(f"{path.name}: {e}.") from None
+    except (RefusedGlobal, CheckpointError) as e:
+        raise CheckpointError(f"{path.name}: {str(e).rstrip('.')}.") from None
     except MemoryError:
         raise CheckpointError(f"{path.name} needs more memory to read than is available.") from None
     except Exception as e:  # truncated files raise EOFError, UnpicklingError, ValueError, ...
@@ -329,6 +346,10 @@ def pick_generator(snapshot: Any, source: str) -> PersistentRecord:
         raise CheckpointError(f"{source} holds no generator (no G_ema or G); {SUPPORTED}.")
     if G.class_name != "Generator" or "mapping" not in G.modules or "synthesis" not in G.modules:
         raise CheckpointError(f"{source} holds a {G.class_name}, not a StyleGAN generator; {SUPPORTED}.")
+    try:
+        G.walk()  # once here, so that later walks meet a bounded tree
+    except pickle.UnpicklingError as e:
+        raise CheckpointError(f"{source} holds a malformed generator ({e}).") from None
     return G
 
 
@@ -365,6 +386,9 @@ def _build(G: PersistentRecord, source: str, build: Callable[[], torch.nn.Module
         if tuple(value.shape) != tuple(expected[name].shape):
             raise CheckpointError(f"{source}: the weight {name} has shape {tuple(value.shape)}, but its "
                                   f"settings call for {tuple(expected[name].shape)}.")
+    check_physical(tensors.items(), source)  # so the network is no larger than the file
+    for name, value in tensors.items():
+        check_values(name, value, expected[name], source)
     net = build()
     net.load_state_dict({k: v.to(torch.float32) for k, v in tensors.items()}, strict=True)
     return net.eval().requires_grad_(False)
@@ -389,6 +413,8 @@ def load_nvlabs_generator(path: str | Path) -> tuple[torch.nn.Module, dict[str, 
     record = pick_generator(read_snapshot(path), path.name)
     if is_stylegan3(record):
         kw = stylegan3_kwargs(_recorded_kwargs(record, _SG3_ARGS), path.name)
+        check_declared(kw, path.name)  # a config GAN Studio allows, before anything is built
         return _build(record, path.name, lambda: build_stylegan3(kw), "StyleGAN3"), kw
     kwargs = generator_kwargs(record, path.name)
+    check_declared(kwargs, path.name)
     return build_from_record(record, path.name), kwargs

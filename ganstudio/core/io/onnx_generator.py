@@ -175,24 +175,26 @@ class OnnxGenerator(nn.Module):
 def _session(path: Path, data: bytes, external: bool) -> Any:
     import onnxruntime as ort
 
-    opts = ort.SessionOptions()
-    opts.log_severity_level = 3  # errors only: its warnings are about its own graph rewrites
-    # As many threads as torch uses, and no busy-waiting between the explorer's frames.
-    opts.intra_op_num_threads = max(1, min(torch.get_num_threads(), 8))
-    opts.inter_op_num_threads = 1
-    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    # The bytes that were checked are the bytes that run; external weights need the path.
+    from ganstudio.core.io.onnx_probe import session_options
+
+    ort.set_default_logger_severity(3)  # its warnings would break the one-line rule
+    # As many threads as torch uses. The bytes that were checked are the bytes that run;
+    # external weights need the path.
     source: Any = str(path) if external else data
-    return ort.InferenceSession(source, sess_options=opts, providers=["CPUExecutionProvider"])
+    return ort.InferenceSession(source, sess_options=session_options(torch.get_num_threads()),
+                                providers=["CPUExecutionProvider"])
 
 
 def open_onnx(path: Path) -> tuple[OnnxGenerator, dict[str, str]]:
     """The generator in an ONNX file and its ganstudio.* metadata (prefix removed).
 
     The model must have one float input (N, k) and one output (N, C, H, W) or (N, D); the
-    output's shape is read from one forward pass of a probe z."""
+    output's shape is read from one forward pass of a probe z, run first in a child process
+    bounded in time and memory (core.io.onnx_probe)."""
     require("onnx", "onnxruntime")
     import onnx
+
+    from ganstudio.core.io.onnx_probe import ProbeFailed, probe
 
     try:
         data = path.read_bytes()
@@ -205,31 +207,32 @@ def open_onnx(path: Path) -> tuple[OnnxGenerator, dict[str, str]]:
     external = check_model(model, path)
     meta = {p.key[len(META_PREFIX):]: p.value for p in model.metadata_props
             if p.key.startswith(META_PREFIX)}
+    del model
+    try:
+        found = probe(path, data, external, torch.get_num_threads())
+    except ProbeFailed as e:
+        raise CheckpointError(f"{path.name} cannot be opened: onnxruntime {e.why}.") from None
+    if "shape" not in found:
+        described = ", ".join(f"{name} {kind} {shape}" for name, kind, shape in found["inputs"])
+        raise CheckpointError(
+            f"{path.name} is not a generator GAN Studio can drive: it needs exactly one float input "
+            f"shaped (batch, latent size) and one output, but has inputs [{described}] and "
+            f"{found['outputs']} output(s).")
+    shape, batch = found["shape"], found["inputs"][0][2][0]
+    fixed = batch if isinstance(batch, int) and batch > 0 else None
+    n = fixed or 2
+    if len(shape) not in (2, 4) or shape[0] != n or found["dtype"] != "float32":
+        raise CheckpointError(
+            f"{path.name} makes {found['dtype']} output shaped {tuple(shape)} from {n} "
+            "latents; GAN Studio needs float images (batch, channels, height, width) or 2-D points.")
+    if not found["finite"]:
+        raise CheckpointError(f"{path.name} makes NaN or infinite values from a test latent, which "
+                              "would draw blank images; its weights are damaged.")
     try:
         session = _session(path, data, external)
     except Exception as e:
         raise CheckpointError(f"onnxruntime cannot run {path.name} "
                               f"({' '.join(str(e).split())[:200]}).") from None
-    ins, outs = session.get_inputs(), session.get_outputs()
-    shape = list(ins[0].shape) if len(ins) == 1 else []
-    if (len(ins) != 1 or len(outs) != 1 or ins[0].type != "tensor(float)" or len(shape) != 2
-            or not isinstance(shape[1], int)):
-        described = ", ".join(f"{i.name} {i.type} {i.shape}" for i in ins)
-        raise CheckpointError(
-            f"{path.name} is not a generator GAN Studio can drive: it needs exactly one float input "
-            f"shaped (batch, latent size) and one output, but has inputs [{described}] and "
-            f"{len(outs)} output(s).")
-    fixed = shape[0] if isinstance(shape[0], int) and shape[0] > 0 else None
-    probe = np.random.default_rng(0).standard_normal((fixed or 2, shape[1])).astype(np.float32)
-    try:
-        out = session.run(None, {ins[0].name: probe})[0]
-    except Exception as e:
-        raise CheckpointError(f"{path.name} failed on a test latent ({' '.join(str(e).split())[:200]}).") from None
-    if out.ndim not in (2, 4) or out.shape[0] != len(probe) or out.dtype != np.float32:
-        raise CheckpointError(
-            f"{path.name} makes {out.dtype} output shaped {tuple(out.shape)} from {len(probe)} "
-            "latents; GAN Studio needs float images (batch, channels, height, width) or 2-D points.")
     digest = hashlib.sha256(data).digest()
-    return OnnxGenerator(session, digest, shape[1], tuple(out.shape[1:]), fixed), meta
-
-
+    latent = int(found["inputs"][0][2][1])
+    return OnnxGenerator(session, digest, latent, tuple(shape[1:]), fixed), meta
