@@ -13,6 +13,13 @@ import time
 from pathlib import Path
 
 USER_ERROR = 2
+INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+# What one command may hold in memory for its results, and limits that keep a typo (eval
+# -n 100000000, interpolate --scale 2000) a one-line refusal rather than minutes of work.
+OUTPUT_BYTES = 1 << 30
+MAX_EVAL_SAMPLES = 100_000
+MAX_FRAMES = 5_000
+MAX_FRAME_SIDE = 4096
 MODEL_HELP = ("checkpoint, generator export, run folder, http(s) URL of a model file (downloaded "
               "once), or `default` (the generator GAN Studio ships)")
 SUBCOMMANDS = ("train", "sample", "eval", "interpolate", "project", "stylemix", "import", "export",
@@ -336,7 +343,20 @@ def cmd_interpolate(a: argparse.Namespace) -> int:
         raise UserError("--seeds needs at least two seeds to interpolate between")
     if not 1 <= a.frames <= 1000:
         raise UserError(f"--frames {a.frames} is not allowed: choose 1 to 1000")
+    total = (len(seeds) - 1 + bool(a.loop)) * a.frames
+    if total > MAX_FRAMES:
+        raise UserError(f"{len(seeds)} seeds at --frames {a.frames} make {total:,} frames; choose "
+                        f"fewer seeds or frames (at most {MAX_FRAMES:,} frames)")
+    if not 1 <= a.scale <= 64:
+        raise UserError(f"--scale {a.scale} is not allowed: choose 1 to 64")
     loaded = open_model(a.checkpoint)
+    shape = loaded.config.sample_shape
+    if len(shape) == 3 and shape[1] * a.scale > MAX_FRAME_SIDE:
+        raise UserError(f"--scale {a.scale} makes frames of {shape[1] * a.scale} pixels; choose a "
+                        f"scale up to {MAX_FRAME_SIDE // shape[1]} (frames up to {MAX_FRAME_SIDE} pixels)")
+    if len(shape) == 3:
+        _check_output_size(total, (shape[0], shape[1] * a.scale, shape[2] * a.scale), 1,
+                           "fewer seeds or --frames", "frames")
     label = class_label(loaded.generator, a.class_index)
     dim = loaded.config.model.latent_dim
     keys = torch.cat([sample_z(s, 1, dim, loaded.config.model.latent_dist) for s in seeds])
@@ -346,6 +366,16 @@ def cmd_interpolate(a: argparse.Namespace) -> int:
     out = save_animation(frames, a.out, fps=a.fps)
     print(f"{len(frames)} frames -> {out}")
     return 0
+
+
+def _check_output_size(n: int, shape: tuple[int, ...], item_bytes: int, flag: str, what: str) -> None:
+    """UserError when n results of this shape would not fit OUTPUT_BYTES of memory."""
+    each = item_bytes
+    for side in shape:
+        each *= side
+    if n * each > OUTPUT_BYTES:
+        raise UserError(f"{n:,} {what} of this model need {n * each / 1e9:.1f} GB of memory; choose "
+                        f"at most {max(1, OUTPUT_BYTES // each):,} {what} ({flag})")
 
 
 def cmd_import(a: argparse.Namespace) -> int:
@@ -393,7 +423,11 @@ def cmd_eval(a: argparse.Namespace) -> int:
     from .commands.models import class_label, open_model
     from .core import metrics
 
+    if a.n is not None and not 1 <= a.n <= MAX_EVAL_SAMPLES:
+        raise UserError(f"-n {a.n} is not allowed: choose 1 to {MAX_EVAL_SAMPLES:,} samples")
     loaded = open_model(a.checkpoint)
+    if a.n is not None:
+        _check_output_size(a.n, loaded.config.sample_shape, 4, "-n", "samples")
     kwargs = {"seed": a.seed, "label": class_label(loaded.generator, a.class_index)}
     if a.n:
         kwargs["n"] = a.n
@@ -446,6 +480,19 @@ COMMANDS = {"train": cmd_train, "sample": cmd_sample, "eval": cmd_eval,
             "tensorboard": cmd_tensorboard}
 
 
+def _interrupt_once(signum, frame) -> None:
+    """Ctrl-C: KeyboardInterrupt once; a second Ctrl-C while the first is handled is ignored,
+    so the command still ends with its one line (and temporary files are removed)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
+def _interrupted(command: str) -> int:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    print(f"ganstudio {command}: interrupted", file=sys.stderr)
+    return INTERRUPTED
+
+
 def _opens_the_app(argv: list[str]) -> bool:
     """No argument, or a single path that is not a command: the app. Anything with a flag goes
     to argparse (--version, --help, and a usage error for an unknown flag, never the app)."""
@@ -475,21 +522,30 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"the app opens one file or folder at a time; got {len(argv)} arguments "
                      f"({' '.join(argv)}). Commands: {', '.join(SUBCOMMANDS)}")
     args = parser.parse_args(argv)
+    # A file name that is not UTF-8 (possible on Linux) is printed escaped, not as a traceback.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+    signal.signal(signal.SIGINT, _interrupt_once)  # (train installs its own while it runs)
     if args.command == "train":
         try:  # before torch is imported (below), so that a refusal is immediate
             _refuse_a_locked_run(args)
         except UserError as e:
             print(f"ganstudio train: error: {e}", file=sys.stderr)
             return USER_ERROR
-    from ganstudio.core.errors import CheckpointError
-    from ganstudio.core.errors import UserError as CoreUserError
-    from ganstudio.core.io.runlock import RunLocked
-    from ganstudio.core.training.trainer import TrainingDiverged
+    try:
+        from ganstudio.core.errors import CheckpointError
+        from ganstudio.core.errors import UserError as CoreUserError
+        from ganstudio.core.io.runlock import RunLocked
+        from ganstudio.core.training.trainer import TrainingDiverged
 
-    from .core.data import DataError
-
+        from .core.data import DataError
+    except KeyboardInterrupt:
+        return _interrupted(args.command)
     try:
         return COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        return _interrupted(args.command)
     except (UserError, CoreUserError, CheckpointError, DataError, TrainingDiverged, RunLocked, ValueError,
             OSError) as e:
         # ConfigError is a ValueError; OSError covers unwritable output paths and full disks.

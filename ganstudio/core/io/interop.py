@@ -197,7 +197,7 @@ def _freeze(module: Any) -> None:
 def _meta_json(text: str | bytes) -> dict[str, str]:
     try:
         meta = json.loads(text) if text else {}
-    except ValueError:
+    except (ValueError, RecursionError):
         return {}
     return {k: str(v) for k, v in meta.items()} if isinstance(meta, dict) else {}
 

@@ -10,13 +10,13 @@ module depends on the checkpoint primitives, never on this dispatcher.
 
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
 
 import torch
 
 from ganstudio.core.config import ConfigError, ModelConfig
 from ganstudio.core.errors import CheckpointError, UserError
+from ganstudio.core.fsutil import require_regular_file
 from ganstudio.core.io import url as urls
 from ganstudio.core.io.checkpoint import (
     LoadedGenerator,
@@ -75,6 +75,8 @@ def load_generator(path: str | Path, prefer_ema: bool = True) -> LoadedGenerator
     if urls.is_url(path):
         return load_url(str(path))
     path = resolve_checkpoint(path)
+    # stat first: a FIFO or a device named like a model would block or never end when read
+    require_regular_file(path, CheckpointError, "model file")
     from ganstudio.core.io import interop
 
     if interop.handles(path):
@@ -100,21 +102,9 @@ def load_generator(path: str | Path, prefer_ema: bool = True) -> LoadedGenerator
 # --- import of PyTorch DCGAN example weights ---------------------------------------------
 
 def _load_state_dict_safely(path: Path) -> dict[str, torch.Tensor]:
-    try:
-        obj = torch.load(str(path), map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as e:
-        raise CheckpointError(
-            f"Refused to load {path.name}: it holds Python objects, not only tensors, and loading "
-            f"it would run code from the file ({' '.join(str(e).split())[:120]}). Save the "
-            "generator's state_dict() instead of the whole model.") from None
-    except Exception as e:
-        raise CheckpointError(f"{path.name} is not a readable PyTorch weights file "
-                              f"({' '.join(str(e).split())[:160]}).") from None
-    if isinstance(obj, dict) and "state_dict" in obj and isinstance(obj["state_dict"], dict):
-        obj = obj["state_dict"]
-    if not isinstance(obj, dict) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
-        raise CheckpointError(f"{path.name} is not a state dict (a mapping of names to tensors).")
-    return {k.removeprefix("module."): v for k, v in obj.items()}
+    from ganstudio.core.io.torch_files import read_state_dict
+
+    return read_state_dict(path)
 
 
 def infer_dcgan_config(state: dict[str, torch.Tensor], source: str = "file") -> ModelConfig:
@@ -142,27 +132,12 @@ def import_nvlabs_pickle(path: str | Path, out_path: str | Path | None = None) -
     """The StyleGAN2 or StyleGAN3 generator (G_ema) of an NVlabs `.pkl` snapshot, read without running
     anything from the file (see nvlabs_pickle); written as a generator export to out_path
     when given."""
+    from ganstudio.core.io.nvlabs_config import nvlabs_model_config
     from ganstudio.core.io.nvlabs_pickle import load_nvlabs_generator
 
     path = Path(path)
-    G, kw = load_nvlabs_generator(path)
-    common = dict(latent_dim=kw["z_dim"], resolution=kw["img_resolution"], channels=kw["img_channels"],
-                  w_dim=kw["w_dim"], mapping_layers=kw["mapping_layers"], channel_base=kw["channel_base"],
-                  channel_max=kw["channel_max"], c_dim=kw["c_dim"], conv_clamp=kw["conv_clamp"])
-    if "num_layers" in kw:  # the alias-free generator's settings (nvlabs_stylegan3)
-        family = "StyleGAN3"
-        model = ModelConfig(arch="stylegan3", synthesis_layers=kw["num_layers"],
-                            critical_layers=kw["num_critical"], conv_kernel=kw["conv_kernel"],
-                            radial_filters=kw["use_radial_filters"], **common)
-    else:
-        family = "StyleGAN2"
-        model = ModelConfig(arch="stylegan2", architecture=kw["architecture"], **common)
-    config = imported_config(model, path)
-    try:
-        config.validate()
-    except ConfigError as e:
-        raise CheckpointError(f"{path.name} holds a {family} generator GAN Studio cannot use yet "
-                              f"({e}).") from None
+    G, kw = load_nvlabs_generator(path)  # its settings are validated before it is built
+    config = imported_config(nvlabs_model_config(kw), path).validate()
     if out_path is not None:
         export_generator(G, config, out_path)
     return LoadedGenerator(G, config, 0, Path(out_path) if out_path else path, "imported")
@@ -172,9 +147,7 @@ def import_state_dict(path: str | Path, out_path: str | Path | None = None) -> L
     """A PyTorch DCGAN example generator (`torch.save(netG.state_dict(), ...)`) as our generator;
     written as a generator export to out_path when given."""
     path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"{path} does not exist.")
-    state = _load_state_dict_safely(path)
+    state = _load_state_dict_safely(path)  # refuses what is not a regular file, unopened
     model = infer_dcgan_config(state, path.name)
     config = imported_config(model, path)
     try:

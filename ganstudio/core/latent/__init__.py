@@ -251,7 +251,7 @@ class Directions:
                 explained = np.asarray(data["explained"], np.float32)
                 layer = bytes(data["layer"]).decode().strip() if "layer" in data.files else ""
                 meta = json.loads(bytes(data["meta"]).decode()) if "meta" in data.files else {}
-        except (OSError, ValueError, KeyError, UnicodeDecodeError, EOFError) as exc:
+        except (OSError, ValueError, KeyError, UnicodeDecodeError, EOFError, RecursionError) as exc:
             msg = f"{p.name} is not a directions file saved by GAN Studio."
             raise FileFormatError(msg) from exc
         shaped = vectors.ndim == 2 and explained.shape == (len(vectors),)
