@@ -8,6 +8,9 @@ import pytest
 import torch
 
 from ganstudio.core.config import ConfigError, preset
+from ganstudio.core.data import DataError
+from ganstudio.core.generate import generate
+from ganstudio.core.io.loader import load_generator
 from ganstudio.core.io.runs import RunReader
 from ganstudio.core.models.build import build_discriminator, build_generator
 from ganstudio.core.models.stylegan2 import training as stylegan2_train
@@ -227,12 +230,34 @@ def test_options_of_the_other_discriminators_are_refused(field, value):
         cfg.validate()
 
 
-def test_a_conditional_stylegan2_does_not_train_on_unlabelled_data():
+def test_a_conditional_stylegan2_trains_on_the_digits_labels(tmp_path):
     cfg = tiny_sg2()
-    cfg.model.c_dim = 10
-    cfg.validate()  # a conditional model is a valid model (to explore) ...
-    with pytest.raises(ConfigError, match="model.c_dim"):
-        Trainer(cfg)  # ... but our datasets have no labels to train it on
+    cfg.model.c_dim, cfg.model.class_names = 10, [str(i) for i in range(10)]
+    cfg.train.pl_weight, cfg.train.pl_every, cfg.train.style_mixing = 2.0, 1, 0.9
+    trainer = Trainer(cfg, tmp_path / "run")
+    for _ in range(2):
+        row = trainer.step()
+    assert np.isfinite(row["loss_D"]) and np.isfinite(row["loss_G"])
+    grid = trainer.sample_grid()  # one row per class
+    assert grid.shape[0] == 10 * (cfg.model.resolution + 2) + 2
+    trainer.save_checkpoint()
+    trainer.close()
+    G = load_generator(tmp_path / "run").generator
+    z = torch.randn(1, cfg.model.latent_dim).repeat(2, 1)
+    a, b = generate(G, z, label=[1, 7])
+    assert not torch.equal(a, b)  # the class reaches the mapping
+
+
+def test_a_conditional_stylegan2_needs_labelled_data(tmp_path):
+    from PIL import Image
+
+    for i in range(40):  # a folder without class sub-folders: no labels
+        Image.new("L", (8, 8), 5 * i).save(tmp_path / f"{i}.png")
+    cfg = tiny_sg2()
+    cfg.model.c_dim = 2
+    cfg.data.name, cfg.data.path = "folder", str(tmp_path)
+    with pytest.raises(DataError, match="class folder"):
+        Trainer(cfg)
 
 
 def test_two_gloo_processes_train_a_stylegan2_and_agree_on_every_tensor(tmp_path):

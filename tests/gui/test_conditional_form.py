@@ -49,16 +49,17 @@ def test_the_conditional_preset_shows_the_switch_on(form) -> None:  # noqa: ANN0
     assert form.config().model.c_dim == 10
 
 
-def test_no_switch_for_toys_or_a_family_that_cannot_learn_classes(form) -> None:  # noqa: ANN001
+def test_no_switch_for_toys_and_one_for_every_family_that_learns_classes(form) -> None:  # noqa: ANN001
     check = _switch(form)
     check.setChecked(True)
     _choose(form.findChild(QComboBox, "datasetCombo"), "toy-ring")
     assert not _shown(check)
     assert form.config().model.c_dim == 0
-    # StyleGAN2 trains here without labels (its row is not conditional)
+    # StyleGAN2 learns classes too (c in the mapping, a projection in D, as NVIDIA's)
     _choose(form.findChild(QComboBox, "presetCombo"), "mnist-stylegan2")
-    assert not _shown(check)
-    assert form.config().model.c_dim == 0
+    assert _shown(check)
+    check.setChecked(True)
+    assert form.config().model.c_dim == 10
     _choose(form.findChild(QComboBox, "presetCombo"), "mnist-dcgan")
     assert _shown(check)
 

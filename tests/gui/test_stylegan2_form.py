@@ -123,10 +123,8 @@ def test_a_config_from_elsewhere_keeps_its_resolution(form) -> None:  # noqa: AN
     assert form.get_config().to_dict() == cfg.to_dict()
 
 
-def test_a_conditional_stylegan2_cannot_start_and_says_why(form) -> None:  # noqa: ANN001
+def test_a_conditional_stylegan2_on_digits_can_start(form) -> None:  # noqa: ANN001
     from ganstudio.core.config import preset
 
     form.set_config(preset("mnist-stylegan2").replace(model={"c_dim": 10}))
-    assert not form.is_valid
-    assert form.error.field == "model.c_dim"
-    assert "labels" in form.findChild(QLabel, "configErrorLabel").text()
+    assert form.is_valid

@@ -384,6 +384,10 @@ class Trainer:
         self.D.requires_grad_(True)
         return {"loss_G": shown_G, "D_fake": self.loss.score(gen_logits)}, loss_G
 
+    def batch_labels(self) -> torch.Tensor | None:
+        """The one-hot labels of the newest real batch (a conditional model), else None."""
+        return self._real_c
+
     @staticmethod
     def _judge(D: nn.Module, x: torch.Tensor, c: torch.Tensor | None) -> torch.Tensor:
         """D's logits for x, given the labels c of a conditional model."""

@@ -99,6 +99,7 @@ FAMILY = Family(
     generator=_generator,
     discriminator=_discriminator,
     latent="w",
+    conditional=True,
     own_train_fields=("pl_weight", "style_mixing"),
     validate=_validate,
     resolutions=RESOLUTIONS,
