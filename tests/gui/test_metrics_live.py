@@ -51,6 +51,34 @@ def test_probe_flags_one_digit_and_passes_real_digits(collapsed: bool) -> None:
         assert row["frechet_distance"] < 3 * row["frechet_floor"] + 1
 
 
+class _AskedDigits(torch.nn.Module):
+    """A stand-in conditional generator: for class k it returns real held-out digits of class
+    k (obedient) or of class k + 1 (every digit drawn as the next one)."""
+
+    c_dim = 10
+
+    def __init__(self, shift: int) -> None:
+        super().__init__()
+        from ganstudio.core import classifier as clf
+
+        images, labels = clf.heldout_images()
+        self.by_class = [images[labels == k][:40] for k in range(10)]
+        self.shift = shift
+
+    def forward(self, z: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+        asked = c.argmax(dim=1)
+        return torch.stack([self.by_class[(int(k) + self.shift) % 10][i % 40] for i, k in enumerate(asked)])
+
+
+@pytest.mark.parametrize("shift, accurate", [(0, True), (1, False)])
+def test_probe_reports_how_often_a_conditional_model_draws_the_class_asked_for(shift, accurate) -> None:
+    from ganstudio.gui.training.probe import MetricsProbe, summary
+
+    row, _ = MetricsProbe(_digit_config()).evaluate(_AskedDigits(shift), step=3)
+    assert (row["conditional_accuracy"] > 0.9) is accurate and (row["conditional_accuracy"] < 0.1) is not accurate
+    assert "drawn as the class asked for" in summary(row)
+
+
 def test_toy_probe_counts_modes() -> None:
     from ganstudio.core.config import preset
     from ganstudio.gui.training.probe import MetricsProbe

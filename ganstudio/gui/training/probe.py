@@ -23,7 +23,7 @@ KIND_TOY = "toy"  # 1-D or 2-D points without named modes (the spiral, the line,
 METRIC_KEYS = (
     "frechet_distance", "frechet_floor", "classes_covered", "class_kl", "classes_seen",
     "modes_covered", "n_modes", "high_quality", "diversity", "real_diversity",
-    "diversity_ratio", "collapsed", "kl", "js",
+    "diversity_ratio", "collapsed", "kl", "js", "conditional_accuracy",
 )  # fmt: skip
 
 
@@ -89,7 +89,8 @@ class MetricsProbe:
         samples = metrics.generate(generator, self.n, latent_dim, seed=PROBE_SEED,
                                    dist=self.config.model.latent_dist)
         if self.use_classifier:
-            return self._evaluate_digits(samples, step)
+            labels = metrics.balanced_labels(generator, self.n)  # a conditional model: all classes
+            return self._evaluate_digits(samples, step, labels)
         check = metrics.collapse_check(samples, self._toy_real, real_diversity=self.real_diversity,
                                        max_samples=self.n, arch=self.config.model.arch)
         row = _diversity_row(step, check)
@@ -99,7 +100,7 @@ class MetricsProbe:
             row.update({k: modes[k] for k in ("modes_covered", "n_modes", "high_quality")})
         return row, check.message
 
-    def _evaluate_digits(self, samples: Any, step: int) -> tuple[dict[str, Any], str]:
+    def _evaluate_digits(self, samples: Any, step: int, labels: Any = None) -> tuple[dict[str, Any], str]:
         """The classifier runs once: its features give the diversity check and the Frechet
         distance, its predictions the class coverage (collapse_check would embed again)."""
         from ganstudio.core import classifier as clf
@@ -127,6 +128,8 @@ class MetricsProbe:
             "class_kl": coverage["class_kl"],
             "classes_seen": classes_seen,
         })  # fmt: skip
+        if labels is not None:  # the share of samples read as the class they were asked for
+            row["conditional_accuracy"] = float((probs.argmax(dim=1) == labels).float().mean())
         return row, message
 
 
@@ -160,7 +163,9 @@ def summary(row: dict[str, Any]) -> str:
     if "frechet_distance" in row:
         return (f"{step}: Frechet distance {row['frechet_distance']:.1f} "
                 f"(real vs real {row['frechet_floor']:.1f}), {row['classes_covered']} of 10 digits, "
-                f"class KL {row['class_kl']:.2f}")
+                f"class KL {row['class_kl']:.2f}"
+                + (f", {100 * row['conditional_accuracy']:.0f}% drawn as the class asked for"
+                   if "conditional_accuracy" in row else ""))
     divergence = ""
     if "kl" in row and "js" in row:
         divergence = f"KL {row['kl']:.3g} nats, JS {row['js']:.3f} bits"
