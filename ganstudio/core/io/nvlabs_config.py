@@ -11,23 +11,22 @@ from typing import Any
 
 from ganstudio.core.config import IMPORTED, ConfigError, DataConfig, ModelConfig, RunConfig
 from ganstudio.core.errors import CheckpointError
+from ganstudio.core.models.registry import families, family
 
 
 def nvlabs_model_config(kw: dict[str, Any]) -> ModelConfig:
     """ModelConfig of a StyleGAN2 (`generator_kwargs`) or StyleGAN3 (`stylegan3_kwargs`)
-    generator's settings."""
-    common = dict(latent_dim=kw["z_dim"], resolution=kw["img_resolution"], channels=kw["img_channels"],
-                  w_dim=kw["w_dim"], mapping_layers=kw["mapping_layers"], channel_base=kw["channel_base"],
-                  channel_max=kw["channel_max"], c_dim=kw["c_dim"], conv_clamp=kw["conv_clamp"])
-    if "num_layers" in kw:  # the alias-free generator's settings (nvlabs_stylegan3)
-        return ModelConfig(arch="stylegan3", synthesis_layers=kw["num_layers"],
-                           critical_layers=kw["num_critical"], conv_kernel=kw["conv_kernel"],
-                           radial_filters=kw["use_radial_filters"], **common)
-    return ModelConfig(arch="stylegan2", architecture=kw["architecture"], **common)
+    generator's settings: the family whose row reads them (Family.from_nvlabs)."""
+    for row in families():
+        if row.from_nvlabs is not None:
+            model = row.from_nvlabs(kw)
+            if model is not None:
+                return model
+    raise CheckpointError("no model family reads these NVIDIA settings")
 
 
 def family_title(model: ModelConfig) -> str:
-    return "StyleGAN3" if model.arch == "stylegan3" else "StyleGAN2"
+    return family(model.arch).short_title
 
 
 def check_declared(kw: dict[str, Any], source: str) -> ModelConfig:

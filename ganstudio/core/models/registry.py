@@ -59,6 +59,13 @@ class Family:
     training: Callable[[], Any] | None = None
     # what the collapse warning advises for this family
     collapse_advice: str = ""
+    # NVIDIA snapshot settings (core.io.nvlabs_*) -> its ModelConfig, or None when not its layout
+    from_nvlabs: Callable[[dict[str, Any]], ModelConfig | None] | None = None
+    short: str = ""  # the name in sentences ("a StyleGAN3 generator"); default: the title
+
+    @property
+    def short_title(self) -> str:
+        return self.short or self.title
 
     @property
     def explorer_mode(self) -> str:

@@ -5,13 +5,25 @@ filter design in filters.py, the user's rotation/translation in transform.py."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ganstudio.core.config import ModelConfig, RunConfig, check, is_int, is_num
 from ganstudio.core.models.registry import Family
 
 if TYPE_CHECKING:
     from torch import nn
+
+def _from_nvlabs(kw: dict[str, Any]) -> ModelConfig | None:
+    """The config of an alias-free snapshot's settings (core.io.nvlabs_stylegan3), which
+    name their synthesis layers; None for another family's."""
+    if "num_layers" not in kw:
+        return None
+    return ModelConfig(arch=NAME, synthesis_layers=kw["num_layers"], critical_layers=kw["num_critical"],
+                       conv_kernel=kw["conv_kernel"], radial_filters=kw["use_radial_filters"],
+                       latent_dim=kw["z_dim"], resolution=kw["img_resolution"], channels=kw["img_channels"],
+                       w_dim=kw["w_dim"], mapping_layers=kw["mapping_layers"], channel_base=kw["channel_base"],
+                       channel_max=kw["channel_max"], c_dim=kw["c_dim"], conv_clamp=kw["conv_clamp"])
+
 
 NAME = "stylegan3"
 RESOLUTIONS = tuple(2**i for i in range(3, 11))  # 8 .. 1024, NVIDIA's released sizes among them
@@ -59,6 +71,8 @@ def _validate(config: RunConfig) -> None:
 FAMILY = Family(
     name=NAME,
     title="StyleGAN3 (alias-free)",
+    short="StyleGAN3",
+    from_nvlabs=_from_nvlabs,
     generator=_generator,
     latent="w",
     refuses_training=("StyleGAN3 generators are imported from NVIDIA snapshots to explore; "
