@@ -11,6 +11,7 @@ import signal
 import sys
 import time
 from pathlib import Path
+from typing import NoReturn
 
 USER_ERROR = 2
 INTERRUPTED = 130  # 128 + SIGINT, as shells report it
@@ -45,14 +46,22 @@ def version() -> str:
         return __version__
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """A bad argument is one line naming it and the help to read, exit status 2 (argparse's
+    default prints the whole usage above the error)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(USER_ERROR, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _OneLineParser(
         prog="ganstudio", description="Train GANs and explore their latent space.",
         epilog="With no command, or with a checkpoint, run folder or image path (or `default`, the "
                "shipped generator), the app opens. "
                "`ganstudio --self-test` checks an installation and exits 0 when all is well.")
     p.add_argument("--version", action="version", version=f"ganstudio {version()}")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_OneLineParser)
 
     t = sub.add_parser("train", help="train headless, writing a run folder")
     t.add_argument("--preset", default=None, help="mnist-dcgan (default), mnist-mlp, mnist-stylegan2, toy-ring, toy-grid")

@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from ganstudio.cli import main
@@ -83,3 +84,14 @@ def test_train_set_changes_any_config_field_and_refuses_unknown_ones(tmp_path, c
                      "--out", str(tmp_path / "b"), "--set", "train.nonsense=1"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "train.nonsense" in err
+
+
+def test_a_bad_argument_is_one_line_and_exit_2(capsys):
+    from ganstudio import cli
+
+    for argv in (["eval", "default", "-n", "1e8"], ["sample", "default", "--bogus"]):
+        with pytest.raises(SystemExit) as stop:
+            cli.main(argv)
+        assert stop.value.code == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and "--help" in err, err
