@@ -19,8 +19,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QCheckBox, QProgressDialog
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QCheckBox
+
+from ganstudio.gui.explorer.export_progress import start_export
 
 if TYPE_CHECKING:
     from ganstudio.gui.explorer.tab import ExplorerTab
@@ -62,7 +64,6 @@ class ClassController(QObject):
         self.panel = panel = tab.class_panel
         self.names: list[str] = []
         self._morph_state: Any = None  # the state the morph shown blends the class of
-        self._dialog: QProgressDialog | None = None
         self.rows_check = QCheckBox("One row per class")
         self.rows_check.setObjectName("gridClassRowsCheck")
         self.rows_check.setToolTip("Each row draws one class; each column keeps its seed")
@@ -223,41 +224,8 @@ class ClassController(QObject):
         scale = max(1, math.ceil(wanted / side))
         job = morph_export_job(generator, tab.mode.space, tab.state, tab.directions,
                                self.morph_rows(), str(target), tab.interpolation.fps(), scale)
-        dialog = QProgressDialog(f"Exporting {target.name}…", "Cancel", 0, 100, tab)
-        dialog.setObjectName("classMorphExportProgress")
-        dialog.setWindowTitle("Export")
-        dialog.setWindowModality(Qt.WindowModality.NonModal)  # exploring goes on meanwhile
-        dialog.setMinimumDuration(300)
-        dialog.setAutoClose(False)
-        dialog.setAutoReset(False)
-        self._dialog = dialog
-        worker = tab.tasks.start("export", job, self._on_exported, progress=self._on_progress,
-                                 failed=self._on_export_failed, cancelled=self._on_cancelled)
-        dialog.canceled.connect(worker.cancel)
+        start_export(tab, job, target, "classMorphExportProgress", "Export class morph")
         return True
-
-    def _on_progress(self, done: int, total: int) -> None:
-        if self._dialog is not None:
-            self._dialog.setMaximum(max(1, total))
-            self._dialog.setValue(done)
-
-    def _close_dialog(self) -> None:
-        if self._dialog is not None:
-            self._dialog.close()
-            self._dialog.deleteLater()
-            self._dialog = None
-
-    def _on_exported(self, path: Any) -> None:
-        self._close_dialog()
-        self.tab.status_label.setText(f"Exported {Path(path).name}")
-
-    def _on_export_failed(self, message: str) -> None:
-        self._close_dialog()
-        self.tab.show_error("Export class morph", message)
-
-    def _on_cancelled(self) -> None:
-        self._close_dialog()
-        self.tab.status_label.setText("Export cancelled; nothing was written.")
 
 
 def morph_export_job(generator: Any, space: str, state: Any, directions: Any, rows: np.ndarray,

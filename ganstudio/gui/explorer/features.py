@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QProgressDialog
+from PySide6.QtCore import QEvent, QObject
 
 from ganstudio.core import export
+from ganstudio.gui.explorer.export_progress import start_export
 
 if TYPE_CHECKING:
     from ganstudio.gui.explorer.tab import ExplorerTab
@@ -141,7 +141,6 @@ class PathController(QObject):
         self.panel = panel = tab.interpolation
         self.path = np.zeros((0, 0), np.float32)
         self.labels: np.ndarray | None = None  # each path frame's class row (conditional)
-        self._dialog: QProgressDialog | None = None
         panel.add_requested.connect(self.add_keyframe)
         panel.path_changed.connect(self.update_path)
         panel.frame_requested.connect(self.show_frame)
@@ -221,45 +220,8 @@ class PathController(QObject):
         scale = max(1, math.ceil(wanted / side))
         job = tab.mode.export_job(frames, target, self.panel.fps(), scale, tab.state,
                                   labels=labels)
-        dialog = QProgressDialog(f"Exporting {target.name}…", "Cancel", 0, 100, tab)
-        dialog.setObjectName("exportProgress")
-        dialog.setWindowTitle("Export")
-        # Not modal: exploring goes on while the export (of a copy of the path) runs,
-        # and setValue() never re-enters the event loop.
-        dialog.setWindowModality(Qt.WindowModality.NonModal)
-        dialog.setMinimumDuration(300)
-        dialog.setAutoClose(False)
-        dialog.setAutoReset(False)
-        self._dialog = dialog
-        worker = tab.tasks.start(
-            "export", job, self._on_succeeded, progress=self._on_progress,
-            failed=self._on_failed, cancelled=self._on_cancelled,
-        )
-        dialog.canceled.connect(worker.cancel)
+        start_export(tab, job, target, "exportProgress", "Export")
         return True
-
-    def _on_progress(self, done: int, total: int) -> None:
-        if self._dialog is not None:
-            self._dialog.setMaximum(max(1, total))
-            self._dialog.setValue(done)
-
-    def _close_dialog(self) -> None:
-        if self._dialog is not None:
-            self._dialog.close()
-            self._dialog.deleteLater()
-            self._dialog = None
-
-    def _on_succeeded(self, path: Any) -> None:
-        self._close_dialog()
-        self.tab.status_label.setText(f"Exported {Path(path).name}")
-
-    def _on_failed(self, message: str) -> None:
-        self._close_dialog()
-        self.tab.show_error("Export", message)
-
-    def _on_cancelled(self) -> None:
-        self._close_dialog()
-        self.tab.status_label.setText("Export cancelled; nothing was written.")
 
 
 class ProjectionController(QObject):
