@@ -40,21 +40,27 @@ def _discriminator(m: ModelConfig, toy: bool, batch_norm: bool) -> nn.Module:
                                   channel_max=m.channel_max, conv_clamp=m.conv_clamp)
 
 
-def _validate(config: RunConfig) -> None:
-    m = config.model
+def check_style_settings(m: ModelConfig) -> None:
+    """The checks every style-based generator's settings share: W size, mapping depth, the
+    feature-map cap, the class count and the conv clamp (StyleGAN3 reuses them)."""
     check(is_int(m.w_dim) and 1 <= m.w_dim <= 4096, "model.w_dim", m.w_dim,
            "a whole number from 1 to 4096")
     check(is_int(m.mapping_layers) and 1 <= m.mapping_layers <= 16, "model.mapping_layers",
            m.mapping_layers, "a whole number from 1 to 16")
     check(is_int(m.channel_max) and 1 <= m.channel_max <= 4096, "model.channel_max",
            m.channel_max, "a whole number from 1 to 4096")
-    check(is_int(m.channel_base) and m.resolution <= m.channel_base <= 2**20, "model.channel_base",
-           m.channel_base, f"a whole number from the resolution ({m.resolution}) to 1048576, "
-           "so that every resolution has at least one feature map")
     check(is_int(m.c_dim) and 0 <= m.c_dim <= 100_000, "model.c_dim", m.c_dim,
            "a whole number from 0 (unconditional) to 100000 classes")
     check(m.conv_clamp is None or (is_num(m.conv_clamp) and m.conv_clamp > 0), "model.conv_clamp",
            m.conv_clamp, "a number above 0, or null for no clamp")
+
+
+def _validate(config: RunConfig) -> None:
+    m = config.model
+    check_style_settings(m)
+    check(is_int(m.channel_base) and m.resolution <= m.channel_base <= 2**20, "model.channel_base",
+           m.channel_base, f"a whole number from the resolution ({m.resolution}) to 1048576, "
+           "so that every resolution has at least one feature map")
     check(m.architecture in ARCHITECTURES, "model.architecture", m.architecture,
            f"one of {', '.join(ARCHITECTURES)}")
     # The options of the DCGAN/MLP discriminators: StyleGAN2's D has its own minibatch-std

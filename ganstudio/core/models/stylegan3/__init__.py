@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ganstudio.core.config import ModelConfig, RunConfig, check, is_int, is_num
+from ganstudio.core.config import ModelConfig, RunConfig, check, is_int
 from ganstudio.core.models.registry import Family
+from ganstudio.core.models.stylegan2 import check_style_settings
 
 if TYPE_CHECKING:
     from torch import nn
@@ -44,19 +45,10 @@ def _generator(m: ModelConfig, toy: bool) -> nn.Module:
 
 def _validate(config: RunConfig) -> None:
     m = config.model
-    check(is_int(m.w_dim) and 1 <= m.w_dim <= 4096, "model.w_dim", m.w_dim,
-          "a whole number from 1 to 4096")
-    check(is_int(m.mapping_layers) and 1 <= m.mapping_layers <= 16, "model.mapping_layers",
-          m.mapping_layers, "a whole number from 1 to 16")
-    check(is_int(m.channel_max) and 1 <= m.channel_max <= 4096, "model.channel_max",
-          m.channel_max, "a whole number from 1 to 4096")
+    check_style_settings(m)
     # The last layers get channel_base / resolution feature maps (rounded): at least one.
     check(is_int(m.channel_base) and m.resolution <= m.channel_base <= 2**22, "model.channel_base",
           m.channel_base, f"a whole number from the resolution ({m.resolution}) to 4194304")
-    check(is_int(m.c_dim) and 0 <= m.c_dim <= 100_000, "model.c_dim", m.c_dim,
-          "a whole number from 0 (unconditional) to 100000 classes")
-    check(m.conv_clamp is None or (is_num(m.conv_clamp) and m.conv_clamp > 0), "model.conv_clamp",
-          m.conv_clamp, "a number above 0, or null for no clamp")
     check(is_int(m.synthesis_layers) and 3 <= m.synthesis_layers <= 64, "model.synthesis_layers",
           m.synthesis_layers, "a whole number from 3 to 64")
     check(is_int(m.critical_layers) and 0 <= m.critical_layers < m.synthesis_layers,
