@@ -98,15 +98,19 @@ def _mnist_stylegan2() -> RunConfig:
 
 
 
+def nvlabs_style_settings(kw: dict[str, Any]) -> dict[str, Any]:
+    """The ModelConfig fields every NVIDIA style-based snapshot records the same way."""
+    return dict(latent_dim=kw["z_dim"], resolution=kw["img_resolution"], channels=kw["img_channels"],
+                w_dim=kw["w_dim"], mapping_layers=kw["mapping_layers"], channel_base=kw["channel_base"],
+                channel_max=kw["channel_max"], c_dim=kw["c_dim"], conv_clamp=kw["conv_clamp"])
+
+
 def _from_nvlabs(kw: dict[str, Any]) -> ModelConfig | None:
     """The config of a StyleGAN2 snapshot's settings (core.io.nvlabs_pickle.generator_kwargs);
     None for another family's (StyleGAN3's have synthesis layers)."""
     if "num_layers" in kw:
         return None
-    return ModelConfig(arch=NAME, architecture=kw["architecture"], latent_dim=kw["z_dim"],
-                       resolution=kw["img_resolution"], channels=kw["img_channels"], w_dim=kw["w_dim"],
-                       mapping_layers=kw["mapping_layers"], channel_base=kw["channel_base"],
-                       channel_max=kw["channel_max"], c_dim=kw["c_dim"], conv_clamp=kw["conv_clamp"])
+    return ModelConfig(arch=NAME, architecture=kw["architecture"], **nvlabs_style_settings(kw))
 
 
 NAME = "stylegan2"

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from ganstudio.core.config import ModelConfig, RunConfig, check, is_int
 from ganstudio.core.models.registry import Family
-from ganstudio.core.models.stylegan2 import check_style_settings
+from ganstudio.core.models.stylegan2 import check_style_settings, nvlabs_style_settings
 
 if TYPE_CHECKING:
     from torch import nn
@@ -21,9 +21,7 @@ def _from_nvlabs(kw: dict[str, Any]) -> ModelConfig | None:
         return None
     return ModelConfig(arch=NAME, synthesis_layers=kw["num_layers"], critical_layers=kw["num_critical"],
                        conv_kernel=kw["conv_kernel"], radial_filters=kw["use_radial_filters"],
-                       latent_dim=kw["z_dim"], resolution=kw["img_resolution"], channels=kw["img_channels"],
-                       w_dim=kw["w_dim"], mapping_layers=kw["mapping_layers"], channel_base=kw["channel_base"],
-                       channel_max=kw["channel_max"], c_dim=kw["c_dim"], conv_clamp=kw["conv_clamp"])
+                       **nvlabs_style_settings(kw))
 
 
 NAME = "stylegan3"
