@@ -18,10 +18,11 @@ progress, and a finished frame is dropped when a newer one waits and a frame was
 within 100 ms). "busy" runs the same drag while another process spins on one core.
 
 Generators: ``default`` (the shipped DCGAN), ``tiny32`` (NVlabs' StyleGAN2 test snapshot,
+32 px), ``sg3t`` and ``sg3r`` (StyleGAN3 snapshots written by NVlabs' code, configs T and R,
 32 px), ``sg256`` and ``sg1024`` (StyleGAN2 with FFHQ widths and random weights, as
 bench/stylegan2_explorer.py builds them).
 
-    python bench/drag_stall.py [--models default,tiny32,sg256,sg1024] [--seconds 2]
+    python bench/drag_stall.py [--models default,tiny32,sg3t,sg3r,sg256,sg1024] [--seconds 2]
                                [--loads idle,busy] [--rules new,old]
 
 Target (issue 18): a new frame at least every 100 ms of the drag, on every model.
@@ -46,6 +47,7 @@ sys.path.insert(0, str(ROOT))
 
 
 TINY32 = ROOT / "tests" / "fixtures" / "stylegan2-ada" / "G_tiny32.pkl"
+STYLEGAN3 = ROOT / "tests" / "fixtures" / "stylegan3"
 MOVE_MS = 33
 
 
@@ -56,6 +58,8 @@ def load(name: str):
         return load_generator("default")
     if name == "tiny32":
         return load_generator(TINY32)
+    if name in ("sg3t", "sg3r"):
+        return load_generator(STYLEGAN3 / f"{name}_tiny32.pkl")
     resolution = int(name.removeprefix("sg"))
     sys.path.insert(0, str(ROOT / "bench"))
     from stylegan2_explorer import build
@@ -99,8 +103,13 @@ def drag(app, tab, seconds: float) -> dict[str, float]:
     paints: list[float] = []
     tab.image.frame_painted.connect(lambda _fid: paints.append(time.perf_counter()))
     moves = max(1, round(seconds * 1000 / MOVE_MS))
-    # A triangle wave, 2 ticks (0.02 of psi) a move: every move changes the value.
-    start = slider.value()
+    # A triangle wave, 2 ticks (0.02 of psi) a move, about the middle of the slider's range so
+    # that every move changes the value (one clamped at an end would ask for no frame).
+    start = (slider.minimum() + slider.maximum()) // 2
+    if slider.value() != start:
+        slider.setValue(start)
+        spin(app, lambda: tab.image.painted_id >= tab.last_request_id, 120)
+        spin(app, lambda: not tab.is_busy(), 120)
     values = [start + 2 * (15 - abs((i + 15) % 60 - 30)) for i in range(1, moves + 1)]
     values = [v if v != start else v + 1 for v in values]
     state = {"i": 0, "start": 0.0, "release": 0.0}
@@ -145,7 +154,7 @@ def drag(app, tab, seconds: float) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--models", default="default,tiny32,sg256,sg1024")
+    parser.add_argument("--models", default="default,tiny32,sg3t,sg3r,sg256,sg1024")
     parser.add_argument("--seconds", type=float, default=2.0)
     parser.add_argument("--loads", default="idle,busy")
     parser.add_argument("--rules", default="new,old")
