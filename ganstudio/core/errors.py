@@ -24,3 +24,8 @@ class Cancelled(Exception):
     Long computations raise a subclass when their ``should_stop`` says so; the app's job
     runner reports it as cancelled and shows no error.
     """
+
+
+class Interrupted(Cancelled, RuntimeError):
+    """A frame was abandoned between two of its blocks or layers because a newer one is wanted
+    (``should_stop`` of :func:`ganstudio.core.generate.generate` said so)."""

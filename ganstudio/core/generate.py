@@ -9,22 +9,34 @@ generator, or a class label, needs no second pass over them. Generators come in 
 - style generators (StyleGAN2/3: `mapping`, `synthesis`, `num_ws`, `w_dim`): z is mapped
   to w with the class, truncated towards `w_avg` on the layers below `truncation_cutoff`, then
   synthesised with the noise mode. A w (N, w_dim) or w+ (N, num_ws, w_dim) latent skips the
-  mapping; truncation then applies to it directly.
+  mapping; truncation then applies to it directly. :func:`map_z` is the mapping alone (z and
+  class -> ws), for the tools that work in W.
+
+What the explorer's W frames need goes through the same call: ``noise_seed`` (noise "random"
+that is the same for the same seed, on any thread), ``max_res`` (a drag preview: a smaller
+block's image), ``precision`` ("bfloat16" for previews where the CPU does that faster) and
+``should_stop`` (a long frame given up between two blocks for a newer one).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import copy
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
-from ganstudio.core.errors import UserError
+from ganstudio.core.errors import Interrupted, UserError
 
 NOISE_MODES = ("const", "random", "none")
 SPACES = ("z", "w")
+# Full frames are float32, as NVlabs' code computes them; a preview may run in bfloat16.
+PRECISIONS = ("float32", "bfloat16")
 
 
 class ClassError(UserError, ValueError):
@@ -105,15 +117,94 @@ def truncate_ws(generator: nn.Module, ws: torch.Tensor, psi: float, cutoff: int 
     return out
 
 
+def map_z(
+    generator: nn.Module,
+    z: torch.Tensor | np.ndarray,
+    *,
+    label: ClassLike = None,
+    truncation_psi: float = 1.0,
+    truncation_cutoff: int | None = None,
+    grad: bool = False,
+) -> torch.Tensor:
+    """The styles ws (N, num_ws, w_dim) a style generator maps z (N, z_dim) to, with the class
+    (see :func:`class_vector`) and truncation; what :func:`generate` synthesises from z."""
+    if not is_stylegan(generator):
+        raise ValueError("this generator has no W space: it has no mapping network")
+    x = z if isinstance(z, torch.Tensor) else torch.as_tensor(np.asarray(z, np.float32))
+    if x.ndim == 1:
+        x = x[None]
+    x = x.to(_device(generator), torch.float32)
+    c = class_vector(generator, label, len(x))
+    if c is not None:
+        c = c.to(x.device)
+    if grad:
+        return generator.mapping(x, c, truncation_psi=truncation_psi, truncation_cutoff=truncation_cutoff)
+    with torch.inference_mode():
+        return generator.mapping(x, c, truncation_psi=truncation_psi, truncation_cutoff=truncation_cutoff)
+
+
+# ---------------------------------------------------------------- seeded noise
+
+_NOISE_LOCK = threading.Lock()
+_NOISE: weakref.WeakKeyDictionary[nn.Module, OrderedDict[int, nn.Module]] = weakref.WeakKeyDictionary()
+NOISE_COPIES = 2  # seeded noise copies kept per synthesis network (a drag reuses one)
+
+
+def noise_variant(synthesis: nn.Module, noise_seed: int) -> nn.Module:
+    """A copy of ``synthesis`` whose constant noise inputs are drawn from ``noise_seed``.
+
+    Rendering it with noise "const" gives "random" noise that is the same for the same seed,
+    on any thread, without touching the global random generator. Weights and every other
+    buffer are shared with ``synthesis`` (no copy), so training updates show.
+    """
+    noise = {id(b) for n, b in synthesis.named_buffers() if n.endswith("noise_const")}
+    memo: dict[int, Any] = {}
+    for t in [*synthesis.parameters(), *synthesis.buffers()]:
+        if id(t) not in noise:
+            memo[id(t)] = t
+    variant = copy.deepcopy(synthesis, memo)
+    gen = torch.Generator().manual_seed(int(noise_seed))
+    for name, buf in variant.named_buffers():
+        if name.endswith("noise_const"):
+            buf.copy_(torch.randn(buf.shape, generator=gen))
+    return variant.eval()
+
+
+def _seeded_synthesis(synthesis: nn.Module, noise_seed: int) -> nn.Module:
+    """:func:`noise_variant`, kept for the last few seeds of each synthesis network."""
+    seed = int(noise_seed)
+    with _NOISE_LOCK:
+        copies = _NOISE.setdefault(synthesis, OrderedDict())
+        variant = copies.get(seed)
+        if variant is not None:
+            copies.move_to_end(seed)
+            return variant
+    variant = noise_variant(synthesis, seed)
+    with _NOISE_LOCK:
+        copies[seed] = variant
+        while len(copies) > NOISE_COPIES:
+            copies.popitem(last=False)
+    return variant
+
+
+# ---------------------------------------------------------------- the call
+
+
 def _call(generator: nn.Module, latent: torch.Tensor, c: torch.Tensor | None, space: str,
-          psi: float, cutoff: int | None, noise_mode: str, synthesis_kwargs: dict[str, Any]) -> torch.Tensor:
+          psi: float, cutoff: int | None, noise_mode: str, noise_seed: int | None,
+          should_stop: Callable[[], bool] | None, synthesis_kwargs: dict[str, Any]) -> torch.Tensor:
     if is_stylegan(generator):
         if space == "z":
             ws = generator.mapping(latent, c, truncation_psi=psi, truncation_cutoff=cutoff)
         else:
             ws = latent[:, None, :].expand(-1, generator.num_ws, -1) if latent.ndim == 2 else latent
             ws = truncate_ws(generator, ws, psi, cutoff)
-        return generator.synthesis(ws, noise_mode=noise_mode, **synthesis_kwargs)
+        synthesis = generator.synthesis
+        if noise_mode == "random" and noise_seed is not None:
+            synthesis, noise_mode = _seeded_synthesis(synthesis, noise_seed), "const"
+        if should_stop is not None:
+            synthesis_kwargs = {**synthesis_kwargs, "should_stop": should_stop}
+        return synthesis(ws, noise_mode=noise_mode, **synthesis_kwargs)
     if space != "z":
         raise ValueError("this generator has no W space: give it z")
     z = latent * psi if psi != 1 else latent
@@ -129,6 +220,10 @@ def generate(
     truncation_psi: float = 1.0,
     truncation_cutoff: int | None = None,
     noise_mode: str = "const",
+    noise_seed: int | None = None,
+    max_res: int | None = None,
+    precision: str = "float32",
+    should_stop: Callable[[], bool] | None = None,
     batch: int = 64,
     grad: bool = False,
     **synthesis_kwargs: Any,
@@ -139,11 +234,24 @@ def generate(
     for ``space="w"``; a single latent without a batch axis is one image. ``label``: see
     :func:`class_vector`. Runs in inference mode and in batches unless ``grad`` (projection
     needs the graph); images come back on the generator's device, float32.
+
+    Style generators only: ``noise_seed`` with noise "random" draws the noise inputs from
+    that seed (:func:`noise_variant`), so the frame can be made again; ``max_res`` stops at
+    that block's image (StyleGAN2's skip architecture; the full image when it is that size or
+    more, or when the model has no smaller image). ``precision`` "bfloat16" runs the
+    convolutions and matrix products in bfloat16 on the CPU. ``should_stop`` is asked between
+    batches and before each block or layer; :class:`~ganstudio.core.errors.Interrupted` is
+    raised when it says so.
     """
     if space not in SPACES:
         raise ValueError(f"space must be one of {SPACES}, not {space!r}")
     if noise_mode not in NOISE_MODES:
-        raise ValueError(f"noise_mode must be one of {NOISE_MODES}, not {noise_mode!r}")
+        raise ValueError(f"noise mode must be one of {', '.join(NOISE_MODES)}, not {noise_mode!r}")
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+    if max_res is not None and is_stylegan(generator):
+        if max_res < int(generator.img_resolution):
+            synthesis_kwargs = {**synthesis_kwargs, "max_res": int(max_res)}
     x = latent if isinstance(latent, torch.Tensor) else torch.as_tensor(np.asarray(latent, np.float32))
     w_plus = space == "w" and is_stylegan(generator) and x.ndim == 3
     if x.ndim == (2 if w_plus else 1):
@@ -152,14 +260,21 @@ def generate(
     c = class_vector(generator, label, len(x))
     if c is not None:
         c = c.to(x.device)
+    low = precision == "bfloat16"
+
+    def call(xs: torch.Tensor, cs: torch.Tensor | None) -> torch.Tensor:
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=low):
+            return _call(generator, xs, cs, space, truncation_psi, truncation_cutoff, noise_mode,
+                         noise_seed, should_stop, synthesis_kwargs).float()
+
     if grad:
-        return _call(generator, x, c, space, truncation_psi, truncation_cutoff, noise_mode, synthesis_kwargs)
+        return call(x, c)
+    parts = []
     with torch.inference_mode():
-        parts = [
-            _call(generator, x[i : i + batch], None if c is None else c[i : i + batch], space,
-                  truncation_psi, truncation_cutoff, noise_mode, synthesis_kwargs).float()
-            for i in range(0, len(x), max(1, batch))
-        ]
+        for i in range(0, len(x), max(1, batch)):
+            if should_stop is not None and should_stop():
+                raise Interrupted("a newer frame is wanted")
+            parts.append(call(x[i : i + batch], None if c is None else c[i : i + batch]))
     return torch.cat(parts) if parts else torch.empty(0)
 
 

@@ -175,10 +175,13 @@ def test_preview_plan_picks_the_largest_block_within_budget():
     assert floor.resolution == 16  # never below the floor, however slow
 
 
-def test_orig_architecture_has_no_preview():
+def test_orig_architecture_has_no_preview_and_times_the_whole_image():
     G = tiny(16, architecture="orig")
-    plan = wspace.plan_preview(G, 50)
-    assert plan.resolution == 16 and not plan.needed and plan.ms_by_res == {}
+    plan = wspace.plan_preview(G, 50, threads=[1, 2], precisions=wspace.PRECISIONS)
+    assert plan.resolution == 16 and not plan.needed
+    # The drag frame is the whole image: timed with each thread count, in float32 only.
+    assert list(plan.ms_by_res) == [16] and plan.precision == "float32"
+    assert set(plan.tried) == {(1, "float32"), (2, "float32")} and plan.threads in (1, 2)
 
 
 def test_interpolation_in_w_is_linear_and_passes_through_keyframes(G):

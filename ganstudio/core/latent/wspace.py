@@ -11,13 +11,14 @@ per-layer styles ws (1, num_ws, w_dim) that ``G.synthesis`` takes:
    each component) added to layers ``dir_from..dir_to`` only.
 
 A generator here is anything with ``.mapping`` and ``.synthesis`` as in
-:mod:`ganstudio.core.models.stylegan2.networks`. While a slider drags, :class:`PreviewPlan` names the
-largest block whose image ``synthesis(ws, max_res=block)`` fits the frame budget.
+:mod:`ganstudio.core.models.stylegan2.networks`; it is called only through
+:mod:`ganstudio.core.generate` (``map_z`` for a seed's w, ``generate(space="w")`` for images).
+While a slider drags, :class:`PreviewPlan` names the largest block whose image
+(``generate(..., max_res=block)``) fits the frame budget.
 """
 
 from __future__ import annotations
 
-import copy
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -28,17 +29,21 @@ import numpy as np
 import torch
 from torch import nn
 
-from ganstudio.core import errors
-from ganstudio.core.generate import is_stylegan, to_uint8  # noqa: F401
+from ganstudio.core.errors import Interrupted  # noqa: F401  (the name frames are abandoned by)
+from ganstudio.core.generate import (  # noqa: F401  (names the W tools import from here)
+    NOISE_MODES,
+    PRECISIONS,
+    class_vector,
+    generate,
+    is_stylegan,
+    map_z,
+    noise_variant,
+    to_uint8,
+)
 from ganstudio.core.latent import Cancelled, interpolate_path, sample_z
 
 ProgressFn = Callable[[int, int], None]
 StopFn = Callable[[], bool]
-
-NOISE_MODES = ("const", "random", "none")
-# A preview may compute in bfloat16 (torch.autocast) where the CPU does that faster; full
-# frames are always float32, as NVlabs' code computes them.
-PRECISIONS = ("float32", "bfloat16")
 
 
 # ---------------------------------------------------------------- the explorer's state
@@ -153,31 +158,19 @@ def _class_key(class_index: int | tuple[float, ...]) -> int | tuple[float, ...]:
     return int(class_index)
 
 
-def _class_vector(G: nn.Module, class_index: int | tuple[float, ...],
-                  n: int = 1) -> torch.Tensor | None:
-    c_dim = int(getattr(G, "c_dim", 0) or 0)
-    if c_dim <= 0:
-        return None
+def as_label(class_index: int | tuple[float, ...]) -> Any:
+    """A state's class as :func:`ganstudio.core.generate.class_vector` takes it: an index, or
+    a soft row (1, c_dim) blending classes."""
     if isinstance(class_index, (tuple, list, np.ndarray)):
-        row = torch.as_tensor(np.asarray(class_index, np.float32)).reshape(1, -1)
-        if row.shape[1] != c_dim:
-            raise ValueError(f"the class row has {row.shape[1]} entries; the generator has "
-                             f"{c_dim} classes")
-        return row.expand(n, -1).clone()
-    if not 0 <= class_index < c_dim:
-        raise ValueError(f"class {class_index} does not exist: the generator has {c_dim} classes")
-    c = torch.zeros(n, c_dim)
-    c[:, class_index] = 1
-    return c
+        return np.asarray(class_index, np.float32).reshape(1, -1)
+    return int(class_index)
 
 
 def seed_w(G: nn.Module, seed: int, class_index: int | tuple[float, ...] = 0) -> np.ndarray:
     """The untruncated w (w_dim,) of a seed: the mapping of ``sample_z(seed)`` with the class
     (or the soft row of classes)."""
-    z = sample_z(seed, 1, int(G.z_dim))
-    with torch.inference_mode():
-        ws = G.mapping(z, _class_vector(G, class_index))
-    return ws[0, 0].numpy().copy()
+    ws = map_z(G, sample_z(seed, 1, int(G.z_dim)), label=as_label(class_index))
+    return ws[0, 0].cpu().numpy().copy()
 
 
 def w_avg(G: nn.Module) -> np.ndarray:
@@ -235,26 +228,6 @@ def _broadcast(w: np.ndarray, num_ws: int, w_dim: int) -> np.ndarray:
 # ---------------------------------------------------------------- synthesis
 
 
-def noise_variant(synthesis: nn.Module, noise_seed: int) -> nn.Module:
-    """A copy of ``synthesis`` whose constant noise inputs are drawn from ``noise_seed``.
-
-    Rendering it with ``noise_mode="const"`` gives "random" noise that is the same for the
-    same seed, on any thread, without touching the global random generator. Weights and
-    every other buffer are shared with ``synthesis`` (no copy), so training updates show.
-    """
-    noise = {id(b) for n, b in synthesis.named_buffers() if n.endswith("noise_const")}
-    memo: dict[int, Any] = {}
-    for t in [*synthesis.parameters(), *synthesis.buffers()]:
-        if id(t) not in noise:
-            memo[id(t)] = t
-    variant = copy.deepcopy(synthesis, memo)
-    gen = torch.Generator().manual_seed(int(noise_seed))
-    for name, buf in variant.named_buffers():
-        if name.endswith("noise_const"):
-            buf.copy_(torch.randn(buf.shape, generator=gen))
-    return variant.eval()
-
-
 def style_resolutions(G: nn.Module) -> list[int]:
     """The size (px) of the feature maps each style input of ``G`` modulates, in ws order:
     StyleGAN2's blocks (ws[i] drives a conv of its block; the last w feeds the final toRGB),
@@ -289,10 +262,6 @@ def place(G: nn.Module, transform: Sequence[float]) -> None:
         set_input_transform(G, tx, ty, angle)
 
 
-class Interrupted(errors.Cancelled, RuntimeError):
-    """A frame was abandoned between two blocks because a newer one is wanted."""
-
-
 def synthesize(
     G: nn.Module,
     ws: torch.Tensor,
@@ -300,63 +269,15 @@ def synthesize(
     noise_seed: int = 0,
     max_res: int | None = None,
     *,
-    synthesis: nn.Module | None = None,
     should_stop: StopFn | None = None,
     precision: str = "float32",
 ) -> torch.Tensor:
-    """Images (N, C, r, r) for ws (N, num_ws, w_dim); ``noise_mode`` "random" uses the noise
-    of ``noise_seed`` (:func:`noise_variant`), so a frame can be made again. ``precision``
-    "bfloat16" runs the convolutions and matrix products in bfloat16 (a preview's option).
-
-    With ``should_stop``, the blocks run one by one and :class:`Interrupted` is raised when
-    it says so between two of them: a full 1024 px frame takes seconds on a CPU, and a
-    drag that starts meanwhile should not wait for it.
-    """
-    if noise_mode not in NOISE_MODES:
-        raise ValueError(f"noise mode must be one of {', '.join(NOISE_MODES)}, not {noise_mode!r}")
-    if synthesis is None:
-        synthesis = G.synthesis if noise_mode != "random" else noise_variant(G.synthesis, noise_seed)
-    # "random" is the seeded copy's constant noise; "none" leaves the noise inputs out
-    mode = "none" if noise_mode == "none" else "const"
-    if precision not in PRECISIONS:
-        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
-    if max_res is not None and max_res >= int(G.img_resolution):
-        max_res = None
-    low = precision == "bfloat16"
-    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=low):
-        # StyleGAN3's synthesis is one "block" (no b<res> modules): nothing to stop between.
-        blocks = getattr(synthesis, "block_resolutions", None)
-        if should_stop is None or not blocks or not hasattr(synthesis, f"b{blocks[0]}"):
-            img = synthesis(ws, noise_mode=mode, max_res=max_res)
-        else:
-            img = _blockwise(synthesis, ws, max_res, should_stop, mode)
-        return img.float() if low else img
-
-
-def _blockwise(
-    synthesis: nn.Module, ws: torch.Tensor, max_res: int | None, should_stop: StopFn,
-    noise_mode: str = "const",
-) -> torch.Tensor:
-    """SynthesisNetwork.forward's loop (eval mode), asking between blocks."""
-    if ws.ndim != 3 or ws.shape[1] != synthesis.num_ws or ws.shape[2] != synthesis.w_dim:
-        raise ValueError(f"ws must be (N, {synthesis.num_ws}, {synthesis.w_dim}), "
-                         f"not {tuple(ws.shape)}")
-    last = synthesis.img_resolution
-    if max_res is not None and getattr(synthesis, "architecture", "skip") == "skip":
-        last = max_res
-    ws = ws.to(torch.float32)
-    x = img = None
-    w_idx = 0
-    for res in synthesis.block_resolutions:
-        if should_stop():
-            raise Interrupted("a newer frame is wanted")
-        block = getattr(synthesis, f"b{res}")
-        cur = ws.narrow(1, w_idx, block.num_conv + block.num_torgb)
-        w_idx += block.num_conv
-        x, img = block(x, img, cur, noise_mode=noise_mode, fused_modconv=None)
-        if res == last:
-            break
-    return img
+    """Images (N, C, r, r) for ws (N, num_ws, w_dim): :func:`ganstudio.core.generate.generate`
+    in W, where noise "random" is always the noise of ``noise_seed`` (a frame can be made
+    again). ``should_stop`` may abandon it between blocks (:class:`Interrupted`)."""
+    return generate(G, ws, space="w", noise_mode=noise_mode,
+                    noise_seed=noise_seed if noise_mode == "random" else None, max_res=max_res,
+                    precision=precision, should_stop=should_stop, batch=max(1, len(ws)))
 
 
 def render(
@@ -376,13 +297,12 @@ def render(
 
 
 class WRenderer:
-    """Renders states of one generator, keeping the mappings of recent seeds and the noise
-    copies of recent noise seeds (a drag re-renders the same seeds many times)."""
+    """Renders states of one generator, keeping the mappings of recent seeds (a drag
+    re-renders the same seeds many times; core.generate keeps the seeded noise copies)."""
 
     def __init__(self, G: nn.Module, cache: int = 64) -> None:
         self.G = G
         self._ws: OrderedDict[tuple[int, Any], np.ndarray] = OrderedDict()
-        self._noise: OrderedDict[int, nn.Module] = OrderedDict()
         self._size = cache
 
     def seed_w(self, seed: int, class_index: int | tuple[float, ...] = 0) -> np.ndarray:
@@ -399,22 +319,12 @@ class WRenderer:
     def ws(self, state: WState, directions: Any | None = None) -> torch.Tensor:
         return ws_of(self.G, state, directions, w_lookup=self.seed_w)
 
-    def synthesis_for(self, noise_mode: str, noise_seed: int) -> nn.Module:
-        if noise_mode != "random":
-            return self.G.synthesis
-        if noise_seed not in self._noise:
-            self._noise[noise_seed] = noise_variant(self.G.synthesis, noise_seed)
-            while len(self._noise) > 2:
-                self._noise.popitem(last=False)
-        return self._noise[noise_seed]
-
     def images(
         self, ws: torch.Tensor, noise_mode: str = "const", noise_seed: int = 0,
         max_res: int | None = None, should_stop: StopFn | None = None,
         precision: str = "float32",
     ) -> torch.Tensor:
-        synthesis = self.synthesis_for(noise_mode, noise_seed)
-        return synthesize(self.G, ws, noise_mode, noise_seed, max_res, synthesis=synthesis,
+        return synthesize(self.G, ws, noise_mode, noise_seed, max_res,
                           should_stop=should_stop, precision=precision)
 
     def frame(
@@ -502,11 +412,12 @@ def plan_preview(
     faster only on CPUs that have them. Blocks stop being timed once one is over budget. The preview never goes below
     ``min_res`` (or the image size): a smaller image would tell a person nothing.
     ``architecture="orig"`` (and StyleGAN3's "alias-free") has no image before the last
-    block: its plan is the full size.
+    block: its plan is the full size, in float32, with the thread count that draws it faster.
     """
     full = int(G.img_resolution)
-    if getattr(G.synthesis, "architecture", "skip") != "skip":
-        return PreviewPlan(full, full, float(budget_ms), {})
+    whole = getattr(G.synthesis, "architecture", "skip") != "skip"
+    if whole:
+        precisions = ("float32",)  # the drag frame is the full image: no coarser look of it
     renderer = renderer or WRenderer(G)
     ws = renderer.ws(WState(seed=0))
     floor = min(min_res, full)
@@ -517,8 +428,10 @@ def plan_preview(
             if n:
                 torch.set_num_threads(int(n))
             for precision in precisions:
-                results[(int(n), precision)] = _time_blocks(
-                    renderer, ws, budget_ms, floor, runs, warmup, clock, precision)
+                results[(int(n), precision)] = (
+                    (full, {full: _time_frame(renderer, ws, None, runs, warmup, clock, precision)})
+                    if whole else
+                    _time_blocks(renderer, ws, budget_ms, floor, runs, warmup, clock, precision))
     finally:
         torch.set_num_threads(before)
 
@@ -541,20 +454,26 @@ def _time_blocks(
     chosen = floor
     times: dict[int, float] = {}
     for res in (int(r) for r in renderer.G.synthesis.block_resolutions):
-        for _ in range(max(0, warmup)):
-            renderer.images(ws, max_res=res, precision=precision)
-        samples = []
-        for _ in range(max(1, runs)):
-            t0 = clock()
-            renderer.images(ws, max_res=res, precision=precision)
-            samples.append((clock() - t0) * 1000.0)
-        samples.sort()
-        times[res] = samples[len(samples) // 2]
+        times[res] = _time_frame(renderer, ws, res, runs, warmup, clock, precision)
         if times[res] <= budget_ms * HEADROOM:
             chosen = max(chosen, res)
         elif res >= floor:
             break
     return chosen, times
+
+
+def _time_frame(renderer: WRenderer, ws: torch.Tensor, res: int | None, runs: int, warmup: int,
+                clock: Callable[[], float], precision: str) -> float:
+    """Median ms of the image of block ``res`` (None: the full image)."""
+    for _ in range(max(0, warmup)):
+        renderer.images(ws, max_res=res, precision=precision)
+    samples = []
+    for _ in range(max(1, runs)):
+        t0 = clock()
+        renderer.images(ws, max_res=res, precision=precision)
+        samples.append((clock() - t0) * 1000.0)
+    samples.sort()
+    return samples[len(samples) // 2]
 
 
 # ---------------------------------------------------------------- interpolation and export

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ganstudio.core.generate import map_z
 from ganstudio.core.latent import (
     DIRECTIONS_FORMAT,
     Cancelled,
@@ -27,7 +28,7 @@ from ganstudio.core.latent import (
     StopFn,
     sample_z,
 )
-from ganstudio.core.latent.wspace import WRenderer, WState, _class_vector, to_uint8
+from ganstudio.core.latent.wspace import WRenderer, WState, as_label, to_uint8
 
 W_LAYER = "mapping"  # the `layer` a W direction file names: the mapping network's output
 
@@ -113,7 +114,7 @@ def w_directions(
             if should_stop is not None and should_stop():
                 raise Cancelled("direction search cancelled")
             z = z_all[start : start + batch]
-            ws = G.mapping(z, _class_vector(G, class_index, len(z)))
+            ws = map_z(G, z, label=as_label(class_index))
             chunks.append(ws[:, 0].double())
             if progress is not None:
                 progress(i + 1, steps + 1)

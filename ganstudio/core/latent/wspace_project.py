@@ -36,8 +36,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ganstudio.core.generate import generate, map_z
 from ganstudio.core.latent import Cancelled, ProgressFn, StopFn, sample_z
-from ganstudio.core.latent.wspace import _class_vector
+from ganstudio.core.latent.wspace import as_label
 
 LR_RAMPUP = 0.05
 LR_RAMPDOWN = 0.25
@@ -157,15 +158,14 @@ def project_w(
 
     num_ws = int(G.num_ws)
     with torch.inference_mode():
-        c = _class_vector(G, class_index, n_stats)
-        samples = G.mapping(sample_z(seed, n_stats, int(G.z_dim)), c)[:, 0]
+        samples = map_z(G, sample_z(seed, n_stats, int(G.z_dim)), label=as_label(class_index))[:, 0]
         avg = G.mapping.w_avg.detach().float().clone()
         w_std = float(((samples - avg).square().sum() / n_stats).sqrt())
-        start_img = G.synthesis(avg[None, None].repeat(1, num_ws, 1), noise_mode="const")
-        start_error = float((start_img - tgt).square().mean())
+    start_img = generate(G, avg[None], space="w")
+    start_error = float((start_img - tgt).square().mean())
 
     def loss_of(ws: torch.Tensor) -> torch.Tensor:
-        img = G.synthesis(ws, noise_mode="const", max_res=max_res)
+        img = generate(G, ws, space="w", max_res=max_res, grad=True)
         return (
             weights.pixel * (img - tgt_small).square().mean()
             + weights.pyramid * _pyramid_l1(img, tgt_small)
@@ -217,9 +217,8 @@ def project_w(
                 progress(done, total)
         ws_final = ws_opt.detach().clone()
 
-    with torch.inference_mode():
-        image = G.synthesis(ws_final, noise_mode="const")
-        error = float((image - tgt).square().mean())
+    image = generate(G, ws_final, space="w")
+    error = float((image - tgt).square().mean())
     return WProjection(
         ws=ws_final[0].numpy().copy(),
         w=w_final.numpy().copy(),

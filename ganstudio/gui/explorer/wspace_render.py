@@ -71,26 +71,28 @@ class WFrames:
         A preview is the planned block's image, r < R, rendered with the plan's thread count
         and precision;
         its QImage is enlarged smoothly to R, so it takes the full frame's place on screen.
-        A full frame (every core) may be abandoned between blocks (core.wspace.Interrupted)
+        A full frame (every core) may be abandoned between blocks (core.errors.Interrupted)
         when ``should_stop`` says so.
         """
         full = int(self.generator.img_resolution)
         if request.preview:
+            # A drag frame: the planned block (or the whole image, when that fits the budget
+            # or the model has no smaller one), with the plan's threads and precision, never
+            # abandoned (it is short by plan).
             plan = self.preview_plan()
-            if plan.needed:
-                threads = self.preview_threads or plan.threads or w_threads()
-                _use_threads(threads)
-                start = time.perf_counter()
-                small = self.renderer.frame(request.state, request.directions,
-                                            max_res=plan.resolution, precision=plan.precision)
-                took = (time.perf_counter() - start) * 1000.0
-                planned = plan.ms_by_res.get(plan.resolution)
-                if threads > 1 and planned and took > SLOW_PREVIEW * max(planned, 1.0):
-                    # Another process took a core: parallel regions now wait for it, and
-                    # one thread draws previews faster than several from here on.
-                    self.preview_threads = 1
-                return small, enlarged(small, full)
-        _use_threads(w_threads())
+            threads = self.preview_threads or plan.threads or w_threads()
+            _use_threads(threads)
+            start = time.perf_counter()
+            small = self.renderer.frame(request.state, request.directions,
+                                        max_res=plan.resolution, precision=plan.precision)
+            took = (time.perf_counter() - start) * 1000.0
+            planned = plan.ms_by_res.get(plan.resolution)
+            if threads > 1 and planned and took > SLOW_PREVIEW * max(planned, 1.0):
+                # Another process took a core: parallel regions now wait for it, and
+                # one thread draws drag frames faster than several from here on.
+                self.preview_threads = 1
+            return small, (enlarged(small, full) if plan.needed else to_display(small))
+        _use_threads(self._full_threads())
         frame = self.renderer.frame(request.state, request.directions, should_stop=should_stop)
         return frame, to_display(frame)
 
@@ -116,6 +118,14 @@ class WFrames:
                 batch, request.state.noise_mode, request.state.noise_seed, res)))
         flat = torch.cat(ws).reshape(len(ws), -1).numpy()
         return np.concatenate(tiles), flat
+
+    def _full_threads(self) -> int:
+        """Threads for a full frame: every core, unless drag frames found one thread faster
+        (a contended CPU), or the full frame is the drag frame (its plan's count)."""
+        plan = self.plan
+        if plan is not None and not plan.needed:
+            return self.preview_threads or plan.threads or w_threads()
+        return self.preview_threads or w_threads()
 
     def _plan_res(self) -> int:
         return 0 if self.plan is None else int(self.plan.resolution)
@@ -155,10 +165,11 @@ class WRenderMixin:
         return frames
 
     def _w_kind(self, request: WFrameRequest) -> str:
-        """"preview" for a frame rendered at the plan's smaller block, else "full"."""
+        """"preview" for a drag frame (the plan's block, or the whole image when that is the
+        plan), else "full"."""
         frames = self._w_frames
         plan = None if frames is None else frames.plan
-        return "preview" if request.preview and plan is not None and plan.needed else "full"
+        return "preview" if request.preview and plan is not None else "full"
 
     def _frame_superseded(self) -> bool:
         """Between two blocks of a frame: give it up for the newer one waiting?"""
@@ -170,7 +181,7 @@ class WRenderMixin:
     def _render_w_frame(self, generator: Any, request_id: int, request: WFrameRequest) -> None:
         import torch
 
-        from ganstudio.core.latent.wspace import Interrupted
+        from ganstudio.core.errors import Interrupted
 
         frames = self._w_frames_for(generator)
         self.pacer.started(self._w_kind(request))

@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import Tensor, nn
 
+from ganstudio.core.errors import Interrupted
 from ganstudio.core.models.stylegan2.ops import (
     ACTIVATION_GAINS,
     bias_act,
@@ -345,11 +346,14 @@ class SynthesisNetwork(nn.Module):
             setattr(self, f"b{res}", block)
 
     def forward(self, ws: Tensor, noise_mode: str = "const", max_res: int | None = None,
-                fused_modconv: bool | None = None) -> Tensor:
+                fused_modconv: bool | None = None,
+                should_stop: Callable[[], bool] | None = None) -> Tensor:
         """img (N, C, R, R). max_res (a power of two <= img_resolution) stops after that block
         and returns the RGB summed so far at that resolution: a cheap preview, since a
         skip-architecture image is the upsampled sum of every block's RGB. The "orig"
         architecture has RGB only at the end, so it ignores max_res.
+        should_stop, when given, is asked before each block; errors.Interrupted is raised when
+        it says so (a 1024 px frame takes seconds on a CPU, and a newer one may be wanted).
         fused_modconv: True modulates the weights per sample (a grouped conv for a batch),
         False scales the activations around one shared conv; the default is False while
         training and, otherwise, whichever is cheaper layer by layer. Results agree to ~1e-6."""
@@ -367,6 +371,8 @@ class SynthesisNetwork(nn.Module):
         x = img = None
         w_idx = 0
         for res in self.block_resolutions:
+            if should_stop is not None and should_stop():
+                raise Interrupted("a newer frame is wanted")
             block = getattr(self, f"b{res}")
             cur = ws.narrow(1, w_idx, block.num_conv + block.num_torgb)
             w_idx += block.num_conv

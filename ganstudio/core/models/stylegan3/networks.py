@@ -16,12 +16,14 @@ Shapes: z (N, z_dim) -> ws (N, num_ws, w_dim), num_ws = num_layers + 2 -> img (N
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import Tensor, nn
 
+from ganstudio.core.errors import Interrupted
 from ganstudio.core.models.stylegan2.networks import MappingNetwork
 
 from .layers import SynthesisInput, SynthesisLayer
@@ -114,9 +116,11 @@ class SynthesisNetwork(nn.Module):
             self.layer_names.append(name)
 
     def forward(self, ws: Tensor, noise_mode: str = "const", max_res: int | None = None,
-                update_emas: bool = False, **_ignored: object) -> Tensor:
+                update_emas: bool = False, should_stop: Callable[[], bool] | None = None,
+                **_ignored: object) -> Tensor:
         """img (N, C, R, R). noise_mode is checked but has no effect (no noise inputs);
-        max_res and StyleGAN2's options (fused_modconv, force_fp32) are ignored."""
+        max_res and StyleGAN2's options (fused_modconv, force_fp32) are ignored.
+        should_stop, when given, is asked before each layer (errors.Interrupted)."""
         if noise_mode not in NOISE_MODES:
             raise ValueError(f"noise_mode must be one of {', '.join(NOISE_MODES)}, not {noise_mode!r}")
         if ws.ndim != 3 or ws.shape[1] != self.num_ws or ws.shape[2] != self.w_dim:
@@ -124,6 +128,8 @@ class SynthesisNetwork(nn.Module):
         ws = ws.to(torch.float32).unbind(dim=1)
         x = self.input(ws[0])
         for name, w in zip(self.layer_names, ws[1:]):
+            if should_stop is not None and should_stop():
+                raise Interrupted("a newer frame is wanted")
             x = getattr(self, name)(x, w, update_emas=update_emas)
         if self.output_scale != 1:
             x = x * self.output_scale
