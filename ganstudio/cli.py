@@ -127,7 +127,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="safetensors (default; GAN Studio opens it), onnx (onnxruntime and other "
                         "runtimes), torchscript (libtorch/C++), pt2 (torch.export)")
     x.add_argument("--class", dest="class_index", type=int,
-                   help=CLASS_HELP + "; the onnx/torchscript/pt2 program then draws that class")
+                   help=CLASS_HELP + "; the onnx/torchscript/pt2 program then draws that class "
+                        "from z alone (without it, the program takes the class as a second input, "
+                        "`label`: one-hot rows)")
 
     d = sub.add_parser("download", help="download a torchvision dataset (needs internet)")
     d.add_argument("name", choices=("mnist", "fashion-mnist", "cifar10"))
@@ -423,6 +425,10 @@ def cmd_export(a: argparse.Namespace) -> int:
     label = class_label(loaded.generator, a.class_index)
     done = interop.export(loaded, a.out, fmt, label=label)
     check = "" if done.max_error is None else f"; re-opened, images within {done.max_error:.1g}"
+    if done.classes:
+        check += f"; inputs z and label (one-hot rows of {done.classes} classes)"
+    elif label is not None:
+        check += f"; draws class {label}"
     print(f"Generator of {loaded.name} (step {loaded.step}) -> {done.path} "
           f"({done.format}, {done.path.stat().st_size / 1e6:.1f} MB{check})")
     return 0

@@ -45,17 +45,19 @@ def require(*modules: str) -> None:
 # --- export ------------------------------------------------------------------------------
 
 def to_onnx_bytes(program: torch.export.ExportedProgram, metadata: dict[str, str],
-                  output_name: str = "image") -> bytes:
-    """An exported generator as an ONNX model: input `z` (N, latent_dim) float32 and one
-    output, the batch axis dynamic where the program's is; `metadata` goes into
-    metadata_props under the ganstudio. prefix."""
+                  output_name: str = "image", input_names: tuple[str, ...] = ("z",)) -> bytes:
+    """An exported generator as an ONNX model: inputs `z` (N, latent_dim) float32 (and, for a
+    program that takes the class, `label` (N, c_dim) one-hot rows) and one output, the batch
+    axis dynamic where the program's is; `metadata` goes into metadata_props under the
+    ganstudio. prefix."""
     require("onnx", "onnxscript")
     try:
         with warnings.catch_warnings():
             # The exporter reports its own internals as warnings; the check after export is ours.
             warnings.simplefilter("ignore")
             onnx_program = torch.onnx.export(
-                program, (), None, input_names=["z"], output_names=[output_name], dynamo=True,
+                program, (), None, input_names=list(input_names), output_names=[output_name],
+                dynamo=True,
                 external_data=False, optimize=True, verbose=False)
     except Exception as e:
         raise CheckpointError(f"PyTorch could not export this generator to ONNX "
@@ -120,7 +122,9 @@ def check_model(model: Any, path: Path) -> bool:
 # --- the generator --------------------------------------------------------------------------
 
 class OnnxGenerator(nn.Module):
-    """An onnxruntime session as a generator: forward(z (N, latent_dim)) -> (N, *sample_shape).
+    """An onnxruntime session as a generator: forward(z (N, latent_dim)) -> (N, *sample_shape),
+    or forward(z, c) for a model with a label input, c one-hot (or soft) rows (N, c_dim): it
+    then has `c_dim` > 0 like the PyTorch generators, so the app offers its classes.
 
     It has no parameters; a buffer holds a digest of the file so that caches keyed on the
     weights (latent.weights_hash) tell ONNX models apart. Without children, PCA directions
@@ -130,32 +134,52 @@ class OnnxGenerator(nn.Module):
     runtime = "onnxruntime"
 
     def __init__(self, session: Any, digest: bytes, latent_dim: int,
-                 sample_shape: tuple[int, ...], fixed_batch: int | None) -> None:
+                 sample_shape: tuple[int, ...], fixed_batch: int | None,
+                 input_name: str | None = None, label_name: str | None = None,
+                 c_dim: int = 0) -> None:
         super().__init__()
         self.session = session
-        self.input_name = session.get_inputs()[0].name
+        self.input_name = input_name or session.get_inputs()[0].name
+        self.label_name = label_name if c_dim else None
+        self.c_dim = int(c_dim) if label_name else 0
         self.output_name = session.get_outputs()[0].name
         self.latent_dim = int(latent_dim)
         self.sample_shape = tuple(int(s) for s in sample_shape)
         self.fixed_batch = fixed_batch  # the model's batch size when its graph fixes one
         self.register_buffer("onnx_digest", torch.frombuffer(bytearray(digest), dtype=torch.uint8))
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        if z.requires_grad:
+    def forward(self, z: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
+        if z.requires_grad or (c is not None and c.requires_grad):
             raise CheckpointError(NO_GRADIENTS.format(what="Projecting an image"))
         x = z.detach().to("cpu", torch.float32).contiguous().numpy()
-        return torch.from_numpy(self.run(x))
+        if not self.c_dim:
+            if c is not None:
+                raise ValueError("this ONNX generator takes no class label")
+            return torch.from_numpy(self.run(x))
+        if c is None:  # class 0, as the PyTorch generators draw without a label
+            labels = np.zeros((len(x), self.c_dim), np.float32)
+            labels[:, 0] = 1
+        else:
+            labels = c.detach().to("cpu", torch.float32).contiguous().numpy()
+            if labels.shape != (len(x), self.c_dim):
+                raise ValueError(f"labels shaped {labels.shape}; this generator takes "
+                                 f"({len(x)}, {self.c_dim}) one-hot rows")
+        return torch.from_numpy(self.run(x, labels))
 
-    def run(self, x: np.ndarray) -> np.ndarray:
+    def run(self, x: np.ndarray, labels: np.ndarray | None = None) -> np.ndarray:
+        """The output for latents `x` (and label rows, for a model that takes them), in the
+        model's fixed batch size where it has one (the last chunk padded with zeros)."""
+        inputs = [(self.input_name, x)] + ([(self.label_name, labels)] if labels is not None else [])
         b = self.fixed_batch
         if b is None:
-            return self.session.run([self.output_name], {self.input_name: x})[0]
+            return self.session.run([self.output_name], dict(inputs))[0]
         parts = []
         for start in range(0, len(x), b):
-            chunk = x[start : start + b]
-            pad = np.zeros((b - len(chunk), x.shape[1]), np.float32)
-            out = self.session.run([self.output_name], {self.input_name: np.concatenate([chunk, pad])})
-            parts.append(out[0][: len(chunk)])
+            feed = {}
+            for name, rows in inputs:
+                chunk = rows[start : start + b]
+                feed[name] = np.concatenate([chunk, np.zeros((b - len(chunk), rows.shape[1]), np.float32)])
+            parts.append(self.session.run([self.output_name], feed)[0][: min(b, len(x) - start)])
         return np.concatenate(parts)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> OnnxGenerator:
@@ -169,7 +193,9 @@ class OnnxGenerator(nn.Module):
         return self
 
     def extra_repr(self) -> str:
-        return f"latent_dim={self.latent_dim}, sample_shape={self.sample_shape}, runtime=onnxruntime"
+        classes = f", c_dim={self.c_dim}" if self.c_dim else ""
+        return (f"latent_dim={self.latent_dim}{classes}, sample_shape={self.sample_shape}, "
+                "runtime=onnxruntime")
 
 
 def _session(path: Path, data: bytes, external: bool) -> Any:
@@ -188,9 +214,10 @@ def _session(path: Path, data: bytes, external: bool) -> Any:
 def open_onnx(path: Path) -> tuple[OnnxGenerator, dict[str, str]]:
     """The generator in an ONNX file and its ganstudio.* metadata (prefix removed).
 
-    The model must have one float input (N, k) and one output (N, C, H, W) or (N, D); the
-    output's shape is read from one forward pass of a probe z, run first in a child process
-    bounded in time and memory (core.io.onnx_probe)."""
+    The model must have one float input (N, k), optionally a second, the class label as rows
+    (N, classes) (the one named as a label, else the second), and one output (N, C, H, W) or
+    (N, D); the output's shape is read from one forward pass of a probe z (and labels), run
+    first in a child process bounded in time and memory (core.io.onnx_probe)."""
     require("onnx", "onnxruntime")
     import onnx
 
@@ -215,11 +242,11 @@ def open_onnx(path: Path) -> tuple[OnnxGenerator, dict[str, str]]:
     if "shape" not in found:
         described = ", ".join(f"{name} {kind} {shape}" for name, kind, shape in found["inputs"])
         raise CheckpointError(
-            f"{path.name} is not a generator GAN Studio can drive: it needs exactly one float input "
-            f"shaped (batch, latent size) and one output, but has inputs [{described}] and "
+            f"{path.name} is not a generator GAN Studio can drive: it needs one float input shaped "
+            "(batch, latent size), for a class-conditional model a second shaped (batch, classes) "
+            f"(the class as one-hot rows), and one output, but has inputs [{described}] and "
             f"{found['outputs']} output(s).")
-    shape, batch = found["shape"], found["inputs"][0][2][0]
-    fixed = batch if isinstance(batch, int) and batch > 0 else None
+    shape, fixed = found["shape"], found["batch"]
     n = fixed or 2
     if len(shape) not in (2, 4) or shape[0] != n or found["dtype"] != "float32":
         raise CheckpointError(
@@ -234,5 +261,6 @@ def open_onnx(path: Path) -> tuple[OnnxGenerator, dict[str, str]]:
         raise CheckpointError(f"onnxruntime cannot run {path.name} "
                               f"({' '.join(str(e).split())[:200]}).") from None
     digest = hashlib.sha256(data).digest()
-    latent = int(found["inputs"][0][2][1])
-    return OnnxGenerator(session, digest, latent, tuple(shape[1:]), fixed), meta
+    generator = OnnxGenerator(session, digest, int(found["latent"]), tuple(shape[1:]), fixed,
+                              found["z"], found["label"], int(found["classes"]))
+    return generator, meta

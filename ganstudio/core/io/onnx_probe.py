@@ -24,6 +24,10 @@ from typing import Any
 PROBE_SECONDS = 15.0
 BASE_MEMORY = 1536 * 2**20  # bytes the probe may add beyond onnxruntime itself
 MEMORY_PER_MODEL_BYTE = 4  # plus this much per byte of the model (its weights, optimised copies)
+MAX_CLASSES = 1000  # as core.models.conditioning allows (this module imports only numpy and onnxruntime)
+# Input names that mark the class label of a generator with two inputs (GAN Studio's exports
+# call it "label"; NVIDIA's G(z, c) calls it c).
+LABEL_NAMES = frozenset({"c", "label", "labels", "class", "classes", "y", "cond", "condition"})
 
 
 def memory_budget(model_bytes: int) -> int:
@@ -34,6 +38,15 @@ def probe_latents(batch: int, latent: int) -> Any:
     import numpy as np
 
     return np.random.default_rng(0).standard_normal((batch, latent)).astype(np.float32)
+
+
+def probe_labels(batch: int, classes: int) -> Any:
+    """One-hot rows (batch, classes), row i of class i modulo the count."""
+    import numpy as np
+
+    rows = np.zeros((batch, classes), np.float32)
+    rows[np.arange(batch), np.arange(batch) % classes] = 1
+    return rows
 
 
 def session_options(threads: int) -> Any:
@@ -48,34 +61,62 @@ def session_options(threads: int) -> Any:
     return opts
 
 
-def interface(session: Any) -> tuple[list[list[Any]], int, int | None, int | None]:
-    """(inputs as [name, type, shape], output count, fixed batch or None, latent size or None):
-    the latent size is known when the model has the one float (batch, k) input GAN Studio
-    drives and one output."""
+def _matrix(arg: Any) -> list[Any] | None:
+    """The shape [batch, k] of a float input with a known k >= 1, else None."""
+    shape = list(arg.shape) if arg.shape is not None else []
+    if arg.type != "tensor(float)" or len(shape) != 2 or not isinstance(shape[1], int) or shape[1] < 1:
+        return None
+    return shape
+
+
+def _label_index(names: list[str]) -> int:
+    """Which of two inputs is the class label: the one named as a label when only one is,
+    else the second (G(z, c), as NVIDIA's generators and GAN Studio's take them)."""
+    named = [i for i, n in enumerate(names) if n.lower() in LABEL_NAMES]
+    return named[0] if len(named) == 1 else 1
+
+
+def interface(session: Any) -> dict[str, Any]:
+    """The model's inputs as [name, type, shape] and its output count; when it has the
+    interface GAN Studio drives (one float input z (batch, k), optionally a second float
+    input, the class label as rows (batch, classes), and one output), also the names of z
+    and of the label (None), the latent size, the classes (0 without a label) and the fixed
+    batch size (None when the batch axis is free)."""
     ins, outs = session.get_inputs(), session.get_outputs()
-    described = [[i.name, i.type, list(i.shape)] for i in ins]
-    shape = list(ins[0].shape) if len(ins) == 1 else []
-    if (len(ins) != 1 or len(outs) != 1 or ins[0].type != "tensor(float)" or len(shape) != 2
-            or not isinstance(shape[1], int) or shape[1] < 1):
-        return described, len(outs), None, None
-    fixed = shape[0] if isinstance(shape[0], int) and shape[0] > 0 else None
-    return described, len(outs), fixed, shape[1]
+    found: dict[str, Any] = {"inputs": [[i.name, i.type, list(i.shape or [])] for i in ins],
+                             "outputs": len(outs)}
+    if len(outs) != 1 or len(ins) not in (1, 2):
+        return found
+    shapes = [_matrix(i) for i in ins]
+    if any(s is None for s in shapes):
+        return found
+    label = _label_index([i.name for i in ins]) if len(ins) == 2 else None
+    z = 0 if label != 0 else 1
+    batches = {s[0] if isinstance(s[0], int) and s[0] > 0 else None for s in shapes}
+    classes = shapes[label][1] if label is not None else 0
+    if len(batches) != 1 or classes > MAX_CLASSES:  # the batch sizes disagree, or too many classes
+        return found
+    return {**found, "z": ins[z].name, "label": None if label is None else ins[label].name,
+            "latent": shapes[z][1], "classes": classes, "batch": batches.pop()}
 
 
 def run_probe(source: Any, threads: int) -> dict[str, Any]:
     """Makes a session of `source` (bytes, or the path of a model with external weights) and,
-    when its interface fits, runs the probe latents; describes both."""
+    when its interface fits, runs the probe latents (and labels); describes both."""
     import numpy as np
     import onnxruntime as ort
 
     ort.set_default_logger_severity(3)
     session = ort.InferenceSession(source, sess_options=session_options(threads),
                                    providers=["CPUExecutionProvider"])
-    inputs, outputs, fixed, latent = interface(session)
-    answer: dict[str, Any] = {"inputs": inputs, "outputs": outputs}
-    if latent is None:
+    answer = interface(session)
+    if "latent" not in answer:
         return answer
-    out = np.asarray(session.run(None, {inputs[0][0]: probe_latents(fixed or 2, latent)})[0])
+    n = answer["batch"] or 2
+    feed = {answer["z"]: probe_latents(n, answer["latent"])}
+    if answer["label"] is not None:
+        feed[answer["label"]] = probe_labels(n, answer["classes"])
+    out = np.asarray(session.run(None, feed)[0])
     finite = bool(np.isfinite(out).all()) if out.dtype.kind == "f" else True
     return {**answer, "shape": list(out.shape), "dtype": str(out.dtype), "finite": finite}
 
