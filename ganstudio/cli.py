@@ -515,6 +515,7 @@ def _opens_the_app(argv: list[str]) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
+    program = argv is None  # the command line itself, not a call from Python
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "--self-test":
         from .gui.self_test import run
@@ -541,26 +542,36 @@ def main(argv: list[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
-    signal.signal(signal.SIGINT, _interrupt_once)  # (train installs its own while it runs)
+    previous = signal.signal(signal.SIGINT, _interrupt_once)  # (train installs its own while it runs)
+    try:
+        code = _command(args)
+        # The command is over and has said so: a Ctrl-C while Python shuts down (most of a
+        # second once torch is loaded) changes nothing, rather than killing it unflushed.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except KeyboardInterrupt:  # Ctrl-C, once or twice, at any point of any command
+        code = _interrupted(args.command)
+    if not program and previous is not None:  # called from Python: the caller's handler is back
+        signal.signal(signal.SIGINT, previous)
+    return code
+
+
+def _command(args: argparse.Namespace) -> int:
+    """Runs the command; a user error (bad path, value or file) is one line and exit status 2."""
     if args.command == "train":
         try:  # before torch is imported (below), so that a refusal is immediate
             _refuse_a_locked_run(args)
         except UserError as e:
             print(f"ganstudio train: error: {e}", file=sys.stderr)
             return USER_ERROR
-    try:
-        from ganstudio.core.errors import CheckpointError
-        from ganstudio.core.errors import UserError as CoreUserError
-        from ganstudio.core.io.runlock import RunLocked
-        from ganstudio.core.training.trainer import TrainingDiverged
+    from ganstudio.core.errors import CheckpointError
+    from ganstudio.core.errors import UserError as CoreUserError
+    from ganstudio.core.io.runlock import RunLocked
+    from ganstudio.core.training.trainer import TrainingDiverged
 
-        from .core.data import DataError
-    except KeyboardInterrupt:
-        return _interrupted(args.command)
+    from .core.data import DataError
+
     try:
         return COMMANDS[args.command](args)
-    except KeyboardInterrupt:
-        return _interrupted(args.command)
     except (UserError, CoreUserError, CheckpointError, DataError, TrainingDiverged, RunLocked, ValueError,
             OSError) as e:
         # ConfigError is a ValueError; OSError covers unwritable output paths and full disks.

@@ -14,7 +14,6 @@ import os
 import struct
 import sys
 import threading
-import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,16 +25,13 @@ import torch.nn.functional as F
 from ganstudio.core import toys
 from ganstudio.core.config import IMPORTED, DataConfig, ModelConfig, RunConfig
 from ganstudio.core.errors import UserError
+from ganstudio.core.export import MAX_IMAGE_PIXELS
 
-# Pillow's own warnings (DecompressionBombWarning, palette notes) would print beside the one
-# line a person sees; an image's problems are told by the checks below.
-warnings.filterwarnings("ignore", module=r"PIL\.")
+# An image above MAX_IMAGE_PIXELS (after a JPEG's reduced decode) is skipped, judged by its
+# header before anything is decoded; the same limit as a projection target's (core.export).
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
 DECODE_THREADS = 8  # image-folder decoding; measured in bench/folder_decode.py
-# An image larger than this (after a JPEG's reduced decode) is skipped, judged by its header
-# before anything is decoded: a 12000x12000 PNG is 1.8 MB on disk and 430 MB decoded.
-MAX_IMAGE_PIXELS = 50_000_000
 # Pixels decoded at once by the thread pool, so that a few large images do not decode side by side.
 DECODING_PIXELS = 64_000_000
 MAX_FOLDER_DEPTH = 32  # sub-folder levels an image folder is searched
@@ -163,7 +159,10 @@ def load_image_file(path: str | Path, resolution: int, channels: int) -> np.ndar
                                     f"{MAX_IMAGE_PIXELS / 1e6:.0f} megapixels GAN Studio decodes.")
             with _DECODING.share(width * height):
                 arr = _decoded(im, mode, resolution)
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as e:
+    except Image.DecompressionBombError:  # Pillow's own limit, above ours, met while opening
+        raise ImageTooLarge(f"{Path(path).name} is larger than the {MAX_IMAGE_PIXELS / 1e6:.0f} "
+                            "megapixels GAN Studio decodes.") from None
+    except (OSError, ValueError, SyntaxError) as e:
         raise DataError(f"{Path(path).name} is not an image GAN Studio can read ({e}).") from None
     return arr.reshape(resolution, resolution, channels)
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import stat
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,12 +23,6 @@ _KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISCHR, "a device"), (stat.S_ISBLK,
 
 class OutputError(UserError, OSError):
     """A file cannot be written where it was asked to go; the message says why."""
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -71,6 +65,10 @@ def _temp_suffix(path: Path, suffix: str | None) -> str:
     return suffix if len(os.fsencode(suffix)) <= 24 else ".part"
 
 
+def _temp_name(path: Path, suffix: str | None) -> Path:
+    return path.parent / f".{secrets.token_hex(4)}{_temp_suffix(path, suffix)}"
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | Path, suffix: str | None = None) -> Iterator[Path]:
     """Yields a temporary path next to `path`; on success it replaces `path` atomically.
@@ -79,12 +77,17 @@ def atomic_path(path: str | Path, suffix: str | None = None) -> Iterator[Path]:
     when `path` is a folder, a device, a FIFO or a socket."""
     path = writable_target(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".", suffix=_temp_suffix(path, suffix), dir=path.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
+    # The name is chosen before the file exists and the file is made inside the `try`, so a
+    # Ctrl-C (KeyboardInterrupt) at any moment leaves no temporary file behind (with
+    # tempfile.mkstemp it could land after the file was made and before its name was known).
+    tmp_path = _temp_name(path, suffix)
     try:
-        # mkstemp makes the file private (0600); a saved file gets the usual 0666 less umask.
-        os.chmod(tmp_path, 0o666 & ~_umask())
+        while True:
+            try:  # 0666 less the umask, as any saved file
+                os.close(os.open(tmp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+                break
+            except FileExistsError:
+                tmp_path = _temp_name(path, suffix)
         yield tmp_path
         with open(tmp_path, "rb+") as f:
             os.fsync(f.fileno())

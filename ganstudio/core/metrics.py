@@ -32,6 +32,9 @@ TOY_SAMPLES = 2500  # the VEEGAN / PacGAN evaluation size
 IMAGE_SAMPLES = 1000  # matches the 1,000-image real reference half, so floors compare
 HIGH_QUALITY_STDS = 3.0
 PR_K = 3
+# Distances held at once by precision/recall (128 MB of float64): the samples are compared in
+# row blocks, so eval -n 100,000 needs this much, not the 80 GB of one 100,000^2 matrix.
+DISTANCES_AT_ONCE = 1 << 24
 DIGIT_DATASETS = ("mnist-embedded", "mnist")
 COLLAPSE_SHARE = 0.5
 # Toys: the samples miss much of the data when KL(real || fake) or JS between the grid
@@ -132,9 +135,16 @@ def frechet_distance(
     return max(fd, 0.0)
 
 
+def _row_blocks(rows: int, columns: int) -> list[slice]:
+    """Row blocks of a (rows, columns) distance matrix that DISTANCES_AT_ONCE holds."""
+    step = max(1, DISTANCES_AT_ONCE // max(columns, 1))
+    return [slice(i, i + step) for i in range(0, rows, step)]
+
+
 def _kth_neighbour_radius(feats: torch.Tensor, k: int) -> torch.Tensor:
-    d = torch.cdist(feats, feats)
-    return d.kthvalue(k + 1, dim=1).values  # +1: each point is its own nearest neighbour
+    # +1: each point is its own nearest neighbour
+    return torch.cat([torch.cdist(feats[rows], feats).kthvalue(k + 1, dim=1).values
+                      for rows in _row_blocks(len(feats), len(feats))])
 
 
 def precision_recall(
@@ -150,10 +160,13 @@ def precision_recall(
     f = torch.as_tensor(np.asarray(fake), dtype=torch.float64)
     r_radius = _kth_neighbour_radius(r, k)
     f_radius = _kth_neighbour_radius(f, k)
-    cross = torch.cdist(f, r)  # (N_fake, N_real)
-    precision = (cross <= r_radius[None, :]).any(dim=1).double().mean().item()
-    recall = (cross <= f_radius[:, None]).any(dim=0).double().mean().item()
-    return precision, recall
+    in_real = torch.zeros(len(f), dtype=torch.bool)  # fake i inside the real manifold
+    covered = torch.zeros(len(r), dtype=torch.bool)  # real j inside the fake manifold
+    for rows in _row_blocks(len(f), len(r)):
+        cross = torch.cdist(f[rows], r)  # (fakes of the block, N_real)
+        in_real[rows] = (cross <= r_radius[None, :]).any(dim=1)
+        covered |= (cross <= f_radius[rows, None]).any(dim=0)
+    return in_real.double().mean().item(), covered.double().mean().item()
 
 
 def class_coverage(probs: np.ndarray | torch.Tensor) -> dict[str, Any]:

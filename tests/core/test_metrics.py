@@ -100,6 +100,21 @@ def test_precision_recall_extremes() -> None:
     assert precision == 1.0 and recall < 0.05
 
 
+def test_precision_recall_in_row_blocks_is_the_whole_matrixs_answer(monkeypatch) -> None:
+    rng = np.random.default_rng(1)
+    real, fake = rng.normal(size=(300, 8)), rng.normal(0.3, 1.2, size=(700, 8))
+    whole = metrics.precision_recall(real, fake)
+    assert 0 < whole[0] < 1 and 0 < whole[1] < 1
+    calls = []
+    cdist = torch.cdist
+    monkeypatch.setattr(torch, "cdist", lambda a, b: calls.append(a.shape[0] * b.shape[0]) or cdist(a, b))
+    for at_once in (1, 1000, 7 * 300 + 5):  # one row at a time, 3 fakes at a time, uneven blocks
+        monkeypatch.setattr(metrics, "DISTANCES_AT_ONCE", at_once)
+        calls.clear()
+        assert metrics.precision_recall(real, fake) == whole
+        assert max(calls) <= max(at_once, 700)  # never more than a block (or one row) at once
+
+
 def test_class_coverage_counts_predictions() -> None:
     probs = np.eye(10)[np.array([0, 0, 1, 1])]
     cov = metrics.class_coverage(probs)
