@@ -98,7 +98,10 @@ def marked(*args, **kwargs):
 setattr(module, name, marked)
 from ganstudio.cli import main
 
-sys.exit(main(sys.argv[4:]))
+# As the installed command calls it (main() reads sys.argv): called with a list, main() would
+# hand Ctrl-C back to its caller's handler on return, as it does for Python code.
+sys.argv = ["ganstudio", *sys.argv[4:]]
+sys.exit(main())
 """
 
 
