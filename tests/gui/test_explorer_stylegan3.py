@@ -85,3 +85,21 @@ def test_dragging_the_image_moves_it(qtbot, tab):
     assert tab.undo_stack.undoText() == "Edit transform"
     frame = settle(qtbot, tab)
     assert not np.array_equal(frame, wspace.render(tab.loaded.generator, WState(seed=0)))
+
+
+def test_the_w_panel_says_what_a_drag_shows_once_the_plan_is_timed(qtbot, tab):
+    from dataclasses import replace
+
+    # Timed right after the first frame, and said without waiting for another frame.
+    qtbot.waitUntil(lambda: tab.w_preview_plan() is not None, timeout=20000)
+    label = tab.wspace_panel.preview_label
+    qtbot.waitUntil(lambda: label.text().startswith("Every frame is the full 32 px image"),
+                    timeout=5000)
+    plan = tab.w_preview_plan()
+    assert not plan.needed and list(plan.ms_by_res) == [32]  # the whole image, timed
+    # A big StyleGAN3 does not fit the drag budget: no smaller image, and the panel says so.
+    slow = replace(plan, ms_by_res={32: plan.budget_ms * 4})
+    tab.renderer._w_frames.plan = slow
+    tab.mode.frame_shown()
+    assert "no smaller image to show" in label.text()
+    assert f"about {slow.ms_by_res[32]:.0f} ms a frame here" in label.text()

@@ -49,6 +49,7 @@ class RenderWorker(WRenderMixin, QThread):
     frame_ready = Signal(int, object, object)
     grid_ready = Signal(int, object, object)  # request id, uint8 (N, H, W, C), z (N, dim)
     failed = Signal(str)
+    preview_planned = Signal()  # a W generator's drag plan was timed (w_preview_plan)
 
     def __init__(self, parent: QObject | None = None, threads: int = 1) -> None:
         super().__init__(parent)

@@ -119,6 +119,7 @@ class ExplorerTab(FileDropTarget, QWidget):
         self.renderer = RenderWorker(self)
         self.renderer.frame_ready.connect(self._on_frame_ready)
         self.renderer.failed.connect(self._on_render_failed)
+        self.renderer.preview_planned.connect(lambda: self.mode.frame_shown())
         self._floor_id = 0
         self._shown_id = 0
         self._last_request = 0

@@ -237,13 +237,17 @@ class WMode(QObject):
         self._plan_shown = plan
         ms = plan.ms_by_res.get(plan.resolution)
         timing = f" (about {ms:.0f} ms a frame here)" if ms is not None else ""
-        self.tab.wspace_panel.set_preview_text(
-            f"While a slider is dragged, the {plan.resolution} px image is shown{timing}; "
-            f"the full {plan.full_resolution} px frame follows when it stops."
-            if plan.needed else
-            f"Every frame is the full {plan.full_resolution} px image: it fits the "
-            f"{plan.budget_ms:.0f} ms a drag frame may take."
-        )
+        if plan.needed:
+            text = (f"While a slider is dragged, the {plan.resolution} px image is shown{timing}; "
+                    f"the full {plan.full_resolution} px frame follows when it stops.")
+        elif ms is None or ms <= plan.budget_ms:
+            text = (f"Every frame is the full {plan.full_resolution} px image{timing}: it fits "
+                    f"the {plan.budget_ms:.0f} ms a drag frame may take.")
+        else:  # StyleGAN3, or StyleGAN2's "orig" architecture: no smaller image to show
+            text = (f"Every frame is the full {plan.full_resolution} px image{timing}: this "
+                    "model has no smaller image to show while a slider is dragged, so a drag "
+                    "shows the newest finished frame.")
+        self.tab.wspace_panel.set_preview_text(text)
 
     # ------------------------------------------------------------ the W panel's edits
     def _on_panel_changed(self, key: str, changes: dict) -> None:

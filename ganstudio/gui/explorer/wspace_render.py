@@ -184,6 +184,7 @@ class WRenderMixin:
         from ganstudio.core.errors import Interrupted
 
         frames = self._w_frames_for(generator)
+        planned = frames.plan is not None
         self.pacer.started(self._w_kind(request))
         try:
             frame, image = frames.frame(request, self._frame_superseded)
@@ -197,6 +198,8 @@ class WRenderMixin:
             # Timed now, after the first frame, rather than when the first drag starts.
             frames.preview_plan()
             torch.set_num_threads(max(1, self._threads))
+        if not planned and frames.plan is not None:
+            self.preview_planned.emit()  # the W panel says what a drag will show
 
     def _render_w_grid(self, generator: Any, request_id: int, request: WGridRequest) -> None:
         import torch
