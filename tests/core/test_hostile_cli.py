@@ -144,6 +144,36 @@ def test_a_ctrl_c_once_the_command_is_over_changes_nothing(tmp_path):
         im.load()
 
 
+# Two Ctrl-C while the command line itself is still being imported, before it can handle
+# them: the entry point (ganstudio.__main__, what the installed command calls) says one line.
+WHILE_IMPORTING = """
+import importlib.abc, os, signal, sys
+
+
+class CtrlC(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name == "ganstudio.cli":
+            os.kill(os.getpid(), signal.SIGINT)
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+
+
+sys.meta_path.insert(0, CtrlC())
+sys.argv = ["ganstudio", *sys.argv[1:]]
+from ganstudio.__main__ import main
+
+sys.exit(main())
+"""
+
+
+def test_a_ctrl_c_while_the_command_line_is_imported_is_one_line(tmp_path):
+    done = subprocess.run([sys.executable, "-c", WHILE_IMPORTING, "sample", "default", "-o",
+                           str(tmp_path / "x.png")], env=_env(), capture_output=True, text=True,
+                          timeout=120)
+    assert (done.returncode, _lines(done.stderr), done.stdout) == (INTERRUPTED, ["ganstudio: interrupted"], "")
+    assert list(tmp_path.iterdir()) == []
+
+
 # --- other libraries' own lines -----------------------------------------------------------
 
 def _stderr_of_python(code: str, *args: str) -> str:
