@@ -65,3 +65,20 @@ def serving(folder: Path) -> Iterator[ModelServer]:
         server.httpd.shutdown()
         server.httpd.server_close()
         server.thread.join()
+
+
+@contextmanager
+def model_site(tmp_path: Path, monkeypatch: object) -> Iterator[ModelServer]:
+    """A served folder holding the shipped model as ``digits.safetensors`` and a web page
+    named ``page.safetensors`` (not a model), with the download cache in ``tmp_path``."""
+    import shutil
+
+    from ganstudio.core.names import shipped_generator_file
+
+    monkeypatch.setenv("GANSTUDIO_CACHE", str(tmp_path / "cache"))
+    folder = tmp_path / "site"
+    folder.mkdir()
+    shutil.copy(shipped_generator_file(), folder / "digits.safetensors")
+    (folder / "page.safetensors").write_text("<html>not a model</html>")
+    with serving(folder) as server:
+        yield server

@@ -3,10 +3,8 @@ the same loaders as files. The server is the test's own, on 127.0.0.1."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
-from model_server import serving
+from model_server import model_site
 
 from ganstudio.cli import main
 from ganstudio.core.errors import UserError
@@ -18,12 +16,7 @@ from ganstudio.core.names import shipped_generator_file
 @pytest.fixture
 def site(tmp_path, monkeypatch):
     """A served folder holding the shipped model and a page that is not a model."""
-    monkeypatch.setenv("GANSTUDIO_CACHE", str(tmp_path / "cache"))
-    folder = tmp_path / "site"
-    folder.mkdir()
-    shutil.copy(shipped_generator_file(), folder / "digits.safetensors")
-    (folder / "notes.safetensors").write_text("<html>not a model</html>")
-    with serving(folder) as server:
+    with model_site(tmp_path, monkeypatch) as server:
         yield server
 
 
@@ -58,7 +51,7 @@ def test_the_command_line_samples_a_model_url_with_a_progress_bar(site, tmp_path
 
 @pytest.mark.parametrize("name, words", [
     ("missing.safetensors", "404"),
-    ("notes.safetensors", "is not a model"),
+    ("page.safetensors", "is not a model"),
 ])
 def test_a_url_that_is_no_model_is_one_line(site, tmp_path, capsys, name, words):
     url = site.url(name)

@@ -1,5 +1,5 @@
 """What the explorer tests share: a tiny MLP generator, a shown Explorer tab, and waiting
-for the frame a change asked for."""
+for the frame a change asked for (in W: the full frame once an edit has settled)."""
 
 from __future__ import annotations
 
@@ -41,5 +41,13 @@ def make_tab(qtbot: Any, cache_dir: Path, loaded: Any = None) -> ExplorerTab:
 
 def wait_frame(qtbot: Any, tab: ExplorerTab) -> np.ndarray:
     """The frame shown once the latest request is painted."""
-    qtbot.waitUntil(lambda: tab.image.painted_id >= tab.last_request_id > 0, timeout=10000)
+    qtbot.waitUntil(lambda: tab.image.painted_id >= tab.last_request_id > 0, timeout=20000)
     return tab.image.array().copy()
+
+
+def settle(qtbot: Any, tab: ExplorerTab) -> np.ndarray:
+    """The full W frame after an edit: past the drag-settle time, then its frame."""
+    from ganstudio.gui.explorer.wspace_mode import SETTLE_MS
+
+    qtbot.wait(SETTLE_MS + 50)
+    return wait_frame(qtbot, tab)

@@ -19,7 +19,7 @@ from ganstudio.core.latent import blend_classes, class_label
 from ganstudio.core.latent.wspace import WState, render
 from ganstudio.core.models.build import build_generator
 from ganstudio.gui.explorer.tab import ExplorerTab
-from tests.gui.explorer_helpers import make_tab, tiny_loaded, wait_frame
+from tests.gui.explorer_helpers import make_tab, settle, tiny_loaded, wait_frame
 
 NAMES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
 FIXTURE = (Path(__file__).resolve().parents[1] / "fixtures" / "stylegan2-ada-conditional"
@@ -302,14 +302,6 @@ def nvidia():
     if not FIXTURE.exists():
         pytest.skip("the conditional StyleGAN2-ADA fixture is not in this checkout")
     return load_generator(FIXTURE)
-
-
-def settle(qtbot, tab: ExplorerTab) -> np.ndarray:
-    """The full W frame after an edit: past the drag-settle time, then its frame."""
-    from ganstudio.gui.explorer.wspace_mode import SETTLE_MS
-
-    qtbot.wait(SETTLE_MS + 50)
-    return wait_frame(qtbot, tab)
 
 
 def close(a: np.ndarray, b: np.ndarray) -> bool:

@@ -17,27 +17,11 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QPushButton, QSlider
 
 from ganstudio.core import export, latent
-from ganstudio.core.config import ModelConfig, RunConfig
-from ganstudio.core.io.checkpoint import LoadedGenerator
 from ganstudio.core.latent.directions import direction_sweep
-from ganstudio.core.models.build import build_generator
 from ganstudio.gui.explorer import features
 from ganstudio.gui.explorer import tab as explorer_tab
 from ganstudio.gui.explorer.tab import ExplorerTab
-
-
-def tiny_loaded(seed: int = 0) -> LoadedGenerator:
-    """An MLP generator: z (8) -> Linear -> ReLU ("main.1") -> Linear -> Tanh ("main.3")."""
-    torch.manual_seed(seed)
-    model = ModelConfig(arch="mlp", latent_dim=8, resolution=28, channels=1, mlp_hidden=32,
-                        mlp_layers=1)
-    config = RunConfig(model=model)
-    return LoadedGenerator(build_generator(config).eval().requires_grad_(False), config, 10, None)
-
-
-def wait_frame(qtbot, tab: ExplorerTab) -> np.ndarray:
-    qtbot.waitUntil(lambda: tab.image.painted_id >= tab.last_request_id > 0, timeout=10000)
-    return tab.image.array().copy()
+from tests.gui.explorer_helpers import tiny_loaded, wait_frame
 
 
 @pytest.fixture

@@ -18,8 +18,7 @@ from ganstudio.core.generate import to_uint8
 from ganstudio.core.io.loader import load_generator
 from ganstudio.core.latent import wspace
 from ganstudio.core.latent.wspace import WState
-from ganstudio.gui.explorer.tab import ExplorerTab
-from ganstudio.gui.explorer.wspace_mode import SETTLE_MS
+from tests.gui.explorer_helpers import make_tab, settle
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "stylegan3"
 
@@ -31,20 +30,10 @@ def loaded():
 
 @pytest.fixture
 def tab(qtbot, tmp_path, errors, loaded):
-    widget = ExplorerTab(autoload=False, cache_dir=tmp_path / "cache")
-    qtbot.addWidget(widget)
-    widget.resize(1000, 700)
-    widget.show()
-    widget.set_generator(loaded)
+    widget = make_tab(qtbot, tmp_path / "cache", loaded)
     settle(qtbot, widget)
     yield widget
     widget.shutdown()
-
-
-def settle(qtbot, tab: ExplorerTab) -> np.ndarray:
-    qtbot.wait(SETTLE_MS + 50)
-    qtbot.waitUntil(lambda: tab.image.painted_id >= tab.last_request_id > 0, timeout=20000)
-    return tab.image.array().copy()
 
 
 def test_the_translate_slider_moves_the_image_as_nvidias_code_does(qtbot, tab, loaded):

@@ -19,9 +19,8 @@ from ganstudio.core.generate import generate_uint8, to_uint8
 from ganstudio.core.io.loader import load_generator
 from ganstudio.core.latent import sample_z, wspace
 from ganstudio.core.latent.wspace import WState
-from ganstudio.gui.explorer.tab import ExplorerTab
-from ganstudio.gui.explorer.wspace_mode import SETTLE_MS
 from ganstudio.gui.explorer.wspace_panel import layer_presets
+from tests.gui.explorer_helpers import make_tab, settle
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "stylegan2-ada" / "G_tiny32.pkl"
 
@@ -33,21 +32,10 @@ def loaded():
 
 @pytest.fixture
 def tab(qtbot, tmp_path, errors, loaded):
-    widget = ExplorerTab(autoload=False, cache_dir=tmp_path / "cache")
-    qtbot.addWidget(widget)
-    widget.resize(1000, 700)
-    widget.show()
-    widget.set_generator(loaded)
+    widget = make_tab(qtbot, tmp_path / "cache", loaded)
     settle(qtbot, widget)
     yield widget
     widget.shutdown()
-
-
-def settle(qtbot, tab: ExplorerTab) -> np.ndarray:
-    """The full frame after the last edit."""
-    qtbot.wait(SETTLE_MS + 50)
-    qtbot.waitUntil(lambda: tab.image.painted_id >= tab.last_request_id > 0, timeout=20000)
-    return tab.image.array().copy()
 
 
 def child(tab, kind, name):

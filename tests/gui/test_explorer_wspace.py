@@ -20,6 +20,7 @@ from ganstudio.core.latent import wspace
 from ganstudio.core.latent.wspace import WState
 from ganstudio.gui.explorer import wspace_render
 from ganstudio.gui.explorer.tab import ExplorerTab
+from tests.gui.explorer_helpers import make_tab, settle, wait_frame
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "stylegan2-ada" / "G_tiny32.pkl"
 
@@ -31,35 +32,13 @@ def loaded():
 
 @pytest.fixture
 def tab(qtbot, tmp_path, errors, loaded):
-    widget = ExplorerTab(autoload=False, cache_dir=tmp_path / "cache")
-    qtbot.addWidget(widget)
-    widget.resize(1000, 700)
-    widget.show()
-    widget.set_generator(loaded)
-    wait_frame(qtbot, widget)
+    widget = make_tab(qtbot, tmp_path / "cache", loaded)
     yield widget
     widget.shutdown()
 
 
-def wait_frame(qtbot, tab: ExplorerTab) -> np.ndarray:
-    qtbot.waitUntil(lambda: tab.image.painted_id >= tab.last_request_id > 0, timeout=20000)
-    return tab.image.array().copy()
-
-
 def wait_idle(qtbot, tab: ExplorerTab) -> None:
     qtbot.waitUntil(lambda: not tab.is_busy(), timeout=60000)
-
-
-def settle(qtbot, tab: ExplorerTab) -> np.ndarray:
-    """The full frame after an edit: past the drag-settle time, then its frame."""
-    qtbot.wait(wspace_render_settle_ms() + 50)
-    return wait_frame(qtbot, tab)
-
-
-def wspace_render_settle_ms() -> int:
-    from ganstudio.gui.explorer.wspace_mode import SETTLE_MS
-
-    return SETTLE_MS
 
 
 def core_frame(loaded, state: WState, directions=None) -> np.ndarray:

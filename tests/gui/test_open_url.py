@@ -3,14 +3,11 @@ progress dialog and Cancel, opened in the explorer; Open Recent keeps the URL.""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
-from model_server import serving
+from model_server import model_site
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QPushButton
 
 from ganstudio.core.io import url as urls
-from ganstudio.core.names import shipped_generator_file
 from ganstudio.gui import open_url
 from ganstudio.gui.common import settings
 
@@ -19,12 +16,7 @@ TIMEOUT_MS = 60_000
 
 @pytest.fixture
 def site(tmp_path, monkeypatch):
-    monkeypatch.setenv("GANSTUDIO_CACHE", str(tmp_path / "cache"))
-    folder = tmp_path / "site"
-    folder.mkdir()
-    shutil.copy(shipped_generator_file(), folder / "digits.safetensors")
-    (folder / "page.safetensors").write_text("<html>not a model</html>")
-    with serving(folder) as server:
+    with model_site(tmp_path, monkeypatch) as server:
         yield server
 
 
