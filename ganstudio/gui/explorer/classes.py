@@ -14,7 +14,6 @@ changing the state: any edit shows the state's own class again.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,15 +22,14 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QCheckBox
 
 from ganstudio.gui.explorer.export_progress import start_export
+from ganstudio.gui.explorer.features import ANIMATION_FILTERS, animation_target, export_scale
+from ganstudio.gui.explorer.render_worker import export_job
 
 if TYPE_CHECKING:
     from ganstudio.gui.explorer.tab import ExplorerTab
 
 MORPH_FRAMES = 32  # frames from the first class to the second (the export goes back too)
 MAX_CLASS_ROWS = 32  # a grid with more classes shows the first ones
-EXPORT_FILTERS = "GIF animation (*.gif);;MP4 video (*.mp4);;PNG strip (*.png)"
-MIN_EXPORT_SIDE = 256
-MIN_STRIP_SIDE = 64
 EDITED_W_NOTE = ("This w was edited or loaded: its class is part of it. Pick a seed to draw "
                  "another class.")
 
@@ -204,7 +202,7 @@ class ClassController(QObject):
     def _on_export_requested(self) -> None:
         if self.tab.state is None or not self.count:
             return
-        path = self.tab.ask_save("Export class morph", "class-morph.gif", EXPORT_FILTERS)
+        path = self.tab.ask_save("Export class morph", "class-morph.gif", ANIMATION_FILTERS)
         if path:
             self.export_morph(path)
 
@@ -215,15 +213,11 @@ class ClassController(QObject):
         if tab.state is None or tab.loaded is None or not self.count or (
                 tab.tasks.running("export")):
             return False
-        target = Path(path)
-        if target.suffix.lower() not in (".gif", ".mp4", ".png"):
-            target = target.with_suffix(".gif")
+        target = animation_target(path)
         generator = tab.loaded.generator
-        side = min(generator.sample_shape[1:])
-        wanted = MIN_STRIP_SIDE if target.suffix.lower() == ".png" else MIN_EXPORT_SIDE
-        scale = max(1, math.ceil(wanted / side))
         job = morph_export_job(generator, tab.mode.space, tab.state, tab.directions,
-                               self.morph_rows(), str(target), tab.interpolation.fps(), scale)
+                               self.morph_rows(), str(target), tab.interpolation.fps(),
+                               export_scale(generator, target))
         start_export(tab, job, target, "classMorphExportProgress", "Export class morph")
         return True
 
@@ -233,39 +227,26 @@ def morph_export_job(generator: Any, space: str, state: Any, directions: Any, ro
     """A job (progress, should_stop) that renders ``state`` with each soft label of ``rows``
     (F, c) and writes the animation; progress covers both halves."""
     rows = np.asarray(rows, np.float32)
+    if space != "w":  # the path export's job, with the latent shown in every frame
+        z = state.effective_z(None if directions is None else directions.vectors)
+        return export_job(generator, np.repeat(z[None], len(rows), 0), target, fps, scale,
+                          True, rows)
 
     def job(progress: Any, stop: Any) -> Any:
         from ganstudio.core import export
         from ganstudio.core.latent import Cancelled
+        from ganstudio.core.latent.wspace import WRenderer
+        from ganstudio.core.latent.wspace_directions import as_w_directions
 
         n = len(rows)
-        if space == "w":
-            from ganstudio.core.latent.wspace import WRenderer
-            from ganstudio.core.latent.wspace_directions import as_w_directions
-
-            renderer, dirs = WRenderer(generator), as_w_directions(directions)
-            frames = []
-            for i, row in enumerate(rows):
-                if stop():
-                    raise Cancelled("export cancelled")
-                frames.append(renderer.frame(state.with_(class_index=tuple(map(float, row))),
-                                             dirs))
-                progress(i + 1, 2 * n)
-            images = np.stack(frames)
-        else:
-            from ganstudio.core.generate import generate_uint8
-
-            z = state.effective_z(None if directions is None else directions.vectors)
-            chunks = []
-            for start in range(0, n, 16):
-                if stop():
-                    raise Cancelled("export cancelled")
-                part = rows[start : start + 16]
-                chunks.append(generate_uint8(generator, np.repeat(z[None], len(part), 0),
-                                             label=part))
-                progress(min(n, start + 16), 2 * n)
-            images = np.concatenate(chunks)
-        return export.save_animation(images, target, fps,
+        renderer, dirs = WRenderer(generator), as_w_directions(directions)
+        frames = []
+        for i, row in enumerate(rows):
+            if stop():
+                raise Cancelled("export cancelled")
+            frames.append(renderer.frame(state.with_(class_index=tuple(map(float, row))), dirs))
+            progress(i + 1, 2 * n)
+        return export.save_animation(np.stack(frames), target, fps,
                                      progress=lambda i, _t: progress(n + i, 2 * n),
                                      should_stop=stop, scale=scale, loop=True)
 

@@ -30,6 +30,20 @@ def with_suffix(path: str | Path, suffix: str) -> Path:
     return p if p.suffix.lower() == suffix else p.with_suffix(suffix)
 
 
+def animation_target(path: str | Path) -> Path:
+    """``path`` as an animation file: .gif, .mp4 or .png strip (anything else becomes .gif)."""
+    target = Path(path)
+    return target if target.suffix.lower() in (".gif", ".mp4", ".png") else target.with_suffix(".gif")
+
+
+def export_scale(generator: Any, target: Path) -> int:
+    """How many times an exported frame is enlarged: small models to MIN_EXPORT_SIDE pixels,
+    a PNG strip's frames to MIN_STRIP_SIDE."""
+    side = min(generator.sample_shape[1:])
+    wanted = MIN_STRIP_SIDE if target.suffix.lower() == ".png" else MIN_EXPORT_SIDE
+    return max(1, math.ceil(wanted / side))
+
+
 class GridController(QObject):
     """The sample grid: cell i is seed + i, shown as the current state shows its own seed
     (moved by the direction offsets when "Apply direction offsets" is on)."""
@@ -203,10 +217,7 @@ class PathController(QObject):
         """Render the path and write it as .gif, .mp4 or .png strip, with a progress dialog."""
         if len(self.path) == 0:
             return
-        target = Path(path)
-        if target.suffix.lower() not in (".gif", ".mp4", ".png"):
-            target = target.with_suffix(".gif")
-        self.export_latents(self.path.copy(), target, self.labels)
+        self.export_latents(self.path.copy(), animation_target(path), self.labels)
 
     def export_latents(self, frames: np.ndarray, target: Path, labels: Any = None) -> bool:
         """Render latents (F, size) and write them to ``target`` (.gif, .mp4 or .png strip) in
@@ -215,9 +226,7 @@ class PathController(QObject):
         tab = self.tab
         if tab.loaded is None or len(frames) == 0 or tab.tasks.running("export"):
             return False
-        side = min(tab.loaded.generator.sample_shape[1:])
-        wanted = MIN_STRIP_SIDE if target.suffix.lower() == ".png" else MIN_EXPORT_SIDE
-        scale = max(1, math.ceil(wanted / side))
+        scale = export_scale(tab.loaded.generator, target)
         job = tab.mode.export_job(frames, target, self.panel.fps(), scale, tab.state,
                                   labels=labels)
         start_export(tab, job, target, "exportProgress", "Export")
