@@ -39,10 +39,10 @@ import torch
 from ganstudio.core.errors import CheckpointError
 from ganstudio.core.fsutil import require_regular_file
 from ganstudio.core.io.nvlabs_config import check_declared
-from ganstudio.core.io.nvlabs_stylegan3 import generator_args, stylegan3_kwargs
+from ganstudio.core.io.nvlabs_stylegan3 import stylegan3_kwargs
 from ganstudio.core.io.tensor_checks import check_physical, check_values, check_zip_members
+from ganstudio.core.models.build import build_generator
 from ganstudio.core.models.stylegan2.networks import StyleGAN2Generator
-from ganstudio.core.models.stylegan3.networks import StyleGAN3Generator
 
 SUPPORTED = "GAN Studio only opens StyleGAN2 and StyleGAN3 generator snapshots"
 MAX_DEPTH = 32  # module nesting; NVIDIA's generators nest 4 deep
@@ -400,12 +400,6 @@ def build_from_record(G: PersistentRecord, source: str) -> StyleGAN2Generator:
     return _build(G, source, lambda: StyleGAN2Generator(**kwargs), "StyleGAN2")
 
 
-def build_stylegan3(kw: dict[str, Any]) -> StyleGAN3Generator:
-    """StyleGAN3Generator from the flat settings `stylegan3_kwargs` returns."""
-    top, synthesis = generator_args(kw)
-    return StyleGAN3Generator(**top, **synthesis)
-
-
 def load_nvlabs_generator(path: str | Path) -> tuple[torch.nn.Module, dict[str, Any]]:
     """(generator, its settings) from an NVlabs `.pkl` snapshot: a StyleGAN2Generator and its
     constructor kwargs, or a StyleGAN3Generator and `nvlabs_stylegan3.stylegan3_kwargs`."""
@@ -413,8 +407,9 @@ def load_nvlabs_generator(path: str | Path) -> tuple[torch.nn.Module, dict[str, 
     record = pick_generator(read_snapshot(path), path.name)
     if is_stylegan3(record):
         kw = stylegan3_kwargs(_recorded_kwargs(record, _SG3_ARGS), path.name)
-        check_declared(kw, path.name)  # a config GAN Studio allows, before anything is built
-        return _build(record, path.name, lambda: build_stylegan3(kw), "StyleGAN3"), kw
+        model = check_declared(kw, path.name)  # a config GAN Studio allows, before anything is built
+        # built by the StyleGAN3 family's row, as any checkpoint of that config
+        return _build(record, path.name, lambda: build_generator(model), "StyleGAN3"), kw
     kwargs = generator_kwargs(record, path.name)
     check_declared(kwargs, path.name)
     return build_from_record(record, path.name), kwargs

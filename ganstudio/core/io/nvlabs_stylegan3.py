@@ -99,10 +99,3 @@ def stylegan3_kwargs(init_kwargs: dict[str, Any], source: str) -> dict[str, Any]
         out["conv_clamp"] = float(out["conv_clamp"])
     return out
 
-
-def generator_args(kw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(StyleGAN3Generator's positional-style keyword arguments, its synthesis options) from
-    the flat dictionary `stylegan3_kwargs` returns."""
-    top = {key: kw[key] for key in _TOP}
-    top["mapping_kwargs"] = {"num_layers": kw["mapping_layers"]}
-    return top, {key: kw[key] for key in _SYNTHESIS_OWN}
