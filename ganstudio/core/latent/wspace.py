@@ -40,7 +40,7 @@ from ganstudio.core.generate import (  # noqa: F401  (names the W tools import f
     noise_variant,
     to_uint8,
 )
-from ganstudio.core.latent import Cancelled, interpolate_path, sample_z
+from ganstudio.core.latent import Cancelled, class_label, interpolate_path, sample_z
 
 ProgressFn = Callable[[int, int], None]
 StopFn = Callable[[], bool]
@@ -158,18 +158,10 @@ def _class_key(class_index: int | tuple[float, ...]) -> int | tuple[float, ...]:
     return int(class_index)
 
 
-def as_label(class_index: int | tuple[float, ...]) -> Any:
-    """A state's class as :func:`ganstudio.core.generate.class_vector` takes it: an index, or
-    a soft row (1, c_dim) blending classes."""
-    if isinstance(class_index, (tuple, list, np.ndarray)):
-        return np.asarray(class_index, np.float32).reshape(1, -1)
-    return int(class_index)
-
-
 def seed_w(G: nn.Module, seed: int, class_index: int | tuple[float, ...] = 0) -> np.ndarray:
     """The untruncated w (w_dim,) of a seed: the mapping of ``sample_z(seed)`` with the class
     (or the soft row of classes)."""
-    ws = map_z(G, sample_z(seed, 1, int(G.z_dim)), label=as_label(class_index))
+    ws = map_z(G, sample_z(seed, 1, int(G.z_dim)), label=class_label(class_index))
     return ws[0, 0].cpu().numpy().copy()
 
 

@@ -26,9 +26,10 @@ from ganstudio.core.latent import (
     Directions,
     ProgressFn,
     StopFn,
+    class_label,
     sample_z,
 )
-from ganstudio.core.latent.wspace import WRenderer, WState, as_label, to_uint8
+from ganstudio.core.latent.wspace import WRenderer, WState, to_uint8
 
 W_LAYER = "mapping"  # the `layer` a W direction file names: the mapping network's output
 
@@ -114,7 +115,7 @@ def w_directions(
             if should_stop is not None and should_stop():
                 raise Cancelled("direction search cancelled")
             z = z_all[start : start + batch]
-            ws = map_z(G, z, label=as_label(class_index))
+            ws = map_z(G, z, label=class_label(class_index))
             chunks.append(ws[:, 0].double())
             if progress is not None:
                 progress(i + 1, steps + 1)

@@ -37,8 +37,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ganstudio.core.generate import generate, map_z
-from ganstudio.core.latent import Cancelled, ProgressFn, StopFn, sample_z
-from ganstudio.core.latent.wspace import as_label
+from ganstudio.core.latent import Cancelled, ProgressFn, StopFn, class_label, sample_z
 
 LR_RAMPUP = 0.05
 LR_RAMPDOWN = 0.25
@@ -158,7 +157,7 @@ def project_w(
 
     num_ws = int(G.num_ws)
     with torch.inference_mode():
-        samples = map_z(G, sample_z(seed, n_stats, int(G.z_dim)), label=as_label(class_index))[:, 0]
+        samples = map_z(G, sample_z(seed, n_stats, int(G.z_dim)), label=class_label(class_index))[:, 0]
         avg = G.mapping.w_avg.detach().float().clone()
         w_std = float(((samples - avg).square().sum() / n_stats).sqrt())
     start_img = generate(G, avg[None], space="w")
