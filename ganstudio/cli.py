@@ -204,8 +204,6 @@ def _train_config(a: argparse.Namespace):
 
 def _apply_setting(config, item: str):
     """`--set train.lr_decay=0.3`: one field of the config, checked like any other."""
-    import json
-
     key, sep, text = item.partition("=")
     section, _, name = key.strip().partition(".")
     if not sep or section not in ("model", "data", "train") or not name:
@@ -396,7 +394,7 @@ def cmd_import(a: argparse.Namespace) -> int:
     if a.state_dict.suffix.lower() == ".pkl":
         loaded = import_nvlabs_pickle(a.state_dict, a.out)
         m = loaded.config.model
-        family = family_row(m.arch).title.split(" (")[0]  # "StyleGAN3 (alias-free)" -> StyleGAN3
+        family = family_row(m.arch).short_title  # "StyleGAN3"
         print(f"Imported a {family} generator (z {m.latent_dim}, w {m.w_dim}, {m.resolution}x{m.resolution}, "
               f"{m.channels} channel{'s' if m.channels > 1 else ''}"
               f"{f', {m.c_dim} classes' if m.c_dim else ''}) -> {a.out}")

@@ -25,10 +25,6 @@ def nvlabs_model_config(kw: dict[str, Any]) -> ModelConfig:
     raise CheckpointError("no model family reads these NVIDIA settings")
 
 
-def family_title(model: ModelConfig) -> str:
-    return family(model.arch).short_title
-
-
 def check_declared(kw: dict[str, Any], source: str) -> ModelConfig:
     """The validated model config of these settings; CheckpointError naming what no GAN
     Studio config allows."""
@@ -36,6 +32,6 @@ def check_declared(kw: dict[str, Any], source: str) -> ModelConfig:
     try:
         RunConfig(model=model, data=DataConfig(name=IMPORTED, path=source)).validate()
     except ConfigError as e:
-        raise CheckpointError(f"{source} holds a {family_title(model)} generator GAN Studio cannot "
+        raise CheckpointError(f"{source} holds a {family(model.arch).short_title} generator GAN Studio cannot "
                               f"use yet ({e}).") from None
     return model
