@@ -264,13 +264,18 @@ class MainWindow(QMainWindow):
         return True
 
     def _on_url_opened(self, loaded: object, url: str) -> None:
+        if self._explore(loaded, "Open URL"):
+            settings.add_recent(url)
+
+    def _explore(self, loaded: object, title: str) -> bool:
+        """Show ``loaded`` (a LoadedGenerator) in the explorer tab; False where it is missing."""
         set_generator = getattr(self.explorer_tab, "set_generator", None)
         if set_generator is None:
-            dialogs.show_error(self, "Open URL", "The explorer is not available in this build.")
-            return
+            dialogs.show_error(self, title, "The explorer is not available in this build.")
+            return False
         set_generator(loaded)
         self.tabs.setCurrentWidget(self.explorer_tab)
-        settings.add_recent(url)
+        return True
 
     def _on_open_run_triggered(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Open run folder", str(settings.runs_root()))
@@ -346,12 +351,7 @@ class MainWindow(QMainWindow):
         self.speed_label.setText(f"{images_per_s:,.0f} images/s")
 
     def _on_generator_ready(self, loaded: object) -> None:
-        set_generator = getattr(self.explorer_tab, "set_generator", None)
-        if set_generator is None:
-            dialogs.show_error(self, "Open in Explorer", "The explorer is not available in this build.")
-            return
-        set_generator(loaded)
-        self.tabs.setCurrentWidget(self.explorer_tab)
+        self._explore(loaded, "Open in Explorer")
 
     def _on_checkpoint_ready(self, path: str) -> None:
         if self.open_checkpoint(path):
