@@ -82,7 +82,7 @@ def run(a: argparse.Namespace) -> int:
             from ganstudio.core.latent.wspace_project import project_w
 
             done = project_w(G, target, a.steps, bar, seed=a.seed, class_index=label or 0, on_step=keep)
-            latent, space = torch.as_tensor(done.ws)[None], "w"
+            space = "w"
             path = save_w_latents(a.out, done.ws, classes=classes)
             error = done.error
         else:
@@ -91,7 +91,7 @@ def run(a: argparse.Namespace) -> int:
 
             done = project(G, target, a.steps, lr=0.05, seed=a.seed, progress=bar, label=label,
                            on_step=keep)
-            latent, space = done.z[None], "z"
+            space = "z"
             path = save_latents(a.out, done.z.numpy(), classes=classes)
             error = done.error
     finally:
@@ -99,7 +99,7 @@ def run(a: argparse.Namespace) -> int:
     print(f"projected {a.target.name} into {loaded.name}'s {space.upper()} space in {a.steps} steps "
           f"(pixel error {error:.4f}) -> {path}")
     if a.image is not None:
-        image = generate_uint8(G, latent, space=space, label=label)[0]
+        image = to_uint8(done.image)[0]  # the projection's own render of its result
         print(f"projected image -> {save_png(image, a.image)}")
     if a.video is not None:
         every = max(1, -(-len(steps) // MAX_VIDEO_FRAMES))
