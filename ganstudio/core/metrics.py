@@ -25,6 +25,7 @@ from ganstudio.core import classifier as clf
 from ganstudio.core.config import IMPORTED
 from ganstudio.core.generate import generate as generate_images
 from ganstudio.core.generate import num_classes
+from ganstudio.core.latent import sample_z
 from ganstudio.core.models.registry import FAMILY_NAMES, family
 from ganstudio.core.toys import has_modes, sample_toy, toy_modes
 
@@ -359,11 +360,7 @@ def generate(
     """n samples from generator with z drawn from `seed` (standard normal, or uniform in
     [-1, 1] for `dist` "uniform": model.latent_dist), on the CPU; a conditional generator
     draws every class equally often unless `label` says otherwise."""
-    gen = torch.Generator().manual_seed(seed)
-    if dist == "uniform":
-        z = torch.rand(n, latent_dim, generator=gen) * 2 - 1
-    else:
-        z = torch.randn(n, latent_dim, generator=gen)
+    z = sample_z(seed, n, latent_dim, dist)
     if label is None:
         label = balanced_labels(generator, n)
     was_training = generator.training
