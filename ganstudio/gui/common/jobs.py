@@ -72,10 +72,6 @@ class JobState:
             self._posted = False
             return self._progress
 
-    @property
-    def last_progress(self) -> tuple[int, int] | None:
-        return self._progress
-
     def should_stop(self) -> bool:
         return self._stop.is_set()
 
@@ -299,9 +295,6 @@ class Job(QObject):
     def cancel(self) -> None:
         """Ask the job to stop; it ends at its next ``should_stop()`` check."""
         self.state.request_stop()
-
-    def is_running(self) -> bool:
-        return not self._ended
 
     def wait(self, timeout_ms: int = -1) -> bool:
         """Block until the thread has ended (True) or ``timeout_ms`` passed (False)."""

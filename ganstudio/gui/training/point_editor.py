@@ -52,7 +52,6 @@ class PointEditor(QObject):
     """The drawing tools of a ToyView and the points drawn so far."""
 
     saved = Signal(str)  # the point file written, to train on
-    drawing_changed = Signal(bool)  # drawing (or erasing) mode on or off
 
     def __init__(self, view: ToyView, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -147,7 +146,6 @@ class PointEditor(QObject):
                 plot.viewport().removeEventFilter(self)
         self.view.drawn.setVisible(bool(self.mode) or len(self.points) > 0)
         self._update_buttons()
-        self.drawing_changed.emit(bool(self.mode))
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
         kind = event.type()

@@ -120,9 +120,6 @@ class StabilityGroup(QWidget):
                    self.minibatch_std_check, self.pack_spin, self.label_smoothing_spin)
         return {w: STABILITY_TIPS[w.objectName()] for w in widgets}
 
-    def checkboxes(self) -> list[QCheckBox]:
-        return [self.spectral_norm_check, self.minibatch_std_check, *self.diffaug_checks.values()]
-
     def set_expanded(self, expanded: bool) -> None:
         self.toggle.setChecked(expanded)
 

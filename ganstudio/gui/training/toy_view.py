@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import QEvent, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QRectF, Qt
 from PySide6.QtWidgets import QCheckBox, QVBoxLayout, QWidget
 
 from ganstudio.gui.common import theme
@@ -107,8 +107,6 @@ def polylines(lines: Any) -> tuple[np.ndarray, np.ndarray]:
 
 class ToyView(QWidget):
     """D's map, the real and generated points, G's manifold and gradient arrows (GAN Lab)."""
-
-    layers_changed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -383,7 +381,6 @@ class ToyView(QWidget):
             if heat is not None:
                 self.midline.setData(heat if self.layer_visible("heatmap") and heat.min() < 0.5 < heat.max()
                                      else None)
-        self.layers_changed.emit()
 
     def _apply_layers(self) -> None:
         if self.plot is None:
