@@ -88,23 +88,26 @@ class LiveEdit(QObject):
         except ValueError:
             return
         edited = live.changed_fields(self._baseline, shown)
-        wanted = live.copy_config(self._running)
-        for name in edited:
-            part, field = name.split(".", 1)
-            setattr(getattr(wanted, part), field, live.value_of(shown, name))
+        wanted = self._running_with(edited, shown)
         restart = [n for n in live.restart_fields(self._running, wanted) if n in edited]
         self._show(restart)
         if not self.form.is_valid:
             return  # the field shows why; nothing goes to the run until the value is allowed
-        live_names = [n for n in edited if n not in restart]
-        offer = live.copy_config(self._running)
-        for name in live_names:
-            part, field = name.split(".", 1)
-            setattr(getattr(offer, part), field, live.value_of(shown, name))
+        offer = self._running_with([n for n in edited if n not in restart], shown)
         values = {n: live.value_of(offer, n) for n in live.changed_fields(self._running, offer)}
         if values and values != self._sent:
             self._sent = values
             self.apply_requested.emit(offer)
+
+    def _running_with(self, names: list[str], shown: Any) -> Any:
+        """A copy of the run's settings with the fields ``names`` (dotted) as ``shown`` has them."""
+        from ganstudio.core.training import live
+
+        config = live.copy_config(self._running)
+        for name in names:
+            part, field = name.split(".", 1)
+            setattr(getattr(config, part), field, live.value_of(shown, name))
+        return config
 
     def _show(self, restart: list[str]) -> None:
         self.restart_fields = restart
