@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import torch
-
 from ganstudio.core.config import ConfigError
 from ganstudio.core.errors import CheckpointError, UserError
 from ganstudio.core.fsutil import require_regular_file
@@ -28,6 +26,7 @@ from ganstudio.core.io.checkpoint import (
     read_checkpoint,
     strip_prefix,
 )
+from ganstudio.core.io.torch_files import read_state_dict
 from ganstudio.core.models.build import build_generator
 from ganstudio.core.models.dcgan.pytorch_example import infer_dcgan_config
 
@@ -102,12 +101,6 @@ def load_generator(path: str | Path, prefer_ema: bool = True) -> LoadedGenerator
 
 # --- import of PyTorch DCGAN example weights ---------------------------------------------
 
-def _load_state_dict_safely(path: Path) -> dict[str, torch.Tensor]:
-    from ganstudio.core.io.torch_files import read_state_dict
-
-    return read_state_dict(path)
-
-
 def import_nvlabs_pickle(path: str | Path, out_path: str | Path | None = None) -> LoadedGenerator:
     """The StyleGAN2 or StyleGAN3 generator (G_ema) of an NVlabs `.pkl` snapshot, read without running
     anything from the file (see nvlabs_pickle); written as a generator export to out_path
@@ -127,7 +120,7 @@ def import_state_dict(path: str | Path, out_path: str | Path | None = None) -> L
     """A PyTorch DCGAN example generator (`torch.save(netG.state_dict(), ...)`) as our generator;
     written as a generator export to out_path when given."""
     path = Path(path)
-    state = _load_state_dict_safely(path)  # refuses what is not a regular file, unopened
+    state = read_state_dict(path)  # refuses what is not a regular file, unopened
     model = infer_dcgan_config(state, path.name)
     config = imported_config(model, path)
     try:
