@@ -68,9 +68,9 @@ class WFrames:
     def frame(self, request: WFrameRequest, should_stop: StopFn | None) -> tuple[np.ndarray, Any]:
         """The frame as uint8 (r, r, C) and its display QImage (R x R).
 
-        A preview is the planned block's image, r < R, rendered with the plan's thread count
-        and precision;
-        its QImage is enlarged smoothly to R, so it takes the full frame's place on screen.
+        A preview (a drag frame) is the planned block's image, r <= R, rendered with the
+        plan's thread count and precision and never abandoned; a smaller one's QImage is
+        enlarged smoothly to R, so it takes the full frame's place on screen.
         A full frame (every core) may be abandoned between blocks (core.errors.Interrupted)
         when ``should_stop`` says so.
         """
