@@ -491,8 +491,7 @@ def load_points(path: str | Path) -> np.ndarray:
     if arr.ndim != 2 or arr.shape[1] not in (1, 2) or not np.issubdtype(arr.dtype, np.number):
         raise DataError(f"{p.name} must hold numbers shaped (N, 2), or (N, 1) for points on a "
                         f"line; it holds {arr.dtype} shaped {tuple(arr.shape)}.")
-    if len(arr) > MAX_POINTS:
-        raise DataError(f"{p.name} holds {len(arr):,} points; at most {MAX_POINTS:,} are used.")
+    # (more than MAX_POINTS was refused above: a .npy before it is read, a .csv while it is)
     if len(arr) < 2:
         raise DataError(f"{p.name} holds {len(arr)} point{'s' if len(arr) != 1 else ''}; a "
                         "distribution needs at least 2.")
