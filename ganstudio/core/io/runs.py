@@ -100,11 +100,15 @@ class RunWriter:
             remove_stale_temporaries(self.dir)
             (self.dir / SAMPLES).mkdir(exist_ok=True)
             (self.dir / CHECKPOINTS).mkdir(exist_ok=True)
-            atomic_write_text(self.dir / CONFIG, config.to_json() + "\n")
+            self.write_config(config)
             self._metrics = open(self.dir / METRICS, "a", encoding="utf-8")  # noqa: SIM115
         except BaseException:
             self.lock.release()
             raise
+
+    def write_config(self, config: RunConfig) -> None:
+        """config.json: the settings the run trains with (again when they change while it runs)."""
+        atomic_write_text(self.dir / CONFIG, config.to_json() + "\n")
 
     @property
     def took_over_from(self) -> LockOwner | None:

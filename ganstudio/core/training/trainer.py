@@ -32,7 +32,6 @@ from ganstudio.core.config import ConfigError, RunConfig
 from ganstudio.core.data import ImageData, ToyData, build_dataset
 from ganstudio.core.errors import CheckpointError, UserError
 from ganstudio.core.export import make_grid
-from ganstudio.core.fsutil import atomic_write_text
 from ganstudio.core.generate import generate, sample_latent
 from ganstudio.core.io.checkpoint import (
     LoadedGenerator,
@@ -486,7 +485,7 @@ class Trainer:
                         group["betas"] = (t.beta1, t.beta2)
         self.loss = losses.loss(t.loss)
         if changed and self.writer is not None:
-            atomic_write_text(self.writer.dir / CONFIG, self.config.to_json() + "\n")
+            self.writer.write_config(self.config)
         return changed
 
     def loaded_generator(self) -> LoadedGenerator:
