@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QComboBox, QSlider
+from PySide6.QtWidgets import QApplication, QComboBox, QSlider
 
 from ganstudio.core.generate import to_uint8
 from ganstudio.core.io.loader import load_generator
@@ -92,3 +92,12 @@ def test_the_w_panel_says_what_a_drag_shows_once_the_plan_is_timed(qtbot, tab):
     tab.mode.frame_shown()
     assert "no smaller image to show" in label.text()
     assert f"about {slow.ms_by_res[32]:.0f} ms a frame here" in label.text()
+
+
+def test_the_transform_sliders_keep_their_length_while_the_readout_grows(qtbot, tab):
+    slider = tab.findChild(QSlider, "rotateSlider")
+    qtbot.waitUntil(lambda: slider.isVisible(), timeout=5000)
+    before = slider.width()
+    tab.findChild(object, "transformPanel").show_transform((-0.5, -0.5, -147.0))
+    QApplication.processEvents()
+    assert slider.width() == before

@@ -43,6 +43,11 @@ class TransformPanel(QWidget):
         self.reset_button.setToolTip("Put the image back where the model draws it")
         self.value_label = QLabel("")
         self.value_label.setObjectName("transformLabel")
+        # as wide as its widest reading, so that the sliders keep their length while they move
+        metrics = self.value_label.fontMetrics()
+        self.value_label.setMinimumWidth(max(
+            metrics.horizontalAdvance(f"{sign}{SHIFT_LIMIT:.2f}, {sign}{SHIFT_LIMIT:.2f}, {sign}{ANGLE_LIMIT}°")
+            for sign in "+-"))
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
         for row, (text, slider) in enumerate((("Move x", self.x_slider), ("Move y", self.y_slider),
