@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from ganstudio.core import toys
-from ganstudio.core.config import IMPORTED, DataConfig, ModelConfig, RunConfig
+from ganstudio.core.config import IMPORTED, POINTS, DataConfig, ModelConfig, RunConfig
 from ganstudio.core.errors import UserError
 from ganstudio.core.export import MAX_IMAGE_PIXELS
 
@@ -72,7 +72,7 @@ DATASETS: dict[str, DatasetInfo] = {
         DatasetInfo("toy-grid", "2-D: 25 Gaussians on a grid", "toy", 0),
         DatasetInfo("toy-spiral", "2-D: spiral", "toy", 0),
         DatasetInfo("toy-1d", "1-D: two Gaussians on a line", "toy", 0),
-        DatasetInfo("points", "Points from a file (.csv or .npy)", "toy", 0),
+        DatasetInfo(POINTS, "Points from a file (.csv or .npy)", "toy", 0),
     )
 }
 
@@ -532,7 +532,7 @@ def _read_point_csv(path: Path) -> np.ndarray:
 def build_dataset(cfg: RunConfig, progress: Progress | None = None) -> ImageData | ToyData:
     d, m = cfg.data, cfg.model
     if cfg.is_toy:
-        return ToyData(d.name, load_points(d.path or "") if d.name == "points" else None)
+        return ToyData(d.name, load_points(d.path or "") if d.name == POINTS else None)
     if d.name == "mnist-embedded":
         images, labels = embedded_mnist()
         data = ImageData(fit_images(images, m.resolution, m.channels), labels=_long(labels),
@@ -571,7 +571,7 @@ def preview(data: DataConfig, model: ModelConfig, n: int = 8, seed: int = 0) -> 
     """A few real samples to show: uint8 (n, H, W, C) for images, float32 (n, 2) for toys
     ((n, 1) on a line)."""
     rng = np.random.default_rng(seed)
-    if data.name == "points":
+    if data.name == POINTS:
         return ToyData(data.name, load_points(data.path or "")).sample(n, rng).numpy()
     if data.name in toys.TOY_NAMES or data.name.startswith("toy-"):
         return toys.sample_toy(data.name, n, rng)

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from ganstudio.core import classifier as clf
-from ganstudio.core.config import IMPORTED
+from ganstudio.core.config import IMPORTED, POINTS
 from ganstudio.core.generate import generate as generate_images
 from ganstudio.core.generate import num_classes
 from ganstudio.core.latent import sample_z
@@ -413,15 +413,15 @@ def uses_classifier(config: Any) -> bool:
 
 
 _NO_MODES = {"toy-1d": "toy-1d lies on a line (its 1-D view shows both modes)",
-             "points": "a point file has no known modes"}
+             POINTS: "a point file has no known modes"}
 
 
 def _real_points(cfg: Any, n: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
-    if cfg.data.name == "points":
+    if cfg.data.name == POINTS:
         from ganstudio.core.data import ToyData, load_points
 
-        return ToyData("points", load_points(cfg.data.path or "")).sample(n, rng).numpy()
+        return ToyData(POINTS, load_points(cfg.data.path or "")).sample(n, rng).numpy()
     return sample_toy(cfg.data.name, n, rng)
 
 

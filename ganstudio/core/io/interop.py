@@ -165,8 +165,7 @@ class ProgramGenerator(nn.Module):
             inputs = [z]
         else:
             if c is None:  # class 0, as the PyTorch generators draw without a label
-                c = z.new_zeros(len(z), self.c_dim)
-                c[:, 0] = 1
+                c = class_vector(self, None, len(z))
             inputs = [z, c.to(z.device, z.dtype)]
         b = self.fixed_batch
         if b is None:
@@ -372,8 +371,7 @@ def export(loaded: LoadedGenerator, path: str | Path, fmt: str | None = None,
             raise CheckpointError(f"{loaded.name} has no classes; export it without a class.")
         G = OneClass(G, c).eval()
         meta["class"] = str(int(label))
-    elif num_classes(G):
-        classes = num_classes(G)
+    elif classes := num_classes(G):
         G = LabelInput(G).eval()
         meta["label_input"], meta["classes"] = LABEL_INPUT, str(classes)
     dim = int(loaded.config.model.latent_dim)
@@ -417,9 +415,7 @@ def example_inputs(dim: int, classes: int, n: int) -> tuple[torch.Tensor, ...]:
     z = sample_z(0, n, dim)
     if not classes:
         return (z,)
-    c = torch.zeros(n, classes)
-    c[torch.arange(n), torch.arange(n) % classes] = 1
-    return (z, c)
+    return (z, torch.eye(classes)[torch.arange(n) % classes])
 
 
 def exported_program(G: nn.Module, dim: int, classes: int = 0) -> torch.export.ExportedProgram:

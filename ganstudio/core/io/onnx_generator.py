@@ -22,6 +22,7 @@ import torch
 from torch import nn
 
 from ganstudio.core.errors import CheckpointError
+from ganstudio.core.generate import class_vector
 
 INSTALL_HINT = 'install the ONNX support with `pip install "ganstudio[onnx]"`'
 # "" and "ai.onnx" are the standard operators, "ai.onnx.ml" the classic-ML ones and
@@ -157,8 +158,7 @@ class OnnxGenerator(nn.Module):
                 raise ValueError("this ONNX generator takes no class label")
             return torch.from_numpy(self.run(x))
         if c is None:  # class 0, as the PyTorch generators draw without a label
-            labels = np.zeros((len(x), self.c_dim), np.float32)
-            labels[:, 0] = 1
+            labels = class_vector(self, None, len(x)).numpy()
         else:
             labels = c.detach().to("cpu", torch.float32).contiguous().numpy()
             if labels.shape != (len(x), self.c_dim):

@@ -45,7 +45,7 @@ from ganstudio.core.io.checkpoint import (
 )
 from ganstudio.core.io.loader import resolve_checkpoint
 from ganstudio.core.io.runlock import LockOwner, RunLock
-from ganstudio.core.io.runs import CONFIG, LATEST, RunWriter, step_name
+from ganstudio.core.io.runs import CHECKPOINTS, CONFIG, LATEST, RunWriter, step_name
 from ganstudio.core.models import registry
 from ganstudio.core.models.build import build_discriminator, build_generator
 from ganstudio.core.models.training import training_hooks
@@ -600,8 +600,8 @@ class Trainer:
             setattr(config.train, key, value)
         run_dir = Path(source) if Path(source).is_dir() else path.parent.parent
         if out is not None:
-            if Path(out).resolve() != run_dir.resolve() and (Path(out) / "checkpoints").is_dir() \
-                    and any((Path(out) / "checkpoints").iterdir()):
+            if Path(out).resolve() != run_dir.resolve() and (Path(out) / CHECKPOINTS).is_dir() \
+                    and any((Path(out) / CHECKPOINTS).iterdir()):
                 raise CheckpointError(f"{out} already holds another run; choose a new folder to "
                                       f"continue {path.name} in.")
             run_dir = Path(out)

@@ -363,7 +363,7 @@ class ConfigForm(QWidget):
         family = registry.family(cfg.model.arch)
         if family.refuses_training:
             raise ConfigError("model.arch", cfg.model.arch, family.refuses_training)
-        training_hooks(family).check(cfg)  # e.g. a conditional StyleGAN2: valid to explore, not to train
+        training_hooks(family).check(cfg)  # a family's own refusal of a config it builds but cannot train
         return cfg
 
     get_config = config
