@@ -117,6 +117,18 @@ def truncate_ws(generator: nn.Module, ws: torch.Tensor, psi: float, cutoff: int 
     return out
 
 
+def _inputs(generator: nn.Module, latent: torch.Tensor | np.ndarray, label: ClassLike,
+            single_ndim: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """The latent as a float32 batch on the generator's device (one latent of ``single_ndim``
+    axes gains a batch axis) and its one-hot labels there (None: unconditional)."""
+    x = latent if isinstance(latent, torch.Tensor) else torch.as_tensor(np.asarray(latent, np.float32))
+    if x.ndim == single_ndim:
+        x = x[None]
+    x = x.to(_device(generator), torch.float32)
+    c = class_vector(generator, label, len(x))
+    return x, (None if c is None else c.to(x.device))
+
+
 def map_z(
     generator: nn.Module,
     z: torch.Tensor | np.ndarray,
@@ -130,13 +142,7 @@ def map_z(
     (see :func:`class_vector`) and truncation; what :func:`generate` synthesises from z."""
     if not is_stylegan(generator):
         raise ValueError("this generator has no W space: it has no mapping network")
-    x = z if isinstance(z, torch.Tensor) else torch.as_tensor(np.asarray(z, np.float32))
-    if x.ndim == 1:
-        x = x[None]
-    x = x.to(_device(generator), torch.float32)
-    c = class_vector(generator, label, len(x))
-    if c is not None:
-        c = c.to(x.device)
+    x, c = _inputs(generator, z, label, 1)
     if grad:
         return generator.mapping(x, c, truncation_psi=truncation_psi, truncation_cutoff=truncation_cutoff)
     with torch.inference_mode():
@@ -252,14 +258,8 @@ def generate(
     if max_res is not None and is_stylegan(generator):
         if max_res < int(generator.img_resolution):
             synthesis_kwargs = {**synthesis_kwargs, "max_res": int(max_res)}
-    x = latent if isinstance(latent, torch.Tensor) else torch.as_tensor(np.asarray(latent, np.float32))
-    w_plus = space == "w" and is_stylegan(generator) and x.ndim == 3
-    if x.ndim == (2 if w_plus else 1):
-        x = x[None]
-    x = x.to(_device(generator), torch.float32)
-    c = class_vector(generator, label, len(x))
-    if c is not None:
-        c = c.to(x.device)
+    w_plus = space == "w" and is_stylegan(generator) and np.ndim(latent) == 3
+    x, c = _inputs(generator, latent, label, 2 if w_plus else 1)
     low = precision == "bfloat16"
 
     def call(xs: torch.Tensor, cs: torch.Tensor | None) -> torch.Tensor:
